@@ -1,0 +1,48 @@
+"""hotline1999: the Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from config.settings import INSTANCE_DIR, Settings
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the app: bind extensions, register blueprints and CLI commands."""
+    from app import cli
+    from app.api import init_api
+    from app.db import db, install_sqlite_pragmas
+    from app.extensions import migrate
+    from app.i18n import babel, select_locale
+
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        HOTLINE_SETTINGS=settings,
+        JSON_SORT_KEYS=False,
+        **overrides,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if settings.database_url.startswith("sqlite:///"):
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    babel.init_app(app, locale_selector=select_locale, default_timezone=settings.timezone.key)
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+    init_api(app)
+    cli.register(app)
+    return app
+
+
+def _engine_options(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    return {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": True}

@@ -1,0 +1,66 @@
+"""The JSON API under /api/v1, documented by an OpenAPI 3 document generated from the code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, request, send_from_directory
+from flask_smorest import Api
+from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import HTTPException
+
+from app.api import errors
+from app.api.schemas import ErrorSchema
+
+PREFIX = "/api/v1"
+
+
+class HotlineApi(Api):
+    """flask-smorest's Api with our error envelope in the document and in responses."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return errors.handle_http_exception(error)
+
+
+def _swagger_assets() -> Blueprint:
+    # Served from the installed package: the city's network may have no internet.
+    assets = Blueprint("swagger_assets", __name__)
+
+    @assets.route(f"{PREFIX}/swagger-ui/<path:filename>")
+    def swagger_asset(filename: str) -> Response:
+        return send_from_directory(str(swagger_ui_path), filename)
+
+    return assets
+
+
+def _require_json_body() -> Response | None:
+    if request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
+        return errors.error_response(415, "http.unsupported_media", errors.message("http.unsupported_media"))
+    return None
+
+
+def init_api(app: Flask) -> None:
+    from app.api import cases, reference
+
+    app.config.update(
+        API_TITLE="hotline1999 API",
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=f"{PREFIX}/swagger-ui/",
+    )
+    spec_options: dict[str, Any] = {
+        "info": {"description": "1999 citizen hotline: cases, their lifecycle and audit trail. zh-TW by default; send Accept-Language: en for English messages."},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}],
+    }
+    api = HotlineApi(app, spec_kwargs=spec_options)
+    errors.register(app)
+    for blueprint in (cases.blp, reference.blp):
+        blueprint.before_request(_require_json_body)
+        api.register_blueprint(blueprint, url_prefix=PREFIX)
+    app.register_blueprint(_swagger_assets())

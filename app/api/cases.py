@@ -1,0 +1,97 @@
+"""Cases: intake, listing and search, one case, its events, and the lifecycle actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from app.api.auth import authenticate, current_actor
+from app.api.docs import documents_errors
+from app.api.present import case_view, event_view
+from app.api.schemas import ACTION_SCHEMAS, CaseCreateSchema, CasePageSchema, CaseSchema, CaseListQuerySchema, EventSchema
+from app.cases import actions, queries
+from app.cases.intake import NewCase, open_case
+from app.cases.lifecycle import Action
+from app.db import db
+from app.models import Case
+from app.settings_access import current_settings
+
+blp = Blueprint("cases", __name__, description="Cases (案件) and their audit trail")
+blp.before_request(authenticate)
+
+
+def _view(case: Case) -> dict[str, Any]:
+    return case_view(case, current_actor(), current_settings().timezone)
+
+
+@blp.route("/cases", methods=["POST"])
+@blp.arguments(CaseCreateSchema)
+@blp.response(201, CaseSchema)
+@documents_errors(blp, 400, 403, 413, 415, 422)
+def create_case(new_case: NewCase) -> dict[str, Any]:
+    """Record a new case; routed cases go straight to their agency, answered consultations close."""
+    case = open_case(session=db.session, actor=current_actor(), new_case=new_case, tz=current_settings().timezone)
+    return _view(case)
+
+
+@blp.route("/cases", methods=["GET"])
+@blp.arguments(CaseListQuerySchema, location="query")
+@blp.response(200, CasePageSchema)
+@documents_errors(blp, 400, 422)
+def list_cases(query: dict[str, Any]) -> dict[str, Any]:
+    """Cases newest first, filtered; `q` finds a case number, a caller's phone, or Chinese text."""
+    page = queries.list_cases(session=db.session, actor=current_actor(), **query)
+    return {"items": [_view(case) for case in page.items], "next_cursor": page.next_cursor}
+
+
+@blp.route("/cases/<string:case_no>", methods=["GET"])
+@blp.response(200, CaseSchema)
+@documents_errors(blp, 404)
+def get_case(case_no: str) -> dict[str, Any]:
+    """One case, as the caller may see it."""
+    return _view(queries.get_case(session=db.session, actor=current_actor(), case_no=case_no))
+
+
+@blp.route("/cases/<string:case_no>/events", methods=["GET"])
+@blp.response(200, EventSchema(many=True))
+@documents_errors(blp, 404)
+def list_case_events(case_no: str) -> list[dict[str, Any]]:
+    """The case's audit trail, oldest first."""
+    events = queries.case_events(session=db.session, actor=current_actor(), case_no=case_no)
+    tz = current_settings().timezone
+    return [event_view(event, case_no, tz) for event in events]
+
+
+# Each action's body fields, renamed to the service function's keyword arguments.
+_ACTION_CALLS: dict[Action, tuple[Callable[..., Case], dict[str, str]]] = {
+    Action.ASSIGN: (actions.assign_case, {"agency": "agency_code"}),
+    Action.ACKNOWLEDGE: (actions.acknowledge_case, {}),
+    Action.NOTE: (actions.add_note, {"text": "text"}),
+    Action.REPORT: (actions.report_back, {"text": "text"}),
+    Action.CLOSE: (actions.close_case, {"resolution": "resolution"}),
+    Action.REOPEN: (actions.reopen_case, {"reason": "reason"}),
+    Action.MERGE: (actions.merge_case, {"into": "into_case_no", "reason": "reason"}),
+    Action.CANCEL: (actions.cancel_case, {"reason": "reason"}),
+}
+
+
+def _register_action(action: Action) -> None:
+    service, renames = _ACTION_CALLS[action]
+
+    def run_action(body: dict[str, Any], case_no: str) -> dict[str, Any]:
+        arguments = {keyword: body.get(field) for field, keyword in renames.items()}
+        case = service(session=db.session, actor=current_actor(), case_no=case_no, version=body["version"], **arguments)
+        return _view(case)
+
+    run_action.__name__ = f"case_{action.value}"
+    run_action.__doc__ = f"Lifecycle action: {action.value}. The body carries the case's current version."
+    view = documents_errors(blp, 400, 403, 404, 409, 413, 415, 422)(run_action)
+    view = blp.response(200, CaseSchema)(view)
+    view = blp.arguments(ACTION_SCHEMAS[action])(view)
+    blp.route(f"/cases/<string:case_no>/{action.value}", methods=["POST"], endpoint=f"case_{action.value}")(view)
+
+
+for _action in Action:
+    _register_action(_action)

@@ -1,0 +1,58 @@
+"""Cases and events as the API shows them: local times, codes, and the actor's view of the reporter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.cases.actors import Actor, visible_reporter
+from app.models import Case, CaseEvent
+
+_TIMES = (
+    "received_at", "created_at", "updated_at", "assigned_at", "acknowledged_at",
+    "reported_at", "closed_at", "reopened_at", "merged_at", "cancelled_at",
+)
+
+
+def local_iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return moment.astimezone(tz).isoformat() if moment else None
+
+
+def case_view(case: Case, actor: Actor, tz: ZoneInfo) -> dict[str, Any]:
+    reporter_name, reporter_phone = visible_reporter(actor, case)
+    view: dict[str, Any] = {
+        "case_no": case.case_no,
+        "case_type": case.case_type.value,
+        "channel": case.channel.value,
+        "status": case.status.value,
+        "category": case.category.code,
+        "district": case.district.code if case.district else None,
+        "agency": case.agency.code if case.agency else None,
+        "address": case.address,
+        "latitude": case.latitude,
+        "longitude": case.longitude,
+        "description": case.description,
+        "reporter_name": reporter_name,
+        "reporter_phone": reporter_phone,
+        "anonymous": case.anonymous,
+        "wants_sms_reply": case.wants_sms_reply,
+        "resolution": case.resolution,
+        "report_text": case.report_text,
+        "parent_case_no": case.parent_case.case_no if case.parent_case_id and case.parent_case else None,
+        "version": case.version,
+    }
+    view.update({name: local_iso(getattr(case, name), tz) for name in _TIMES})
+    return view
+
+
+def event_view(event: CaseEvent, case_no: str, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "case_no": case_no,
+        "event_type": event.event_type,
+        "actor": event.payload.get("actor"),
+        "occurred_at": local_iso(event.occurred_at, tz),
+        "recorded_at": local_iso(event.recorded_at, tz),
+        "payload": {key: value for key, value in event.payload.items() if key not in ("actor", "role")},
+    }

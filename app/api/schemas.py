@@ -1,0 +1,207 @@
+"""Request and response shapes of the JSON API; the OpenAPI document is generated from them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from app.cases.intake import NewCase
+from app.cases.lifecycle import Action
+from app.cases.queries import MAX_PAGE, CaseFilter
+from app.models import DESCRIPTION_MAX, CaseStatus, CaseType, Channel
+
+_NON_BLANK = validate.Regexp(r"\S", error="String does not match expected pattern.")
+
+
+def _text(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.String:
+    validators = [validate.Length(min=1, max=max_length), _NON_BLANK] if required else [validate.Length(max=max_length)]
+    return fields.String(required=required, validate=validators, **kwargs)
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """ISO 8601 with an offset; a time without one is read as Asia/Taipei local time."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        from zoneinfo import ZoneInfo
+
+        super().__init__(default_timezone=ZoneInfo("Asia/Taipei"), **kwargs)
+
+
+class ErrorBodySchema(ma.Schema):
+    code = fields.String(required=True, metadata={"description": "Stable machine-readable code, e.g. case.stale_version"})
+    message = fields.String(required=True, metadata={"description": "What went wrong and what to do, in zh-TW or en"})
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Per-field messages"},
+    )
+
+
+class ErrorSchema(ma.Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class CaseCreateSchema(ma.Schema):
+    case_type = fields.Enum(CaseType, by_value=True, metadata={"description": "Defaults to the category's type"})
+    channel = fields.Enum(Channel, by_value=True, required=True)
+    category = _text(60, required=True, metadata={"description": "Category code, see /categories"})
+    district = fields.String(validate=validate.Length(max=40), allow_none=True, metadata={"description": "District code"})
+    address = fields.String(validate=validate.Length(max=300), allow_none=True)
+    latitude = fields.Float(validate=validate.Range(min=-90, max=90), allow_none=True, allow_nan=False)
+    longitude = fields.Float(validate=validate.Range(min=-180, max=180), allow_none=True, allow_nan=False)
+    description = _text(DESCRIPTION_MAX, required=True)
+    reporter_name = fields.String(validate=validate.Length(max=100), allow_none=True)
+    reporter_phone = fields.String(validate=validate.Length(max=40), allow_none=True, metadata={"example": "0912-345-678"})
+    anonymous = fields.Boolean(load_default=False)
+    wants_sms_reply = fields.Boolean(load_default=False)
+    received_at = AwareDateTime(allow_none=True, metadata={"description": "When the matter reached the city; default now"})
+    answer = fields.String(
+        validate=validate.Length(max=DESCRIPTION_MAX), allow_none=True,
+        metadata={"description": "For a consultation answered on the line: closes the case at once"},
+    )
+
+    @ma.post_load
+    def to_new_case(self, data: dict[str, Any], **_: Any) -> NewCase:
+        return NewCase(
+            channel=data["channel"],
+            category_code=data["category"],
+            description=data["description"],
+            case_type=data.get("case_type"),
+            district_code=data.get("district") or None,
+            address=data.get("address"),
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            reporter_name=data.get("reporter_name"),
+            reporter_phone=data.get("reporter_phone"),
+            anonymous=data["anonymous"],
+            wants_sms_reply=data["wants_sms_reply"],
+            received_at=data.get("received_at"),
+            answer=data.get("answer"),
+        )
+
+
+class CaseSchema(ma.Schema):
+    case_no = fields.String(required=True, metadata={"example": "1121106-0042"})
+    case_type = fields.String(required=True)
+    channel = fields.String(required=True)
+    status = fields.String(required=True)
+    category = fields.String(required=True)
+    district = fields.String(allow_none=True)
+    agency = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    description = fields.String(required=True)
+    reporter_name = fields.String(allow_none=True)
+    reporter_phone = fields.String(allow_none=True, metadata={"description": "E.164; masked for agencies"})
+    anonymous = fields.Boolean(required=True)
+    wants_sms_reply = fields.Boolean(required=True)
+    resolution = fields.String(allow_none=True)
+    report_text = fields.String(allow_none=True)
+    parent_case_no = fields.String(allow_none=True)
+    received_at = fields.String(required=True, metadata={"format": "date-time"})
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    updated_at = fields.String(required=True, metadata={"format": "date-time"})
+    assigned_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    acknowledged_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    reported_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    closed_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    reopened_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    merged_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    cancelled_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    version = fields.Integer(required=True, metadata={"description": "Send it back with every action"})
+
+
+class CasePageSchema(ma.Schema):
+    items = fields.List(fields.Nested(CaseSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+class CaseListQuerySchema(ma.Schema):
+    status = fields.Enum(CaseStatus, by_value=True)
+    case_type = fields.Enum(CaseType, by_value=True, data_key="type")
+    category = fields.String(validate=validate.Length(max=60))
+    agency = fields.String(validate=validate.Length(max=40))
+    district = fields.String(validate=validate.Length(max=40))
+    phone = fields.String(validate=validate.Length(max=40), metadata={"description": "Caller phone, any written form"})
+    created_from = AwareDateTime()
+    created_to = AwareDateTime()
+    received_from = AwareDateTime()
+    received_to = AwareDateTime()
+    q = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "Case number, phone number, or Chinese text in description/address"},
+    )
+    cursor = fields.String(validate=validate.Length(max=40))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+
+    @ma.post_load
+    def to_filter(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        page = {"limit": data.pop("limit"), "cursor": data.pop("cursor", None)}
+        return {"filters": CaseFilter(**data), **page}
+
+
+class EventSchema(ma.Schema):
+    id = fields.Integer(required=True, metadata={"description": "Grows with every event; the live-push sequence"})
+    case_no = fields.String(required=True)
+    event_type = fields.String(required=True)
+    actor = fields.String(allow_none=True)
+    occurred_at = fields.String(required=True, metadata={"format": "date-time"})
+    recorded_at = fields.String(required=True, metadata={"format": "date-time"})
+    payload = fields.Dict(required=True)
+
+
+class VersionedSchema(ma.Schema):
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class AssignSchema(VersionedSchema):
+    agency = fields.String(validate=validate.Length(max=40), allow_none=True, metadata={"description": "Omit to route by the rules"})
+
+
+class TextSchema(VersionedSchema):
+    text = _text(DESCRIPTION_MAX, required=True)
+
+
+class ResolutionSchema(VersionedSchema):
+    resolution = _text(DESCRIPTION_MAX, required=True)
+
+
+class ReasonSchema(VersionedSchema):
+    reason = _text(1000, required=True)
+
+
+class MergeSchema(VersionedSchema):
+    into = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "1121106-0042"})
+    reason = fields.String(validate=validate.Length(max=1000), allow_none=True)
+
+
+ACTION_SCHEMAS: dict[Action, type[VersionedSchema]] = {
+    Action.ASSIGN: AssignSchema,
+    Action.ACKNOWLEDGE: VersionedSchema,
+    Action.NOTE: TextSchema,
+    Action.REPORT: TextSchema,
+    Action.CLOSE: ResolutionSchema,
+    Action.REOPEN: ReasonSchema,
+    Action.MERGE: MergeSchema,
+    Action.CANCEL: ReasonSchema,
+}
+
+
+class DistrictSchema(ma.Schema):
+    code = fields.String(required=True)
+    name_zh = fields.String(required=True)
+    name_en = fields.String(required=True)
+
+
+class AgencySchema(DistrictSchema):
+    district = fields.String(allow_none=True)
+
+
+class CategorySchema(DistrictSchema):
+    case_type = fields.String(required=True)
+    default_agency = fields.String(allow_none=True)
+    urgent = fields.Boolean(required=True)

@@ -1,0 +1,1 @@
+"""The case core: intake, lifecycle, audit trail and search."""

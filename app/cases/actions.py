@@ -1,0 +1,182 @@
+"""Lifecycle actions on an existing case: one function per action, one transaction each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cases import lifecycle
+from app.cases.actors import Actor, may_see
+from app.cases.audit import record_event
+from app.cases.lifecycle import Action
+from app.db import utcnow, write_transaction
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.models import Case, CaseStatus
+from app.reference import lookups
+from dispatch.assignment import resolve_agency
+
+
+def _locked_case(session: Session, actor: Actor, case_no: str) -> Case:
+    case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update(of=Case))
+    if case is None or not may_see(actor, case):
+        # Another agency's case is indistinguishable from a missing one.
+        raise NotFound("case.not_found", case_no=case_no)
+    return case
+
+
+def _begin_action(session: Session, actor: Actor, case_no: str, version: int, action: Action) -> Case:
+    """Load and lock the case, then refuse what this actor may not do to it now."""
+    case = _locked_case(session, actor, case_no)
+    try:
+        lifecycle.check(action, status=case.status, case_type=case.case_type, role=actor.role)
+    except lifecycle.TransitionRefused as refusal:
+        if refusal.reason == "auth.forbidden":
+            raise Forbidden("auth.forbidden", role=actor.role.value) from refusal
+        if case.version != version:
+            raise _stale(case, version) from refusal
+        raise Conflict(
+            refusal.reason, case_no=case_no, status=case.status.value, action=action.value,
+            case_type=case.case_type.value,
+        ) from refusal
+    if case.version != version:
+        raise _stale(case, version)
+    return case
+
+
+def _stale(case: Case, version: int) -> Conflict:
+    return Conflict("case.stale_version", case_no=case.case_no, current=case.version, given=version)
+
+
+def _touch(case: Case, now: datetime) -> None:
+    case.updated_at = now
+
+
+def assign_case(
+    *, session: Session, actor: Actor, case_no: str, version: int, agency_code: str | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Send the case to an agency: the one named, or the one the routing rules give."""
+    now = now or utcnow()
+    with write_transaction(session):
+        case = _begin_action(session, actor, case_no, version, Action.ASSIGN)
+        if agency_code:
+            agency, reason = lookups.active_agency(session, agency_code), "manual"
+        else:
+            routed, decision = resolve_agency(session, case.category, case.district)
+            if routed is None:
+                raise InvalidInput("case.no_route", fields={"agency": ["field.required"]}, category=case.category.name_zh)
+            agency, reason = routed, decision.reason.value
+        previous = case.agency.code if case.agency else None
+        case.agency, case.status, case.assigned_at, case.acknowledged_at = agency, CaseStatus.ASSIGNED, now, None
+        _touch(case, now)
+        record_event(
+            session, case, "case_assigned", actor=actor, occurred_at=now,
+            agency=agency.code, previous_agency=previous, reason=reason,
+        )
+    return case
+
+
+def acknowledge_case(*, session: Session, actor: Actor, case_no: str, version: int, now: datetime | None = None) -> Case:
+    """The agency confirms it has the case (收到)."""
+    now = now or utcnow()
+    with write_transaction(session):
+        case = _begin_action(session, actor, case_no, version, Action.ACKNOWLEDGE)
+        case.status, case.acknowledged_at = CaseStatus.ACKNOWLEDGED, now
+        _touch(case, now)
+        record_event(session, case, "case_acknowledged", actor=actor, occurred_at=now)
+    return case
+
+
+def add_note(
+    *, session: Session, actor: Actor, case_no: str, version: int, text: str, now: datetime | None = None
+) -> Case:
+    """A remark on the case's trail; the status does not change."""
+    now = now or utcnow()
+    with write_transaction(session):
+        case = _begin_action(session, actor, case_no, version, Action.NOTE)
+        _touch(case, now)
+        record_event(session, case, "note_added", actor=actor, occurred_at=now, text=text.strip())
+    return case
+
+
+def report_back(
+    *, session: Session, actor: Actor, case_no: str, version: int, text: str, now: datetime | None = None
+) -> Case:
+    """The agency's report of what it did (回報處理情形); acknowledges too if it had not."""
+    now = now or utcnow()
+    with write_transaction(session):
+        case = _begin_action(session, actor, case_no, version, Action.REPORT)
+        if case.acknowledged_at is None:
+            case.acknowledged_at = now
+            record_event(session, case, "case_acknowledged", actor=actor, occurred_at=now, implied_by="report")
+        case.status, case.reported_at, case.report_text = CaseStatus.REPORTED, now, text.strip()
+        _touch(case, now)
+        record_event(session, case, "case_reported", actor=actor, occurred_at=now, text=case.report_text)
+    return case
+
+
+def close_case(
+    *, session: Session, actor: Actor, case_no: str, version: int, resolution: str, now: datetime | None = None
+) -> Case:
+    """結案: after the agency's report, or at once for a consultation the centre answered."""
+    now = now or utcnow()
+    with write_transaction(session):
+        case = _begin_action(session, actor, case_no, version, Action.CLOSE)
+        case.status, case.closed_at, case.resolution = CaseStatus.CLOSED, now, resolution.strip()
+        _touch(case, now)
+        record_event(session, case, "case_closed", actor=actor, occurred_at=now, resolution=case.resolution)
+    return case
+
+
+def reopen_case(
+    *, session: Session, actor: Actor, case_no: str, version: int, reason: str, now: datetime | None = None
+) -> Case:
+    """Send a reported or closed case back for more work; its earlier steps stay in the trail."""
+    now = now or utcnow()
+    with write_transaction(session):
+        case = _begin_action(session, actor, case_no, version, Action.REOPEN)
+        previous = case.status
+        case.status = lifecycle.reopened_status(has_agency=case.agency_id is not None)
+        case.reopened_at, case.acknowledged_at, case.reported_at, case.closed_at = now, None, None, None
+        _touch(case, now)
+        record_event(
+            session, case, "case_reopened", actor=actor, occurred_at=now,
+            reason=reason.strip(), previous_status=previous.value,
+        )
+    return case
+
+
+def merge_case(
+    *, session: Session, actor: Actor, case_no: str, version: int, into_case_no: str, reason: str | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """併案: the same matter reported twice; this case follows the one it is merged into."""
+    now = now or utcnow()
+    with write_transaction(session):
+        case = _begin_action(session, actor, case_no, version, Action.MERGE)
+        if into_case_no == case_no:
+            raise InvalidInput("case.merge_into_self", fields={"into": ["case.merge_into_self"]})
+        target = _locked_case(session, actor, into_case_no)
+        if target.status not in lifecycle.OPEN_STATUSES:
+            raise Conflict("case.merge_target_closed", case_no=target.case_no, status=target.status.value)
+        case.status, case.merged_at, case.parent_case = CaseStatus.MERGED, now, target
+        _touch(case, now)
+        _touch(target, now)
+        record_event(session, case, "case_merged", actor=actor, occurred_at=now, into=target.case_no, reason=reason)
+        record_event(session, target, "case_merge_received", actor=actor, occurred_at=now, merged=case.case_no)
+    return case
+
+
+def cancel_case(
+    *, session: Session, actor: Actor, case_no: str, version: int, reason: str, now: datetime | None = None
+) -> Case:
+    """Withdraw a case recorded in error or withdrawn by the citizen; the reason is kept."""
+    now = now or utcnow()
+    with write_transaction(session):
+        case = _begin_action(session, actor, case_no, version, Action.CANCEL)
+        case.status, case.cancelled_at = CaseStatus.CANCELLED, now
+        _touch(case, now)
+        record_event(session, case, "case_cancelled", actor=actor, occurred_at=now, reason=reason.strip())
+    return case

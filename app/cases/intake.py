@@ -1,0 +1,160 @@
+"""Opening a case: validate, normalise, number, route, and record it in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from app.cases import numbers, phones, search
+from app.cases.actors import Actor
+from app.cases.audit import record_event
+from app.cases.lifecycle import CLOSABLE_WITHOUT_REPORT
+from app.db import utcnow, write_transaction
+from app.errors import Forbidden, InvalidInput
+from app.models import Agency, Case, CaseStatus, CaseType, Category, Channel, District, Role
+from app.reference import lookups
+from dispatch.assignment import resolve_agency
+
+RECEIVED_MAX_AGE = timedelta(days=30)
+# Consoles and servers disagree by a little; a letter stamped "now" must not be refused.
+CLOCK_SKEW = timedelta(minutes=2)
+ROUTED_TYPES = frozenset({CaseType.PETITION, CaseType.DISPATCH, CaseType.SUPERVISION})
+LOCATED_TYPES = frozenset({CaseType.DISPATCH, CaseType.SUPERVISION})
+INTAKE_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What an agent (or a channel) tells us about a new matter."""
+
+    channel: Channel
+    category_code: str
+    description: str
+    case_type: CaseType | None = None
+    district_code: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    anonymous: bool = False
+    wants_sms_reply: bool = False
+    received_at: datetime | None = None
+    answer: str | None = None
+
+
+def _field_error(field: str, code: str, **params: object) -> InvalidInput:
+    return InvalidInput("validation.failed", fields={field: [code]}, **params)
+
+
+def _check_received_at(received_at: datetime | None, now: datetime) -> datetime:
+    if received_at is None:
+        return now
+    if received_at.tzinfo is None:
+        raise _field_error("received_at", "field.naive_datetime")
+    if received_at > now + CLOCK_SKEW:
+        raise _field_error("received_at", "field.received_in_future")
+    if received_at < now - RECEIVED_MAX_AGE:
+        raise _field_error("received_at", "field.received_too_old", days=RECEIVED_MAX_AGE.days)
+    return received_at
+
+
+def _reporter_phone(new_case: NewCase) -> str | None:
+    if not new_case.reporter_phone or not new_case.reporter_phone.strip():
+        if new_case.wants_sms_reply:
+            raise _field_error("reporter_phone", "field.sms_needs_mobile")
+        return None
+    try:
+        phone = phones.normalise(new_case.reporter_phone)
+    except InvalidInput as exc:
+        raise InvalidInput("validation.failed", fields={"reporter_phone": [exc.code]}, **exc.params) from exc
+    if new_case.wants_sms_reply and not phones.is_mobile(phone):
+        raise _field_error("reporter_phone", "field.sms_needs_mobile")
+    return phone
+
+
+def _case_type(new_case: NewCase, category: Category) -> CaseType:
+    if new_case.case_type is not None and new_case.case_type != category.case_type:
+        raise _field_error(
+            "case_type",
+            "field.type_mismatch",
+            category=category.code,
+            expected=category.case_type.value,
+            given=new_case.case_type.value,
+        )
+    return category.case_type
+
+
+def open_case(
+    *,
+    session: Session,
+    actor: Actor,
+    new_case: NewCase,
+    tz: ZoneInfo,
+    now: datetime | None = None,
+) -> Case:
+    """Record a new case with its events; route it, or answer and close a consultation at once."""
+    if actor.role not in INTAKE_ROLES:
+        raise Forbidden("auth.forbidden", role=actor.role.value)
+    now = now or utcnow()
+    with write_transaction(session):
+        category = lookups.active_category(session, new_case.category_code)
+        case_type = _case_type(new_case, category)
+        district = lookups.active_district(session, new_case.district_code) if new_case.district_code else None
+        if district is None and case_type in LOCATED_TYPES:
+            raise _field_error("district", "field.district_required", case_type=case_type.value)
+        if new_case.anonymous and new_case.reporter_name:
+            raise _field_error("reporter_name", "field.anonymous_with_name")
+        if new_case.answer and case_type not in CLOSABLE_WITHOUT_REPORT:
+            raise _field_error("answer", "field.answer_only_consultation")
+        received_at = _check_received_at(new_case.received_at, now)
+        reporter_phone = _reporter_phone(new_case)
+
+        agency, decision = resolve_agency(session, category, district) if case_type in ROUTED_TYPES else (None, None)
+        answered = bool(new_case.answer and new_case.answer.strip())
+        case = Case(
+            case_no=numbers.next_case_no(session, now=now, tz=tz),
+            case_type=case_type,
+            channel=new_case.channel,
+            status=CaseStatus.ASSIGNED if agency else CaseStatus.CLOSED if answered else CaseStatus.NEW,
+            category=category,
+            district=district,
+            agency=agency,
+            address=(new_case.address or "").strip() or None,
+            latitude=new_case.latitude,
+            longitude=new_case.longitude,
+            description=new_case.description.strip(),
+            reporter_name=(new_case.reporter_name or "").strip() or None,
+            reporter_phone=reporter_phone,
+            anonymous=new_case.anonymous,
+            wants_sms_reply=new_case.wants_sms_reply,
+            resolution=new_case.answer.strip() if answered and new_case.answer else None,
+            created_by_id=actor.user_id,
+            received_at=received_at,
+            created_at=now,
+            updated_at=now,
+            assigned_at=now if agency else None,
+            closed_at=now if answered else None,
+        )
+        session.add(case)
+        session.flush()
+        search.index_case(session, case)
+        record_event(
+            session, case, "case_created", actor=actor, occurred_at=now,
+            case_no=case.case_no, case_type=case_type.value, channel=case.channel.value,
+            category=category.code, district=district.code if district else None,
+            received_at=received_at.isoformat(),
+        )
+        if agency is not None and decision is not None:
+            record_event(
+                session, case, "case_assigned", actor=actor, occurred_at=now,
+                agency=agency.code, previous_agency=None, reason=decision.reason.value,
+            )
+        elif decision is not None:
+            record_event(session, case, "routing_failed", actor=actor, occurred_at=now, reason=decision.reason.value)
+        elif answered:
+            record_event(session, case, "case_closed", actor=actor, occurred_at=now, resolution=case.resolution)
+    return case

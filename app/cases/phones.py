@@ -1,0 +1,94 @@
+"""Taiwan phone numbers: normalise to E.164, refuse short codes, mask for agencies."""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType, shortnumberinfo
+
+from app.errors import InvalidInput
+
+REGION = "TW"
+
+_PARSE_REASONS = {
+    NumberParseException.TOO_SHORT_NSN: "phone.reason.too_short",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "phone.reason.too_short",
+    NumberParseException.TOO_LONG: "phone.reason.too_long",
+}
+_SHORT_CODE_DIGITS = 6
+
+
+def _parse(raw: str) -> phonenumbers.PhoneNumber:
+    try:
+        return phonenumbers.parse(raw, REGION)
+    except NumberParseException as exc:
+        reason = _PARSE_REASONS.get(exc.error_type, "phone.reason.unparseable")
+        raise PhoneNumberError(raw, reason) from exc
+
+
+class PhoneNumberError(InvalidInput):
+    def __init__(self, raw: str, reason_code: str) -> None:
+        super().__init__("phone.invalid", raw=raw, reason_code=reason_code)
+        self.reason_code = reason_code
+
+
+class ShortCodeError(InvalidInput):
+    def __init__(self, raw: str) -> None:
+        super().__init__("phone.short_code", raw=raw)
+
+
+def is_short_code(raw: str) -> bool:
+    """1999, 110, 119 and the like: service numbers, never a person's phone."""
+    digits = "".join(ch for ch in raw if ch.isdigit())
+    if not digits or len(digits) > _SHORT_CODE_DIGITS or raw.strip().startswith("+"):
+        return False
+    try:
+        number = phonenumbers.parse(digits, REGION)
+    except NumberParseException:
+        return False
+    return bool(
+        shortnumberinfo.is_valid_short_number_for_region(number, REGION)
+        or shortnumberinfo.is_emergency_number(digits, REGION)
+    )
+
+
+def normalise(raw: str) -> str:
+    """Any way a Taiwanese writes a phone number -> E.164 (+886...), or a clear refusal."""
+    raw = raw.strip()
+    if is_short_code(raw):
+        raise ShortCodeError(raw)
+    number = _parse(raw)
+    if not phonenumbers.is_valid_number(number):
+        possible = phonenumbers.is_possible_number_with_reason(number)
+        reason = {
+            phonenumbers.ValidationResult.TOO_SHORT: "phone.reason.too_short",
+            phonenumbers.ValidationResult.TOO_LONG: "phone.reason.too_long",
+        }.get(possible, "phone.reason.not_a_number")
+        raise PhoneNumberError(raw, reason)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def try_normalise(raw: str) -> str | None:
+    """E.164 if the text is a valid phone number, else None (for search)."""
+    try:
+        return normalise(raw)
+    except InvalidInput:
+        return None
+
+
+def is_mobile(e164: str) -> bool:
+    number = phonenumbers.parse(e164, None)
+    return phonenumbers.number_type(number) in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def mask(e164: str | None) -> str | None:
+    """0912***678: enough for a responder to recognise a caller, not enough to call them."""
+    if not e164:
+        return e164
+    number = phonenumbers.parse(e164, None)
+    if number.country_code == 886:
+        national = "0" + str(number.national_number)
+    else:
+        national = "+" + str(number.country_code) + str(number.national_number)
+    if len(national) <= 7:
+        return national[:2] + "***"
+    return f"{national[:4]}***{national[-3:]}"

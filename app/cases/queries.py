@@ -1,0 +1,126 @@
+"""Reading cases: one case, a filtered page of cases, a case's events — scoped to the actor."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Session
+
+from app.cases import numbers, phones, search
+from app.cases.actors import Actor
+from app.errors import InvalidInput, NotFound
+from app.models import Agency, Case, CaseEvent, CaseStatus, CaseType, Category, District
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: CaseStatus | None = None
+    case_type: CaseType | None = None
+    category: str | None = None
+    agency: str | None = None
+    district: str | None = None
+    phone: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    items: Sequence[Case]
+    next_cursor: str | None
+
+
+def _scoped(statement: Select[tuple[Case]], actor: Actor) -> Select[tuple[Case]]:
+    if actor.is_agency:
+        return statement.where(Case.agency_id == actor.agency_id)
+    return statement
+
+
+def get_case(*, session: Session, actor: Actor, case_no: str) -> Case:
+    case = session.scalar(_scoped(select(Case).where(Case.case_no == case_no), actor))
+    if case is None:
+        raise NotFound("case.not_found", case_no=case_no)
+    return case
+
+
+def case_events(*, session: Session, actor: Actor, case_no: str) -> Sequence[CaseEvent]:
+    case = get_case(session=session, actor=actor, case_no=case_no)
+    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+
+
+def encode_cursor(case_id: int) -> str:
+    return base64.urlsafe_b64encode(f"c{case_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("c") or not raw[1:].isdigit():
+            raise ValueError(raw)
+        return int(raw[1:])
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput("validation.failed", fields={"cursor": ["field.bad_cursor"]}) from exc
+
+
+def _query_condition(dialect: str, query: str):  # type: ignore[no-untyped-def]
+    """A case number or a phone number finds that case or caller; anything else is text."""
+    stripped = query.strip()
+    if numbers.CASE_NO_PATTERN.match(stripped):
+        return Case.case_no == stripped
+    if sum(ch.isdigit() for ch in stripped) >= 7 and not any(ch.isalpha() for ch in stripped):
+        e164 = phones.try_normalise(stripped)
+        if e164 is not None:
+            return Case.reporter_phone == e164
+    return search.all_terms_condition(dialect, stripped)
+
+
+def _code_filter(statement: Select[tuple[Case]], column, model, code: str) -> Select[tuple[Case]]:  # type: ignore[no-untyped-def]
+    return statement.where(column == select(model.id).where(model.code == code).scalar_subquery())
+
+
+def list_cases(
+    *, session: Session, actor: Actor, filters: CaseFilter, limit: int = 50, cursor: str | None = None
+) -> CasePage:
+    """Newest first; the cursor is the last id of the previous page, so pages never shift."""
+    statement = _scoped(select(Case), actor)
+    if filters.status:
+        statement = statement.where(Case.status == filters.status)
+    if filters.case_type:
+        statement = statement.where(Case.case_type == filters.case_type)
+    if filters.category:
+        statement = _code_filter(statement, Case.category_id, Category, filters.category)
+    if filters.agency:
+        statement = _code_filter(statement, Case.agency_id, Agency, filters.agency)
+    if filters.district:
+        statement = _code_filter(statement, Case.district_id, District, filters.district)
+    if filters.phone:
+        e164 = phones.try_normalise(filters.phone)
+        statement = statement.where(Case.reporter_phone == e164) if e164 else statement.where(Case.id.is_(None))
+    if filters.created_from:
+        statement = statement.where(Case.created_at >= filters.created_from)
+    if filters.created_to:
+        statement = statement.where(Case.created_at < filters.created_to)
+    if filters.received_from:
+        statement = statement.where(Case.received_at >= filters.received_from)
+    if filters.received_to:
+        statement = statement.where(Case.received_at < filters.received_to)
+    if filters.q and filters.q.strip():
+        statement = statement.where(_query_condition(session.get_bind().dialect.name, filters.q))
+    if cursor:
+        statement = statement.where(Case.id < decode_cursor(cursor))
+    limit = max(1, min(limit, MAX_PAGE))
+    rows = session.scalars(statement.order_by(Case.id.desc()).limit(limit + 1)).unique().all()
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return CasePage(items=rows[:limit], next_cursor=next_cursor)
+
+

@@ -1,0 +1,261 @@
+"""The data model: reference data, users, cases, their audit trail, and the outbox."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import BigId, UTCDateTime, db, utcnow
+
+DESCRIPTION_MAX = 4000
+
+
+class CaseType(enum.StrEnum):
+    CONSULTATION = "consultation"
+    PETITION = "petition"
+    DISPATCH = "dispatch"
+    SUPERVISION = "supervision"
+    OTHER = "other"
+
+
+class Channel(enum.StrEnum):
+    PHONE = "phone"
+    COUNTER = "counter"
+    WEB = "web"
+    LETTER = "letter"
+    FAX = "fax"
+    APP = "app"
+    SMS = "sms"
+    LINE_VIDEO = "line_video"
+    CHATBOT = "chatbot"
+    OPEN311 = "open311"
+
+
+class CaseStatus(enum.StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    ACKNOWLEDGED = "acknowledged"
+    REPORTED = "reported"
+    CLOSED = "closed"
+    MERGED = "merged"
+    CANCELLED = "cancelled"
+
+
+class Role(enum.StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    AGENCY = "agency"
+    MAYOR_OFFICE = "mayor_office"
+    ADMIN = "admin"
+
+
+class NotificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    DEAD = "dead"
+
+
+def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK, so adding a value is a small migration.
+    return Enum(enum_class, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class District(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "districts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(40))
+    name_en: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Agency(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(160))
+    duty_phones: Mapped[list[str]] = mapped_column(JSON, default=list)
+    supervisor_phones: Mapped[list[str]] = mapped_column(JSON, default=list)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    district: Mapped[District | None] = relationship()
+
+
+class Category(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(120))
+    case_type: Mapped[CaseType] = mapped_column(_enum(CaseType, "case_type"))
+    default_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    default_agency: Mapped[Agency | None] = relationship()
+
+
+class RoutingRule(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "routing_rules"
+    __table_args__ = (UniqueConstraint("category_id", "district_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("(role = 'agency') = (agency_id IS NOT NULL)", name="agency_role_has_agency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agency: Mapped[Agency | None] = relationship()
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+    """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class CaseNumberCounter(db.Model):  # type: ignore[name-defined,misc]
+    """The last sequence number handed out on one Taipei calendar day."""
+
+    __tablename__ = "case_number_counters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class Case(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_agency_id_id", "agency_id", "id"),
+        Index("ix_cases_status_id", "status", "id"),
+        CheckConstraint(f"length(description) <= {DESCRIPTION_MAX}", name="description_length"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_no: Mapped[str] = mapped_column(String(16), unique=True)
+    case_type: Mapped[CaseType] = mapped_column(_enum(CaseType, "case_type"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus, "case_status"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    address: Mapped[str | None] = mapped_column(String(300))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text)
+    reporter_name: Mapped[str | None] = mapped_column(String(100))
+    reporter_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    wants_sms_reply: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    report_text: Mapped[str | None] = mapped_column(Text)
+    parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
+    district: Mapped[District | None] = relationship(lazy="joined")
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
+    parent_case: Mapped[Case | None] = relationship(remote_side=[id])
+
+
+class CaseEvent(db.Model):  # type: ignore[name-defined,misc]
+    """One thing that happened to a case. Append-only: the database refuses updates and deletes."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_id_id", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    event_type: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Notification(db.Model):  # type: ignore[name-defined,misc]
+    """The outbox: a message to send, written in the same transaction as its cause."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[NotificationStatus] = mapped_column(
+        _enum(NotificationStatus, "notification_status"), default=NotificationStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

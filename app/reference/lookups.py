@@ -1,0 +1,48 @@
+"""Reference rows by code, refusing unknown or retired ones with a field message."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidInput
+from app.models import Agency, Category, District, RoutingRule
+
+
+def active_category(session: Session, code: str, *, field: str = "category") -> Category:
+    category = session.scalar(select(Category).where(Category.code == code, Category.active.is_(True)))
+    if category is None:
+        raise InvalidInput("validation.failed", fields={field: ["field.unknown_category"]}, code=code)
+    return category
+
+
+def active_district(session: Session, code: str, *, field: str = "district") -> District:
+    district = session.scalar(select(District).where(District.code == code, District.active.is_(True)))
+    if district is None:
+        raise InvalidInput("validation.failed", fields={field: ["field.unknown_district"]}, code=code)
+    return district
+
+
+def active_agency(session: Session, code: str, *, field: str = "agency") -> Agency:
+    agency = session.scalar(select(Agency).where(Agency.code == code, Agency.active.is_(True)))
+    if agency is None:
+        raise InvalidInput("validation.failed", fields={field: ["field.unknown_agency"]}, code=code)
+    return agency
+
+
+def routing_rules_for(session: Session, category: Category, district: District | None) -> dict[tuple[str, str], str]:
+    """The active rules that could apply to this category and district, keyed for dispatch.routing."""
+    if district is None:
+        return {}
+    statement = (
+        select(Agency.code)
+        .join(RoutingRule, RoutingRule.agency_id == Agency.id)
+        .where(
+            RoutingRule.category_id == category.id,
+            RoutingRule.district_id == district.id,
+            RoutingRule.active.is_(True),
+            Agency.active.is_(True),
+        )
+    )
+    agency_code = session.scalar(statement)
+    return {} if agency_code is None else {(category.code, district.code): agency_code}

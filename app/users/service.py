@@ -1,0 +1,99 @@
+"""Users and their API tokens: tokens are random, shown once, and stored only as a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from app.cases.actors import Actor
+from app.db import utcnow, write_transaction
+from app.errors import InvalidInput
+from app.models import ApiToken, Role, User
+from app.reference import lookups
+
+TOKEN_BYTES = 32
+
+
+def hash_token(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough; passwords get a slow one.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    user: User
+    token: str
+
+
+def create_user(
+    *,
+    session: Session,
+    username: str,
+    role: Role,
+    display_name: str | None = None,
+    agency_code: str | None = None,
+    password: str | None = None,
+) -> IssuedToken:
+    """Create a user and their first API token; an agency user must name an agency."""
+    with write_transaction(session):
+        if session.scalar(select(User).where(User.username == username)) is not None:
+            raise InvalidInput("validation.failed", fields={"username": [f"{username} exists"]})
+        if (role is Role.AGENCY) != bool(agency_code):
+            raise InvalidInput("validation.failed", fields={"agency": ["an agency user needs --agency; others must not have one"]})
+        agency = lookups.active_agency(session, agency_code) if agency_code else None
+        user = User(
+            username=username,
+            display_name=display_name or username,
+            role=role,
+            agency=agency,
+            password_hash=generate_password_hash(password) if password else None,
+        )
+        session.add(user)
+        token = _add_token(session, user, label="cli")
+    return IssuedToken(user=user, token=token)
+
+
+def issue_token(*, session: Session, username: str, label: str = "") -> str:
+    with write_transaction(session):
+        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if user is None:
+            raise InvalidInput("validation.failed", fields={"username": [f"no active user {username}"]})
+        return _add_token(session, user, label=label)
+
+
+def _add_token(session: Session, user: User, *, label: str) -> str:
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(ApiToken(user=user, token_hash=hash_token(token), label=label))
+    session.flush()
+    return token
+
+
+def actor_for_token(session: Session, token: str) -> Actor | None:
+    """The active user a bearer token belongs to, or None."""
+    row = session.execute(
+        select(User.id, User.username, User.role, User.agency_id)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == hash_token(token),
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return Actor(user_id=row.id, username=row.username, role=row.role, agency_id=row.agency_id)
+
+
+def revoke_tokens(*, session: Session, username: str) -> int:
+    with write_transaction(session):
+        tokens = session.scalars(
+            select(ApiToken).join(User).where(User.username == username, ApiToken.revoked_at.is_(None))
+        ).all()
+        for token in tokens:
+            token.revoked_at = utcnow()
+    return len(tokens)

@@ -1,0 +1,1 @@
+"""Settings and reference data for hotline1999."""

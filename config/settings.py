@@ -1,0 +1,94 @@
+"""One Settings object, read from environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _development_secret_key(instance_dir: Path) -> str:
+    """Generate the secret key once and keep it, so sessions survive restarts."""
+    key_file = instance_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key, encoding="utf-8")
+    key_file.chmod(0o600)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the system reads; see the table in README.md."""
+
+    env: str
+    database_url: str
+    secret_key: str
+    timezone: ZoneInfo
+    redis_url: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    public_base_url: str | None = None
+    max_request_bytes: int = 1024 * 1024
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build settings from the environment (or the mapping given, for tests)."""
+        env_vars = dict(os.environ if environ is None else environ)
+        env = env_vars.get("HOTLINE_ENV", "development")
+        if env not in ("development", "test", "production"):
+            raise SettingsError(f"HOTLINE_ENV must be development, test or production, not {env!r}")
+        instance_dir = Path(env_vars.get("HOTLINE_INSTANCE_DIR", INSTANCE_DIR))
+        database_url = env_vars.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'hotline1999.db'}"
+        secret_key = env_vars.get("SECRET_KEY", "")
+        if not secret_key:
+            if env == "production":
+                raise SettingsError("SECRET_KEY is required when HOTLINE_ENV=production")
+            secret_key = _development_secret_key(instance_dir)
+        tz_name = env_vars.get("HOTLINE_TZ", "Asia/Taipei")
+        try:
+            timezone = ZoneInfo(tz_name)
+        except (KeyError, ValueError) as exc:
+            raise SettingsError(f"HOTLINE_TZ {tz_name!r} is not a known time zone") from exc
+        return cls(
+            env=env,
+            database_url=_normalise_database_url(database_url),
+            secret_key=secret_key,
+            timezone=timezone,
+            redis_url=env_vars.get("REDIS_URL") or None,
+            twilio_account_sid=env_vars.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=env_vars.get("TWILIO_AUTH_TOKEN") or None,
+            twilio_from_number=env_vars.get("TWILIO_FROM_NUMBER") or None,
+            public_base_url=env_vars.get("PUBLIC_BASE_URL") or None,
+        )
+
+
+def _normalise_database_url(url: str) -> str:
+    """Point plain postgresql:// URLs at psycopg 3, the driver we install."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url

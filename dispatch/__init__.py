@@ -1,0 +1,1 @@
+"""Sending work to agencies and making sure it lands."""
