@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from app.db import db
+from app.db import current_session, db
 from app.errors import DomainError
 from app.models import Role
 from app.reference.files import ReferenceFileError
@@ -27,7 +27,7 @@ def register(app: Flask) -> None:
         from app.reference.seed import seed_reference_data
 
         try:
-            report = seed_reference_data(session=db.session, directory=Path(directory))
+            report = seed_reference_data(session=current_session(), directory=Path(directory))
         except ReferenceFileError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Reference data loaded: {report.summary()}")
@@ -42,14 +42,20 @@ def register(app: Flask) -> None:
     @click.option("--agency", "agency_code", help="Agency code; required for --role agency.")
     @click.option("--name", "display_name", help="Name shown to colleagues.")
     @click.option("--password", help="Console password (optional; the API uses the token).")
-    def create(username: str, role: str, agency_code: str | None, display_name: str | None, password: str | None) -> None:
+    def create(
+        username: str, role: str, agency_code: str | None, display_name: str | None, password: str | None
+    ) -> None:
         """Create a user and print their API token (shown once)."""
         from app.users.service import create_user
 
         try:
             issued = create_user(
-                session=db.session, username=username, role=Role(role), agency_code=agency_code,
-                display_name=display_name, password=password,
+                session=current_session(),
+                username=username,
+                role=Role(role),
+                agency_code=agency_code,
+                display_name=display_name,
+                password=password,
             )
         except DomainError as exc:
             raise _fail(exc) from exc
@@ -64,7 +70,7 @@ def register(app: Flask) -> None:
         from app.users.service import issue_token
 
         try:
-            click.echo(issue_token(session=db.session, username=username, label=label))
+            click.echo(issue_token(session=current_session(), username=username, label=label))
         except DomainError as exc:
             raise _fail(exc) from exc
 
@@ -74,4 +80,4 @@ def register(app: Flask) -> None:
         """Revoke every API token of a user."""
         from app.users.service import revoke_tokens
 
-        click.echo(f"Revoked {revoke_tokens(session=db.session, username=username)} token(s).")
+        click.echo(f"Revoked {revoke_tokens(session=current_session(), username=username)} token(s).")

@@ -52,6 +52,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def current_session() -> Session:
+    """The request's (or app context's) session itself, for service functions typed on Session."""
+    return db.session()
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -10,7 +10,7 @@ class DomainError(Exception):
 
     status = 422
 
-    def __init__(self, code: str, *, fields: dict[str, list[str]] | None = None, **params: Any) -> None:
+    def __init__(self, code: str, /, *, fields: dict[str, list[str]] | None = None, **params: Any) -> None:
         super().__init__(code)
         self.code = code
         self.params = params

@@ -24,7 +24,10 @@ def select_locale() -> str:
 # code -> (zh-TW, en). Placeholders are str.format fields.
 MESSAGES: dict[str, tuple[str, str]] = {
     "auth.missing": ("請提供 Authorization: Bearer <token>。", "Send Authorization: Bearer <token>."),
-    "auth.invalid": ("憑證無效或已撤銷，請向管理員重新申請。", "The token is invalid or revoked; ask an administrator for a new one."),
+    "auth.invalid": (
+        "憑證無效或已撤銷，請向管理員重新申請。",
+        "The token is invalid or revoked; ask an administrator for a new one.",
+    ),
     "auth.forbidden": ("您的角色（{role}）不能執行此操作。", "Your role ({role}) may not do this."),
     "http.bad_request": ("請求格式錯誤：{detail}", "Malformed request: {detail}"),
     "http.not_found": ("找不到此網址。", "There is nothing at this address."),
@@ -32,13 +35,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "http.too_large": ("請求內容超過 {limit} 位元組上限。", "The request body is over the {limit}-byte limit."),
     "http.unsupported_media": ("請以 application/json 傳送內容。", "Send the body as application/json."),
     "http.error": ("請求無法處理。", "The request could not be handled."),
-    "http.server_error": ("系統發生錯誤，已記錄，請稍後再試。", "Something went wrong on our side; it is logged. Please try again."),
+    "http.server_error": (
+        "系統發生錯誤，已記錄，請稍後再試。",
+        "Something went wrong on our side; it is logged. Please try again.",
+    ),
     "validation.failed": ("資料有誤，請依欄位說明修正。", "Some fields need correcting; see the field messages."),
     "body.invalid_json": ("內容不是有效的 JSON（或不是 UTF-8 編碼）。", "The body is not valid JSON (or not UTF-8)."),
     "case.not_found": ("找不到案件 {case_no}。", "Case {case_no} was not found."),
     "case.stale_version": (
         "案件 {case_no} 已被他人更新（目前版本 {current}，您送出版本 {given}），請重新載入後再操作。",
-        "Case {case_no} was changed by someone else (now version {current}, you sent {given}); reload it and try again.",
+        "Case {case_no} was changed by someone else (now version {current}, you sent {given}); "
+        "reload it and try again.",
     ),
     "case.illegal_transition": (
         "案件 {case_no} 目前狀態為「{status}」，不能執行「{action}」。",
@@ -59,8 +66,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No agency is responsible for {category} here; name the agency.",
     ),
     "field.required": ("此欄位必填。", "This field is required."),
-    "field.unknown_category": ("沒有代碼為 {code} 的類別（或已停用）。", "There is no active category with code {code}."),
-    "field.unknown_district": ("沒有代碼為 {code} 的行政區（或已停用）。", "There is no active district with code {code}."),
+    "field.unknown_category": (
+        "沒有代碼為 {code} 的類別（或已停用）。",
+        "There is no active category with code {code}.",
+    ),
+    "field.unknown_district": (
+        "沒有代碼為 {code} 的行政區（或已停用）。",
+        "There is no active district with code {code}.",
+    ),
     "field.unknown_agency": ("沒有代碼為 {code} 的機關（或已停用）。", "There is no active agency with code {code}."),
     "field.type_mismatch": (
         "類別 {category} 屬於「{expected}」案件，不是「{given}」。",
@@ -72,20 +85,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "收件時間不能早於 {days} 天前；更早的案件請洽管理員。",
         "The time received cannot be more than {days} days ago; ask an administrator for older matters.",
     ),
-    "field.naive_datetime": ("請加上時區，例如 2023-07-01T09:30:00+08:00。", "Add a time zone, e.g. 2023-07-01T09:30:00+08:00."),
-    "field.anonymous_with_name": ("匿名案件不可填寫陳情人姓名。", "An anonymous case cannot carry the reporter's name."),
-    "field.sms_needs_mobile": ("要以簡訊回覆，請提供手機號碼（09 開頭）。", "To reply by SMS, give a mobile number (starting 09)."),
-    "field.answer_only_consultation": ("只有諮詢案件可以當場答覆結案。", "Only consultations can be answered and closed at once."),
-    "field.bad_cursor": ("分頁游標無效，請從第一頁重新查詢。", "The page cursor is not valid; start again from the first page."),
+    "field.naive_datetime": (
+        "請加上時區，例如 2023-07-01T09:30:00+08:00。",
+        "Add a time zone, e.g. 2023-07-01T09:30:00+08:00.",
+    ),
+    "field.anonymous_with_name": (
+        "匿名案件不可填寫陳情人姓名。",
+        "An anonymous case cannot carry the reporter's name.",
+    ),
+    "field.sms_needs_mobile": (
+        "要以簡訊回覆，請提供手機號碼（09 開頭）。",
+        "To reply by SMS, give a mobile number (starting 09).",
+    ),
+    "field.answer_only_consultation": (
+        "只有諮詢案件可以當場答覆結案。",
+        "Only consultations can be answered and closed at once.",
+    ),
+    "field.bad_cursor": (
+        "分頁游標無效，請從第一頁重新查詢。",
+        "The page cursor is not valid; start again from the first page.",
+    ),
     "phone.invalid": ("電話號碼 {raw} 無效：{reason}", "Phone number {raw} is not valid: {reason}"),
     "phone.short_code": (
         "{raw} 是特殊服務號碼（如 1999、110、119），不能作為陳情人電話。",
         "{raw} is a short service number (like 1999, 110, 119), not a reporter's phone.",
     ),
-    "phone.reason.unparseable": ("看不出是電話號碼，請只填數字、空白、括號、+ 或 -", "it does not look like a phone number; use digits, spaces, brackets, + or -"),
+    "phone.reason.unparseable": (
+        "看不出是電話號碼，請只填數字、空白、括號、+ 或 -",
+        "it does not look like a phone number; use digits, spaces, brackets, + or -",
+    ),
     "phone.reason.too_short": ("位數太少", "too few digits"),
     "phone.reason.too_long": ("位數太多", "too many digits"),
-    "phone.reason.not_a_number": ("台灣沒有這個號碼（市話請加區碼，如 07；手機為 09 開頭 10 碼）", "no such number in Taiwan (landlines need the area code, e.g. 07; mobiles are 10 digits starting 09)"),
+    "phone.reason.not_a_number": (
+        "台灣沒有這個號碼（市話請加區碼，如 07；手機為 09 開頭 10 碼）",
+        "no such number in Taiwan (landlines need the area code, e.g. 07; mobiles are 10 digits starting 09)",
+    ),
 }
 
 # Marshmallow's English messages, rendered in zh-TW for the default locale.
@@ -104,7 +138,10 @@ _MARSHMALLOW_ZH: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Longer than maximum length (\d+)\.$"), r"長度不可超過 \1 字。"),
     (re.compile(r"^Shorter than minimum length (\d+)\.$"), r"長度至少 \1 字。"),
     (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), r"長度須介於 \1 與 \2 字之間。"),
-    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"), r"須介於 \1 與 \2 之間。"),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+        r"須介於 \1 與 \2 之間。",
+    ),
     (re.compile(r"^Must be greater than or equal to (\S+)\.$"), r"須大於或等於 \1。"),
     (re.compile(r"^Must be less than or equal to (\S+)\.$"), r"須小於或等於 \1。"),
     (re.compile(r"^String does not match expected pattern\.$"), "格式不符。"),
@@ -116,7 +153,7 @@ def is_english() -> bool:
     return select_locale() == "en"
 
 
-def message(code: str, **params: Any) -> str:
+def message(code: str, /, **params: Any) -> str:
     """The message for a code in the request's language; unknown codes fall back to the code."""
     zh, en = MESSAGES.get(code, (code, code))
     template = en if is_english() else zh

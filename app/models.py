@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import BigId, UTCDateTime, db, utcnow
+from app.db import Base, BigId, UTCDateTime, utcnow
 
 DESCRIPTION_MAX = 4000
 
@@ -80,7 +80,7 @@ def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
     return Enum(enum_class, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
-class District(db.Model):  # type: ignore[name-defined,misc]
+class District(Base):
     __tablename__ = "districts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,7 +90,7 @@ class District(db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Agency(db.Model):  # type: ignore[name-defined,misc]
+class Agency(Base):
     __tablename__ = "agencies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,7 +105,7 @@ class Agency(db.Model):  # type: ignore[name-defined,misc]
     district: Mapped[District | None] = relationship()
 
 
-class Category(db.Model):  # type: ignore[name-defined,misc]
+class Category(Base):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,7 +120,7 @@ class Category(db.Model):  # type: ignore[name-defined,misc]
     default_agency: Mapped[Agency | None] = relationship()
 
 
-class RoutingRule(db.Model):  # type: ignore[name-defined,misc]
+class RoutingRule(Base):
     __tablename__ = "routing_rules"
     __table_args__ = (UniqueConstraint("category_id", "district_id"),)
 
@@ -131,11 +131,9 @@ class RoutingRule(db.Model):  # type: ignore[name-defined,misc]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class User(db.Model):  # type: ignore[name-defined,misc]
+class User(Base):
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("(role = 'agency') = (agency_id IS NOT NULL)", name="agency_role_has_agency"),
-    )
+    __table_args__ = (CheckConstraint("(role = 'agency') = (agency_id IS NOT NULL)", name="agency_role_has_agency"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -149,7 +147,7 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     agency: Mapped[Agency | None] = relationship()
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+class ApiToken(Base):
     """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
 
     __tablename__ = "api_tokens"
@@ -164,7 +162,7 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     user: Mapped[User] = relationship()
 
 
-class CaseNumberCounter(db.Model):  # type: ignore[name-defined,misc]
+class CaseNumberCounter(Base):
     """The last sequence number handed out on one Taipei calendar day."""
 
     __tablename__ = "case_number_counters"
@@ -173,7 +171,7 @@ class CaseNumberCounter(db.Model):  # type: ignore[name-defined,misc]
     last_seq: Mapped[int] = mapped_column(Integer)
 
 
-class Case(db.Model):  # type: ignore[name-defined,misc]
+class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_agency_id_id", "agency_id", "id"),
@@ -213,7 +211,7 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
     district: Mapped[District | None] = relationship(lazy="joined")
@@ -221,7 +219,7 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     parent_case: Mapped[Case | None] = relationship(remote_side=[id])
 
 
-class CaseEvent(db.Model):  # type: ignore[name-defined,misc]
+class CaseEvent(Base):
     """One thing that happened to a case. Append-only: the database refuses updates and deletes."""
 
     __tablename__ = "case_events"
@@ -238,7 +236,7 @@ class CaseEvent(db.Model):  # type: ignore[name-defined,misc]
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
-class Notification(db.Model):  # type: ignore[name-defined,misc]
+class Notification(Base):
     """The outbox: a message to send, written in the same transaction as its cause."""
 
     __tablename__ = "notifications"

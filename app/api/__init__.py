@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request, send_from_directory
+from flask import Blueprint, Flask, Response, send_from_directory
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
@@ -15,12 +15,12 @@ from app.api.schemas import ErrorSchema
 PREFIX = "/api/v1"
 
 
-class HotlineApi(Api):
+class HotlineApi(Api):  # type: ignore[misc]
     """flask-smorest's Api with our error envelope in the document and in responses."""
 
     ERROR_SCHEMA = ErrorSchema
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         return errors.handle_http_exception(error)
 
 
@@ -33,12 +33,6 @@ def _swagger_assets() -> Blueprint:
         return send_from_directory(str(swagger_ui_path), filename)
 
     return assets
-
-
-def _require_json_body() -> Response | None:
-    if request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
-        return errors.error_response(415, "http.unsupported_media", errors.message("http.unsupported_media"))
-    return None
 
 
 def init_api(app: Flask) -> None:
@@ -54,13 +48,17 @@ def init_api(app: Flask) -> None:
         OPENAPI_SWAGGER_UI_URL=f"{PREFIX}/swagger-ui/",
     )
     spec_options: dict[str, Any] = {
-        "info": {"description": "1999 citizen hotline: cases, their lifecycle and audit trail. zh-TW by default; send Accept-Language: en for English messages."},
+        "info": {
+            "description": (
+                "1999 citizen hotline: cases, their lifecycle and audit trail. "
+                "Messages are in zh-TW by default; send Accept-Language: en for English."
+            )
+        },
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearerAuth": []}],
     }
     api = HotlineApi(app, spec_kwargs=spec_options)
     errors.register(app)
     for blueprint in (cases.blp, reference.blp):
-        blueprint.before_request(_require_json_body)
         api.register_blueprint(blueprint, url_prefix=PREFIX)
     app.register_blueprint(_swagger_assets())

@@ -1,12 +1,14 @@
-"""Bearer-token authentication for the API."""
+"""Request guards of the API: bearer-token authentication and JSON bodies."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import Response, g, request
 
+from app.api.errors import error_response
 from app.cases.actors import Actor
-from app.db import db
+from app.db import current_session, db
 from app.errors import DomainError
+from app.i18n import message
 from app.users.service import actor_for_token
 
 
@@ -20,7 +22,7 @@ def authenticate() -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("auth.missing")
-    actor = actor_for_token(db.session, token.strip())
+    actor = actor_for_token(current_session(), token.strip())
     # End the lookup's read transaction, so service functions start their own.
     db.session.commit()
     if actor is None:
@@ -31,3 +33,10 @@ def authenticate() -> None:
 def current_actor() -> Actor:
     actor: Actor = g.actor
     return actor
+
+
+def require_json_body() -> Response | None:
+    """A body that is not JSON gets 415 rather than a list of 'missing field' messages."""
+    if request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
+        return error_response(415, "http.unsupported_media", message("http.unsupported_media"))
+    return None

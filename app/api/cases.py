@@ -7,19 +7,27 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from app.api.auth import authenticate, current_actor
+from app.api.auth import authenticate, current_actor, require_json_body
 from app.api.docs import documents_errors
 from app.api.present import case_view, event_view
-from app.api.schemas import ACTION_SCHEMAS, CaseCreateSchema, CasePageSchema, CaseSchema, CaseListQuerySchema, EventSchema
+from app.api.schemas import (
+    ACTION_SCHEMAS,
+    CaseCreateSchema,
+    CaseListQuerySchema,
+    CasePageSchema,
+    CaseSchema,
+    EventSchema,
+)
 from app.cases import actions, queries
 from app.cases.intake import NewCase, open_case
 from app.cases.lifecycle import Action
-from app.db import db
+from app.db import current_session, db
 from app.models import Case
 from app.settings_access import current_settings
 
 blp = Blueprint("cases", __name__, description="Cases (案件) and their audit trail")
 blp.before_request(authenticate)
+blp.before_request(require_json_body)
 
 
 def _view(case: Case) -> dict[str, Any]:
@@ -32,7 +40,7 @@ def _view(case: Case) -> dict[str, Any]:
 @documents_errors(blp, 400, 403, 413, 415, 422)
 def create_case(new_case: NewCase) -> dict[str, Any]:
     """Record a new case; routed cases go straight to their agency, answered consultations close."""
-    case = open_case(session=db.session, actor=current_actor(), new_case=new_case, tz=current_settings().timezone)
+    case = open_case(session=current_session(), actor=current_actor(), new_case=new_case, tz=current_settings().timezone)
     return _view(case)
 
 
@@ -42,7 +50,7 @@ def create_case(new_case: NewCase) -> dict[str, Any]:
 @documents_errors(blp, 400, 422)
 def list_cases(query: dict[str, Any]) -> dict[str, Any]:
     """Cases newest first, filtered; `q` finds a case number, a caller's phone, or Chinese text."""
-    page = queries.list_cases(session=db.session, actor=current_actor(), **query)
+    page = queries.list_cases(session=current_session(), actor=current_actor(), **query)
     return {"items": [_view(case) for case in page.items], "next_cursor": page.next_cursor}
 
 
@@ -51,7 +59,7 @@ def list_cases(query: dict[str, Any]) -> dict[str, Any]:
 @documents_errors(blp, 404)
 def get_case(case_no: str) -> dict[str, Any]:
     """One case, as the caller may see it."""
-    return _view(queries.get_case(session=db.session, actor=current_actor(), case_no=case_no))
+    return _view(queries.get_case(session=current_session(), actor=current_actor(), case_no=case_no))
 
 
 @blp.route("/cases/<string:case_no>/events", methods=["GET"])
@@ -59,7 +67,7 @@ def get_case(case_no: str) -> dict[str, Any]:
 @documents_errors(blp, 404)
 def list_case_events(case_no: str) -> list[dict[str, Any]]:
     """The case's audit trail, oldest first."""
-    events = queries.case_events(session=db.session, actor=current_actor(), case_no=case_no)
+    events = queries.case_events(session=current_session(), actor=current_actor(), case_no=case_no)
     tz = current_settings().timezone
     return [event_view(event, case_no, tz) for event in events]
 
@@ -82,7 +90,7 @@ def _register_action(action: Action) -> None:
 
     def run_action(body: dict[str, Any], case_no: str) -> dict[str, Any]:
         arguments = {keyword: body.get(field) for field, keyword in renames.items()}
-        case = service(session=db.session, actor=current_actor(), case_no=case_no, version=body["version"], **arguments)
+        case = service(session=current_session(), actor=current_actor(), case_no=case_no, version=body["version"], **arguments)
         return _view(case)
 
     run_action.__name__ = f"case_{action.value}"

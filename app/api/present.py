@@ -10,8 +10,16 @@ from app.cases.actors import Actor, visible_reporter
 from app.models import Case, CaseEvent
 
 _TIMES = (
-    "received_at", "created_at", "updated_at", "assigned_at", "acknowledged_at",
-    "reported_at", "closed_at", "reopened_at", "merged_at", "cancelled_at",
+    "received_at",
+    "created_at",
+    "updated_at",
+    "assigned_at",
+    "acknowledged_at",
+    "reported_at",
+    "closed_at",
+    "reopened_at",
+    "merged_at",
+    "cancelled_at",
 )
 
 

@@ -30,7 +30,9 @@ class AwareDateTime(fields.AwareDateTime):
 
 
 class ErrorBodySchema(ma.Schema):
-    code = fields.String(required=True, metadata={"description": "Stable machine-readable code, e.g. case.stale_version"})
+    code = fields.String(
+        required=True, metadata={"description": "Stable machine-readable code, e.g. case.stale_version"}
+    )
     message = fields.String(required=True, metadata={"description": "What went wrong and what to do, in zh-TW or en"})
     fields_ = fields.Dict(
         data_key="fields",
@@ -48,18 +50,25 @@ class CaseCreateSchema(ma.Schema):
     case_type = fields.Enum(CaseType, by_value=True, metadata={"description": "Defaults to the category's type"})
     channel = fields.Enum(Channel, by_value=True, required=True)
     category = _text(60, required=True, metadata={"description": "Category code, see /categories"})
-    district = fields.String(validate=validate.Length(max=40), allow_none=True, metadata={"description": "District code"})
+    district = fields.String(
+        validate=validate.Length(max=40), allow_none=True, metadata={"description": "District code"}
+    )
     address = fields.String(validate=validate.Length(max=300), allow_none=True)
     latitude = fields.Float(validate=validate.Range(min=-90, max=90), allow_none=True, allow_nan=False)
     longitude = fields.Float(validate=validate.Range(min=-180, max=180), allow_none=True, allow_nan=False)
     description = _text(DESCRIPTION_MAX, required=True)
     reporter_name = fields.String(validate=validate.Length(max=100), allow_none=True)
-    reporter_phone = fields.String(validate=validate.Length(max=40), allow_none=True, metadata={"example": "0912-345-678"})
+    reporter_phone = fields.String(
+        validate=validate.Length(max=40), allow_none=True, metadata={"example": "0912-345-678"}
+    )
     anonymous = fields.Boolean(load_default=False)
     wants_sms_reply = fields.Boolean(load_default=False)
-    received_at = AwareDateTime(allow_none=True, metadata={"description": "When the matter reached the city; default now"})
+    received_at = AwareDateTime(
+        allow_none=True, metadata={"description": "When the matter reached the city; default now"}
+    )
     answer = fields.String(
-        validate=validate.Length(max=DESCRIPTION_MAX), allow_none=True,
+        validate=validate.Length(max=DESCRIPTION_MAX),
+        allow_none=True,
         metadata={"description": "For a consultation answered on the line: closes the case at once"},
     )
 
@@ -159,7 +168,9 @@ class VersionedSchema(ma.Schema):
 
 
 class AssignSchema(VersionedSchema):
-    agency = fields.String(validate=validate.Length(max=40), allow_none=True, metadata={"description": "Omit to route by the rules"})
+    agency = fields.String(
+        validate=validate.Length(max=40), allow_none=True, metadata={"description": "Omit to route by the rules"}
+    )
 
 
 class TextSchema(VersionedSchema):

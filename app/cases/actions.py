@@ -19,7 +19,7 @@ from dispatch.assignment import resolve_agency
 
 
 def _locked_case(session: Session, actor: Actor, case_no: str) -> Case:
-    case = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update(of=Case))
+    case: Case | None = session.scalar(select(Case).where(Case.case_no == case_no).with_for_update(of=Case))
     if case is None or not may_see(actor, case):
         # Another agency's case is indistinguishable from a missing one.
         raise NotFound("case.not_found", case_no=case_no)
@@ -37,7 +37,10 @@ def _begin_action(session: Session, actor: Actor, case_no: str, version: int, ac
         if case.version != version:
             raise _stale(case, version) from refusal
         raise Conflict(
-            refusal.reason, case_no=case_no, status=case.status.value, action=action.value,
+            refusal.reason,
+            case_no=case_no,
+            status=case.status.value,
+            action=action.value,
             case_type=case.case_type.value,
         ) from refusal
     if case.version != version:
@@ -54,7 +57,12 @@ def _touch(case: Case, now: datetime) -> None:
 
 
 def assign_case(
-    *, session: Session, actor: Actor, case_no: str, version: int, agency_code: str | None = None,
+    *,
+    session: Session,
+    actor: Actor,
+    case_no: str,
+    version: int,
+    agency_code: str | None = None,
     now: datetime | None = None,
 ) -> Case:
     """Send the case to an agency: the one named, or the one the routing rules give."""
@@ -66,19 +74,29 @@ def assign_case(
         else:
             routed, decision = resolve_agency(session, case.category, case.district)
             if routed is None:
-                raise InvalidInput("case.no_route", fields={"agency": ["field.required"]}, category=case.category.name_zh)
+                raise InvalidInput(
+                    "case.no_route", fields={"agency": ["field.required"]}, category=case.category.name_zh
+                )
             agency, reason = routed, decision.reason.value
         previous = case.agency.code if case.agency else None
         case.agency, case.status, case.assigned_at, case.acknowledged_at = agency, CaseStatus.ASSIGNED, now, None
         _touch(case, now)
         record_event(
-            session, case, "case_assigned", actor=actor, occurred_at=now,
-            agency=agency.code, previous_agency=previous, reason=reason,
+            session,
+            case,
+            "case_assigned",
+            actor=actor,
+            occurred_at=now,
+            agency=agency.code,
+            previous_agency=previous,
+            reason=reason,
         )
     return case
 
 
-def acknowledge_case(*, session: Session, actor: Actor, case_no: str, version: int, now: datetime | None = None) -> Case:
+def acknowledge_case(
+    *, session: Session, actor: Actor, case_no: str, version: int, now: datetime | None = None
+) -> Case:
     """The agency confirms it has the case (收到)."""
     now = now or utcnow()
     with write_transaction(session):
@@ -142,14 +160,25 @@ def reopen_case(
         case.reopened_at, case.acknowledged_at, case.reported_at, case.closed_at = now, None, None, None
         _touch(case, now)
         record_event(
-            session, case, "case_reopened", actor=actor, occurred_at=now,
-            reason=reason.strip(), previous_status=previous.value,
+            session,
+            case,
+            "case_reopened",
+            actor=actor,
+            occurred_at=now,
+            reason=reason.strip(),
+            previous_status=previous.value,
         )
     return case
 
 
 def merge_case(
-    *, session: Session, actor: Actor, case_no: str, version: int, into_case_no: str, reason: str | None = None,
+    *,
+    session: Session,
+    actor: Actor,
+    case_no: str,
+    version: int,
+    into_case_no: str,
+    reason: str | None = None,
     now: datetime | None = None,
 ) -> Case:
     """併案: the same matter reported twice; this case follows the one it is merged into."""

@@ -14,7 +14,7 @@ from app.cases.audit import record_event
 from app.cases.lifecycle import CLOSABLE_WITHOUT_REPORT
 from app.db import utcnow, write_transaction
 from app.errors import Forbidden, InvalidInput
-from app.models import Agency, Case, CaseStatus, CaseType, Category, Channel, District, Role
+from app.models import Case, CaseStatus, CaseType, Category, Channel, Role
 from app.reference import lookups
 from dispatch.assignment import resolve_agency
 
@@ -143,15 +143,28 @@ def open_case(
         session.flush()
         search.index_case(session, case)
         record_event(
-            session, case, "case_created", actor=actor, occurred_at=now,
-            case_no=case.case_no, case_type=case_type.value, channel=case.channel.value,
-            category=category.code, district=district.code if district else None,
+            session,
+            case,
+            "case_created",
+            actor=actor,
+            occurred_at=now,
+            case_no=case.case_no,
+            case_type=case_type.value,
+            channel=case.channel.value,
+            category=category.code,
+            district=district.code if district else None,
             received_at=received_at.isoformat(),
         )
         if agency is not None and decision is not None:
             record_event(
-                session, case, "case_assigned", actor=actor, occurred_at=now,
-                agency=agency.code, previous_agency=None, reason=decision.reason.value,
+                session,
+                case,
+                "case_assigned",
+                actor=actor,
+                occurred_at=now,
+                agency=agency.code,
+                previous_agency=None,
+                reason=decision.reason.value,
             )
         elif decision is not None:
             record_event(session, case, "routing_failed", actor=actor, occurred_at=now, reason=decision.reason.value)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.cases import numbers, phones, search
@@ -40,7 +40,7 @@ class CasePage:
     next_cursor: str | None
 
 
-def _scoped(statement: Select[tuple[Case]], actor: Actor) -> Select[tuple[Case]]:
+def _scoped(statement: Select[Case], actor: Actor) -> Select[Case]:
     if actor.is_agency:
         return statement.where(Case.agency_id == actor.agency_id)
     return statement
@@ -84,7 +84,7 @@ def _query_condition(dialect: str, query: str):  # type: ignore[no-untyped-def]
     return search.all_terms_condition(dialect, stripped)
 
 
-def _code_filter(statement: Select[tuple[Case]], column, model, code: str) -> Select[tuple[Case]]:  # type: ignore[no-untyped-def]
+def _code_filter(statement: Select[Case], column, model, code: str) -> Select[Case]:  # type: ignore[no-untyped-def]
     return statement.where(column == select(model.id).where(model.code == code).scalar_subquery())
 
 
@@ -119,8 +119,6 @@ def list_cases(
     if cursor:
         statement = statement.where(Case.id < decode_cursor(cursor))
     limit = max(1, min(limit, MAX_PAGE))
-    rows = session.scalars(statement.order_by(Case.id.desc()).limit(limit + 1)).unique().all()
+    rows = session.scalars(statement.order_by(Case.id.desc()).limit(limit + 1)).all()
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return CasePage(items=rows[:limit], next_cursor=next_cursor)
-
-

@@ -32,7 +32,7 @@ def load_entries(path: Path, key: str) -> list[dict[str, Any]]:
         raise ReferenceFileError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(document, dict) or not isinstance(document.get(key), list):
         raise ReferenceFileError(f"{path}: expected a top-level '{key}:' list")
-    entries = document[key]
+    entries: list[dict[str, Any]] = document[key]
     for entry in entries:
         if not isinstance(entry, dict):
             raise ReferenceFileError(f"{path}: every item under '{key}' must be a mapping")

@@ -49,7 +49,9 @@ def _phones(path: Path, entry: dict[str, Any], field: str, *, at_least_one: bool
         try:
             normalised.append(phones.normalise(str(number)))
         except InvalidInput as exc:
-            raise ReferenceFileError(f"{where(path, entry)}: '{field}' has {number!r}, not a valid phone number") from exc
+            raise ReferenceFileError(
+                f"{where(path, entry)}: '{field}' has {number!r}, not a valid phone number"
+            ) from exc
     return normalised
 
 
@@ -91,7 +93,9 @@ def _seed_districts(session: Session, path: Path, report: SeedReport) -> dict[st
     return kept
 
 
-def _seed_agencies(session: Session, path: Path, report: SeedReport, districts: dict[str, District]) -> dict[str, Agency]:
+def _seed_agencies(
+    session: Session, path: Path, report: SeedReport, districts: dict[str, District]
+) -> dict[str, Agency]:
     entries = load_entries(path, "agencies")
     _unique_codes(path, entries)
     existing = {row.code: row for row in session.scalars(select(Agency))}
@@ -114,7 +118,9 @@ def _seed_agencies(session: Session, path: Path, report: SeedReport, districts: 
     return kept
 
 
-def _seed_categories(session: Session, path: Path, report: SeedReport, agencies: dict[str, Agency]) -> dict[str, Category]:
+def _seed_categories(
+    session: Session, path: Path, report: SeedReport, agencies: dict[str, Agency]
+) -> dict[str, Category]:
     entries = load_entries(path, "categories")
     _unique_codes(path, entries)
     existing = {row.code: row for row in session.scalars(select(Category))}
@@ -122,7 +128,9 @@ def _seed_categories(session: Session, path: Path, report: SeedReport, agencies:
     for entry in entries:
         case_type = required(path, entry, "case_type")
         if case_type not in {member.value for member in CaseType}:
-            raise ReferenceFileError(f"{where(path, entry)}: case_type {case_type!r} is not one of {[m.value for m in CaseType]}")
+            raise ReferenceFileError(
+                f"{where(path, entry)}: case_type {case_type!r} is not one of {[m.value for m in CaseType]}"
+            )
         agency_code = entry.get("default_agency")
         if agency_code is not None and agency_code not in agencies:
             raise ReferenceFileError(f"{where(path, entry)}: unknown default_agency {agency_code!r}")
@@ -141,8 +149,12 @@ def _seed_categories(session: Session, path: Path, report: SeedReport, agencies:
 
 
 def _seed_routing(
-    session: Session, path: Path, report: SeedReport,
-    categories: dict[str, Category], districts: dict[str, District], agencies: dict[str, Agency],
+    session: Session,
+    path: Path,
+    report: SeedReport,
+    categories: dict[str, Category],
+    districts: dict[str, District],
+    agencies: dict[str, Agency],
 ) -> None:
     entries = load_entries(path, "rules")
     existing = {(row.category_id, row.district_id): row for row in session.scalars(select(RoutingRule))}
@@ -154,10 +166,14 @@ def _seed_routing(
                 raise ReferenceFileError(f"{where(path, entry)}: unknown {field} {entry[field]!r}")
         key = (categories[entry["category"]].id, districts[entry["district"]].id)
         if key in seen:
-            raise ReferenceFileError(f"{where(path, entry)}: a second rule for {entry['category']} in {entry['district']}")
+            raise ReferenceFileError(
+                f"{where(path, entry)}: a second rule for {entry['category']} in {entry['district']}"
+            )
         seen.add(key)
         new = RoutingRule(category_id=key[0], district_id=key[1])
-        row = _apply(session, report, "routing_rules", existing.get(key), new, {"agency_id": agencies[entry["agency"]].id})
+        row = _apply(
+            session, report, "routing_rules", existing.get(key), new, {"agency_id": agencies[entry["agency"]].id}
+        )
         session.flush()
         kept.add(row.id)
     _deactivate_missing(report, "routing_rules", list(existing.values()), kept)

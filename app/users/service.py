@@ -44,7 +44,9 @@ def create_user(
         if session.scalar(select(User).where(User.username == username)) is not None:
             raise InvalidInput("validation.failed", fields={"username": [f"{username} exists"]})
         if (role is Role.AGENCY) != bool(agency_code):
-            raise InvalidInput("validation.failed", fields={"agency": ["an agency user needs --agency; others must not have one"]})
+            raise InvalidInput(
+                "validation.failed", fields={"agency": ["an agency user needs --agency; others must not have one"]}
+            )
         agency = lookups.active_agency(session, agency_code) if agency_code else None
         user = User(
             username=username,

@@ -1,0 +1,102 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL with HOTLINE_TEST_BACKEND=postgresql), migrated and seeded."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.db import db
+from config.settings import REFERENCE_DIR, Settings
+from tests.factories import Factory
+
+POSTGRES = os.environ.get("HOTLINE_TEST_BACKEND") == "postgresql"
+TZ = ZoneInfo("Asia/Taipei")
+# Tables emptied between PostgreSQL tests; reference data stays as seeded.
+DATA_TABLES = "case_search_grams, case_events, notifications, cases, api_tokens, users, case_number_counters"
+
+
+def _settings(database_url: str, instance_dir: Path) -> Settings:
+    return Settings(env="test", database_url=database_url, secret_key="test-secret", timezone=TZ)
+
+
+def _migrate_and_seed(database_url: str, instance_dir: Path) -> None:
+    from app.reference.seed import seed_reference_data
+
+    app = create_app(_settings(database_url, instance_dir))
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        seed_reference_data(session=db.session, directory=REFERENCE_DIR)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _recreate_postgres_database(url: str) -> None:
+    """A fresh database with a UTF-8 ctype, so pg_trgm indexes Chinese."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        connection.execute(
+            text(
+                f"CREATE DATABASE \"{target.database}\" TEMPLATE template0 ENCODING 'UTF8' "
+                "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+            )
+        )
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrated and seeded once per run: a SQLite file to copy, or the PostgreSQL test database."""
+    instance_dir = tmp_path_factory.mktemp("instance")
+    if POSTGRES:
+        url = Settings.from_env({"DATABASE_URL": os.environ["TEST_DATABASE_URL"], "SECRET_KEY": "x"}).database_url
+        _recreate_postgres_database(url)
+    else:
+        url = f"sqlite:///{instance_dir / 'template.db'}"
+    _migrate_and_seed(url, instance_dir)
+    return url
+
+
+@pytest.fixture
+def database_url(template_database: str, tmp_path: Path) -> str:
+    if POSTGRES:
+        engine = create_engine(template_database)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {DATA_TABLES} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return template_database
+    source = Path(make_url(template_database).database or "")
+    target = tmp_path / "test.db"
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(_settings(database_url, tmp_path), TESTING=True)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def factory(app: Flask, client: FlaskClient) -> Factory:
+    return Factory(app=app, client=client, tz=TZ)
