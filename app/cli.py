@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from app.db import current_session, db
+from app.db import current_session
 from app.errors import DomainError
 from app.models import Role
 from app.reference.files import ReferenceFileError

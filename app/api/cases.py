@@ -21,7 +21,7 @@ from app.api.schemas import (
 from app.cases import actions, queries
 from app.cases.intake import NewCase, open_case
 from app.cases.lifecycle import Action
-from app.db import current_session, db
+from app.db import current_session
 from app.models import Case
 from app.settings_access import current_settings
 
@@ -40,7 +40,9 @@ def _view(case: Case) -> dict[str, Any]:
 @documents_errors(blp, 400, 403, 413, 415, 422)
 def create_case(new_case: NewCase) -> dict[str, Any]:
     """Record a new case; routed cases go straight to their agency, answered consultations close."""
-    case = open_case(session=current_session(), actor=current_actor(), new_case=new_case, tz=current_settings().timezone)
+    case = open_case(
+        session=current_session(), actor=current_actor(), new_case=new_case, tz=current_settings().timezone
+    )
     return _view(case)
 
 
@@ -90,7 +92,9 @@ def _register_action(action: Action) -> None:
 
     def run_action(body: dict[str, Any], case_no: str) -> dict[str, Any]:
         arguments = {keyword: body.get(field) for field, keyword in renames.items()}
-        case = service(session=current_session(), actor=current_actor(), case_no=case_no, version=body["version"], **arguments)
+        case = service(
+            session=current_session(), actor=current_actor(), case_no=case_no, version=body["version"], **arguments
+        )
         return _view(case)
 
     run_action.__name__ = f"case_{action.value}"

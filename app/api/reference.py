@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.api.auth import authenticate, require_json_body
 from app.api.docs import documents_errors
 from app.api.schemas import AgencySchema, CategorySchema, DistrictSchema
-from app.db import current_session, db
+from app.db import db
 from app.models import Agency, Category, District
 
 blp = Blueprint("reference", __name__, description="Districts, categories and agencies")

@@ -1,0 +1,49 @@
+"""Settings from the environment, and the user/token commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from config.settings import Settings, SettingsError
+from tests.factories import Factory
+
+
+def test_defaults_to_sqlite_under_instance_and_keeps_a_generated_key(tmp_path: Path) -> None:
+    first = Settings.from_env({"HOTLINE_INSTANCE_DIR": str(tmp_path)})
+    again = Settings.from_env({"HOTLINE_INSTANCE_DIR": str(tmp_path)})
+    assert first.database_url == f"sqlite:///{tmp_path / 'hotline1999.db'}"
+    assert first.secret_key == again.secret_key and len(first.secret_key) > 40
+    assert first.timezone.key == "Asia/Taipei" and first.redis_url is None and not first.twilio_configured
+
+
+def test_production_requires_a_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        Settings.from_env({"HOTLINE_ENV": "production", "HOTLINE_INSTANCE_DIR": str(tmp_path)})
+
+
+def test_postgres_urls_use_psycopg3_and_bad_time_zones_are_refused(tmp_path: Path) -> None:
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://u@h/db", "SECRET_KEY": "k"})
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+    with pytest.raises(SettingsError, match="HOTLINE_TZ"):
+        Settings.from_env({"HOTLINE_TZ": "Mars/Olympus", "SECRET_KEY": "k"})
+
+
+def test_user_create_prints_a_token_that_works_once_and_until_revoked(app: Flask, factory: Factory) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["user", "create", "lin", "--role", "agency", "--agency", "WRB"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert factory.client.get("/api/v1/cases", headers=headers).status_code == 200
+    assert runner.invoke(args=["user", "revoke", "lin"]).exit_code == 0
+    assert factory.client.get("/api/v1/cases", headers=headers).status_code == 401
+
+
+def test_agency_users_need_an_agency(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["user", "create", "x", "--role", "agency"]).exit_code != 0
+    assert runner.invoke(args=["user", "create", "y", "--role", "agent", "--agency", "WRB"]).exit_code != 0
+    assert runner.invoke(args=["user", "create", "z", "--role", "agency", "--agency", "NOPE"]).exit_code != 0
