@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, redirect
 
 from config.settings import INSTANCE_DIR, Settings
 
@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         install_sqlite_pragmas(db.engine)
     init_api(app)
     cli.register(app)
+    # Until the consoles land, the front door is the browsable API documentation.
+    app.add_url_rule("/", "index", lambda: redirect("/api/v1/docs"))
     return app
 
 

@@ -47,3 +47,8 @@ def test_agency_users_need_an_agency(app: Flask) -> None:
     assert runner.invoke(args=["user", "create", "x", "--role", "agency"]).exit_code != 0
     assert runner.invoke(args=["user", "create", "y", "--role", "agent", "--agency", "WRB"]).exit_code != 0
     assert runner.invoke(args=["user", "create", "z", "--role", "agency", "--agency", "NOPE"]).exit_code != 0
+
+
+def test_the_front_door_leads_to_the_api_documentation(app: Flask) -> None:
+    response = app.test_client().get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/api/v1/docs")
