@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, redirect
 
-from config.settings import INSTANCE_DIR, Settings
+from config.settings import PROJECT_ROOT, Settings
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -18,7 +18,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from app.i18n import babel, select_locale
 
     settings = settings or Settings.from_env()
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()), instance_relative_config=False)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
@@ -30,10 +30,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if settings.database_url.startswith("sqlite:///"):
-        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        settings.instance_dir.mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     babel.init_app(app, locale_selector=select_locale, default_timezone=settings.timezone.key)
     with app.app_context():
         install_sqlite_pragmas(db.engine)

@@ -7,14 +7,18 @@ from flask import Flask
 
 from app.db import current_session
 from app.errors import DomainError
-from app.models import Role
+from app.i18n import message
 from app.reference.files import ReferenceFileError
+from app.vocabulary import Role
 from config.settings import REFERENCE_DIR
 
 
 def _fail(error: DomainError) -> click.ClickException:
-    details = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in error.fields.items())
-    return click.ClickException(f"{error.code} {error.params} {details}".strip())
+    details = "; ".join(
+        f"{field}: {', '.join(message(code, **error.params) for code in codes)}"
+        for field, codes in error.fields.items()
+    )
+    return click.ClickException(f"{message(error.code, **error.params)} {details}".strip())
 
 
 def register(app: Flask) -> None:

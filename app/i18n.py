@@ -15,10 +15,16 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    """The caller's most preferred language that we speak; zh-TW when none is."""
     if not has_request_context():
         return DEFAULT_LOCALE
-    best = request.accept_languages.best_match(["zh-TW", "zh", "en"], default="zh-TW")
-    return "en" if best == "en" else DEFAULT_LOCALE
+    for language, _quality in request.accept_languages:
+        tag = language.lower()
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("zh"):
+            return DEFAULT_LOCALE
+    return DEFAULT_LOCALE
 
 
 # code -> (zh-TW, en). Placeholders are str.format fields.
@@ -49,13 +55,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "case.illegal_transition": (
         "案件 {case_no} 目前狀態為「{status}」，不能執行「{action}」。",
-        "Case {case_no} is {status}; it cannot be {action}.",
+        "Case {case_no} is {status}; \"{action}\" is not possible now.",
+    ),
+    "case.changed_meanwhile": (
+        "案件已被他人更新，請重新載入後再操作。",
+        "The case was changed by someone else; reload it and try again.",
     ),
     "case.close_needs_report": (
         "{case_type}案件須待機關回報處理情形後才能結案。",
         "A {case_type} case can be closed only after the agency has reported back.",
     ),
-    "case.not_your_agency": ("此案件不屬於您的機關。", "This case does not belong to your agency."),
     "case.merge_into_self": ("案件不能併入自己。", "A case cannot be merged into itself."),
     "case.merge_target_closed": (
         "目標案件 {case_no} 狀態為「{status}」，只能併入處理中的案件。",
@@ -146,6 +155,10 @@ _MARSHMALLOW_ZH: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Must be less than or equal to (\S+)\.$"), r"須小於或等於 \1。"),
     (re.compile(r"^String does not match expected pattern\.$"), "格式不符。"),
     (re.compile(r"^Invalid value\.$"), "值不正確。"),
+    (re.compile(r"^Special numeric values \(nan or infinity\) are not permitted\.$"), "不接受 NaN 或無限大。"),
+    (re.compile(r"^Must not contain the NUL character\.$"), "不可包含 NUL 字元。"),
+    (re.compile(r"^Not valid Unicode text\.$"), "不是有效的 Unicode 文字。"),
+    (re.compile(r"^Must be between the years (\d+) and (\d+)\.$"), r"年份須介於 \1 與 \2 之間。"),
 ]
 
 
@@ -157,7 +170,7 @@ def message(code: str, /, **params: Any) -> str:
     """The message for a code in the request's language; unknown codes fall back to the code."""
     zh, en = MESSAGES.get(code, (code, code))
     template = en if is_english() else zh
-    translated = {key: _translate_param(value) for key, value in params.items()}
+    translated = {key: _translate_param(key, value) for key, value in params.items()}
     for key, value in params.items():
         # A parameter named like "reason_code" is itself a message: render it as "reason".
         if key.endswith("_code") and isinstance(value, str):
@@ -196,10 +209,19 @@ _WORDS_ZH = {
     "dispatch": "派工",
     "supervision": "全民督工",
     "other": "其他",
+    "agent": "話務人員",
+    "supervisor": "督導",
+    "agency": "機關承辦人",
+    "mayor_office": "市長室",
+    "admin": "系統管理員",
 }
 
 
-def _translate_param(value: Any) -> Any:
-    if isinstance(value, str) and not is_english():
+# Only these parameters hold our own vocabulary; everything else may be what a user typed.
+_VOCABULARY_PARAMS = frozenset({"status", "action", "case_type", "expected", "given", "role"})
+
+
+def _translate_param(key: str, value: Any) -> Any:
+    if key in _VOCABULARY_PARAMS and isinstance(value, str) and not is_english():
         return _WORDS_ZH.get(value, value)
     return value

@@ -1,5 +1,7 @@
 """The data model: reference data, users, cases, their audit trail, and the outbox."""
 
+# The enums live in app.vocabulary (pure); they are re-exported here for convenience.
+
 from __future__ import annotations
 
 import enum
@@ -23,56 +25,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, BigId, UTCDateTime, utcnow
+from app.vocabulary import CaseStatus, CaseType, Channel, NotificationStatus, Role
 
 DESCRIPTION_MAX = 4000
 
-
-class CaseType(enum.StrEnum):
-    CONSULTATION = "consultation"
-    PETITION = "petition"
-    DISPATCH = "dispatch"
-    SUPERVISION = "supervision"
-    OTHER = "other"
-
-
-class Channel(enum.StrEnum):
-    PHONE = "phone"
-    COUNTER = "counter"
-    WEB = "web"
-    LETTER = "letter"
-    FAX = "fax"
-    APP = "app"
-    SMS = "sms"
-    LINE_VIDEO = "line_video"
-    CHATBOT = "chatbot"
-    OPEN311 = "open311"
-
-
-class CaseStatus(enum.StrEnum):
-    NEW = "new"
-    ASSIGNED = "assigned"
-    ACKNOWLEDGED = "acknowledged"
-    REPORTED = "reported"
-    CLOSED = "closed"
-    MERGED = "merged"
-    CANCELLED = "cancelled"
-
-
-class Role(enum.StrEnum):
-    AGENT = "agent"
-    SUPERVISOR = "supervisor"
-    AGENCY = "agency"
-    MAYOR_OFFICE = "mayor_office"
-    ADMIN = "admin"
-
-
-class NotificationStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-    DEAD = "dead"
 
 
 def _enum(enum_class: type[enum.Enum], name: str) -> Enum:

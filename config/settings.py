@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,12 +42,8 @@ class Settings:
     twilio_auth_token: str | None = None
     twilio_from_number: str | None = None
     public_base_url: str | None = None
+    instance_dir: Path = INSTANCE_DIR
     max_request_bytes: int = 1024 * 1024
-    extra: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def is_production(self) -> bool:
-        return self.env == "production"
 
     @property
     def twilio_configured(self) -> bool:
@@ -82,6 +78,7 @@ class Settings:
             twilio_auth_token=env_vars.get("TWILIO_AUTH_TOKEN") or None,
             twilio_from_number=env_vars.get("TWILIO_FROM_NUMBER") or None,
             public_base_url=env_vars.get("PUBLIC_BASE_URL") or None,
+            instance_dir=instance_dir,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,14 +27,21 @@ TZ = ZoneInfo("Asia/Taipei")
 DATA_TABLES = "case_search_grams, case_events, notifications, cases, api_tokens, users, case_number_counters"
 
 
-def _settings(database_url: str, instance_dir: Path) -> Settings:
-    return Settings(env="test", database_url=database_url, secret_key="test-secret", timezone=TZ)
+def _settings(database_url: str, instance_dir: Path | None = None) -> Settings:
+    return Settings(
+        env="test",
+        database_url=database_url,
+        secret_key="test-secret",
+        timezone=TZ,
+        instance_dir=instance_dir or Path(tempfile.gettempdir()),
+    )
 
 
-def _migrate_and_seed(database_url: str, instance_dir: Path) -> None:
+def _migrate_and_seed(database_url: str) -> None:
+    """Bring the schema up to date and the reference data back to the YAML files."""
     from app.reference.seed import seed_reference_data
 
-    app = create_app(_settings(database_url, instance_dir))
+    app = create_app(_settings(database_url))
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
         seed_reference_data(session=db.session, directory=REFERENCE_DIR)
@@ -65,22 +73,25 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> str:
         _recreate_postgres_database(url)
     else:
         url = f"sqlite:///{instance_dir / 'template.db'}"
-    _migrate_and_seed(url, instance_dir)
+    _migrate_and_seed(url)
     return url
 
 
 @pytest.fixture
-def database_url(template_database: str, tmp_path: Path) -> str:
-    if POSTGRES:
-        engine = create_engine(template_database)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {DATA_TABLES} RESTART IDENTITY CASCADE"))
-        engine.dispose()
-        return template_database
-    source = Path(make_url(template_database).database or "")
-    target = tmp_path / "test.db"
-    shutil.copyfile(source, target)
-    return f"sqlite:///{target}"
+def database_url(template_database: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database as freshly seeded: a copy of the SQLite file, or the PostgreSQL one emptied of cases."""
+    if not POSTGRES:
+        target = tmp_path / "test.db"
+        shutil.copyfile(Path(make_url(template_database).database or ""), target)
+        yield f"sqlite:///{target}"
+        return
+    engine = create_engine(template_database)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {DATA_TABLES} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    yield template_database
+    if request.node.get_closest_marker("mutates_reference"):
+        _migrate_and_seed(template_database)
 
 
 @pytest.fixture

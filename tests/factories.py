@@ -14,8 +14,9 @@ from werkzeug.test import TestResponse
 from app.cases.actors import Actor
 from app.cases.intake import NewCase, open_case
 from app.db import db
-from app.models import Case, CaseType, Channel, Role
+from app.models import Case
 from app.users.service import create_user
+from app.vocabulary import CaseType, Channel, Role
 
 _usernames = itertools.count(1)
 

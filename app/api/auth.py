@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, g, request
 
 from app.api.errors import error_response
+from app.api.inputs import storable_text_problem
 from app.cases.actors import Actor
 from app.db import current_session, db
 from app.errors import DomainError
@@ -39,4 +40,12 @@ def require_json_body() -> Response | None:
     """A body that is not JSON gets 415 rather than a list of 'missing field' messages."""
     if request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
         return error_response(415, "http.unsupported_media", message("http.unsupported_media"))
+    return None
+
+
+def refuse_unstorable_path() -> Response | None:
+    """A case number with NUL or broken Unicode in the path cannot exist: 404, before any query."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and storable_text_problem(value):
+            return error_response(404, "http.not_found", message("http.not_found"))
     return None

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_smorest import Blueprint
-
-from app.api.auth import authenticate, current_actor, require_json_body
+from app.api.auth import authenticate, current_actor, refuse_unstorable_path, require_json_body
 from app.api.docs import documents_errors
+from app.api.inputs import ApiBlueprint
 from app.api.present import case_view, event_view
 from app.api.schemas import (
     ACTION_SCHEMAS,
@@ -25,9 +24,10 @@ from app.db import current_session
 from app.models import Case
 from app.settings_access import current_settings
 
-blp = Blueprint("cases", __name__, description="Cases (案件) and their audit trail")
+blp = ApiBlueprint("cases", __name__, description="Cases (案件) and their audit trail")
 blp.before_request(authenticate)
 blp.before_request(require_json_body)
+blp.before_request(refuse_unstorable_path)
 
 
 def _view(case: Case) -> dict[str, Any]:
@@ -69,9 +69,11 @@ def get_case(case_no: str) -> dict[str, Any]:
 @documents_errors(blp, 404)
 def list_case_events(case_no: str) -> list[dict[str, Any]]:
     """The case's audit trail, oldest first."""
-    events = queries.case_events(session=current_session(), actor=current_actor(), case_no=case_no)
+    session, actor = current_session(), current_actor()
+    events = queries.case_events(session=session, actor=actor, case_no=case_no)
+    hidden = queries.hidden_case_references(session=session, actor=actor, events=events)
     tz = current_settings().timezone
-    return [event_view(event, case_no, tz) for event in events]
+    return [event_view(event, case_no, tz, hidden) for event in events]
 
 
 # Each action's body fields, renamed to the service function's keyword arguments.

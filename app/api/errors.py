@@ -85,7 +85,7 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 def handle_stale(_error: StaleDataError) -> Response:
     db.session.rollback()
-    return error_response(409, "case.stale_version", message("case.stale_version", case_no="", current="?", given="?"))
+    return error_response(409, "case.stale_version", message("case.changed_meanwhile"))
 
 
 def handle_unexpected(error: Exception) -> Response:

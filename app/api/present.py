@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.cases.actors import Actor, visible_reporter
-from app.models import Case, CaseEvent
+from app.cases.actors import Actor, may_see, visible_reporter
+from app.models import Agency, Case, CaseEvent, Category
 
 _TIMES = (
     "received_at",
@@ -47,14 +47,27 @@ def case_view(case: Case, actor: Actor, tz: ZoneInfo) -> dict[str, Any]:
         "wants_sms_reply": case.wants_sms_reply,
         "resolution": case.resolution,
         "report_text": case.report_text,
-        "parent_case_no": case.parent_case.case_no if case.parent_case_id and case.parent_case else None,
+        "parent_case_no": _parent_case_no(case, actor),
         "version": case.version,
     }
     view.update({name: local_iso(getattr(case, name), tz) for name in _TIMES})
     return view
 
 
-def event_view(event: CaseEvent, case_no: str, tz: ZoneInfo) -> dict[str, Any]:
+def _parent_case_no(case: Case, actor: Actor) -> str | None:
+    parent = case.parent_case if case.parent_case_id else None
+    return parent.case_no if parent is not None and may_see(actor, parent) else None
+
+
+def event_view(
+    event: CaseEvent, case_no: str, tz: ZoneInfo, hidden: set[str] | frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """`hidden`: case numbers this viewer may not see; they are blanked from the payload."""
+    payload = {
+        key: (None if isinstance(value, str) and value in hidden else value)
+        for key, value in event.payload.items()
+        if key not in ("actor", "role")
+    }
     return {
         "id": event.id,
         "case_no": case_no,
@@ -62,5 +75,25 @@ def event_view(event: CaseEvent, case_no: str, tz: ZoneInfo) -> dict[str, Any]:
         "actor": event.payload.get("actor"),
         "occurred_at": local_iso(event.occurred_at, tz),
         "recorded_at": local_iso(event.recorded_at, tz),
-        "payload": {key: value for key, value in event.payload.items() if key not in ("actor", "role")},
+        "payload": payload,
+    }
+
+
+def category_view(category: Category) -> dict[str, Any]:
+    return {
+        "code": category.code,
+        "name_zh": category.name_zh,
+        "name_en": category.name_en,
+        "case_type": category.case_type.value,
+        "default_agency": category.default_agency.code if category.default_agency else None,
+        "urgent": category.urgent,
+    }
+
+
+def agency_view(agency: Agency) -> dict[str, Any]:
+    return {
+        "code": agency.code,
+        "name_zh": agency.name_zh,
+        "name_en": agency.name_en,
+        "district": agency.district.code if agency.district else None,
     }

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask_smorest import Blueprint
-from sqlalchemy import select
-
 from app.api.auth import authenticate, require_json_body
 from app.api.docs import documents_errors
+from app.api.inputs import ApiBlueprint
+from app.api.present import agency_view, category_view
 from app.api.schemas import AgencySchema, CategorySchema, DistrictSchema
-from app.db import db
-from app.models import Agency, Category, District
+from app.db import current_session
+from app.models import District
+from app.reference import lookups
 
-blp = Blueprint("reference", __name__, description="Districts, categories and agencies")
+blp = ApiBlueprint("reference", __name__, description="Districts, categories and agencies")
 blp.before_request(authenticate)
 blp.before_request(require_json_body)
 
@@ -24,7 +24,7 @@ blp.before_request(require_json_body)
 @documents_errors(blp)
 def list_districts() -> Sequence[District]:
     """The city's districts (行政區)."""
-    return db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.id)).all()
+    return lookups.active_districts(current_session())
 
 
 @blp.route("/categories")
@@ -32,18 +32,7 @@ def list_districts() -> Sequence[District]:
 @documents_errors(blp)
 def list_categories() -> list[dict[str, Any]]:
     """Case categories with their case type, default agency and urgency."""
-    rows = db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.id)).all()
-    return [
-        {
-            "code": row.code,
-            "name_zh": row.name_zh,
-            "name_en": row.name_en,
-            "case_type": row.case_type.value,
-            "default_agency": row.default_agency.code if row.default_agency else None,
-            "urgent": row.urgent,
-        }
-        for row in rows
-    ]
+    return [category_view(category) for category in lookups.active_categories(current_session())]
 
 
 @blp.route("/agencies")
@@ -51,13 +40,4 @@ def list_categories() -> list[dict[str, Any]]:
 @documents_errors(blp)
 def list_agencies() -> list[dict[str, Any]]:
     """Agencies that receive cases (權責機關)."""
-    rows = db.session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.id)).all()
-    return [
-        {
-            "code": row.code,
-            "name_zh": row.name_zh,
-            "name_en": row.name_en,
-            "district": row.district.code if row.district else None,
-        }
-        for row in rows
-    ]
+    return [agency_view(agency) for agency in lookups.active_agencies(current_session())]

@@ -7,10 +7,12 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.api.inputs import CleanSchema, LocalDateTime, StrictBoolean, StrictFloat
 from app.cases.intake import NewCase
 from app.cases.lifecycle import Action
 from app.cases.queries import MAX_PAGE, CaseFilter
-from app.models import DESCRIPTION_MAX, CaseStatus, CaseType, Channel
+from app.models import DESCRIPTION_MAX
+from app.vocabulary import CaseStatus, CaseType, Channel
 
 _NON_BLANK = validate.Regexp(r"\S", error="String does not match expected pattern.")
 
@@ -18,15 +20,6 @@ _NON_BLANK = validate.Regexp(r"\S", error="String does not match expected patter
 def _text(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.String:
     validators = [validate.Length(min=1, max=max_length), _NON_BLANK] if required else [validate.Length(max=max_length)]
     return fields.String(required=required, validate=validators, **kwargs)
-
-
-class AwareDateTime(fields.AwareDateTime):
-    """ISO 8601 with an offset; a time without one is read as Asia/Taipei local time."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        from zoneinfo import ZoneInfo
-
-        super().__init__(default_timezone=ZoneInfo("Asia/Taipei"), **kwargs)
 
 
 class ErrorBodySchema(ma.Schema):
@@ -46,7 +39,7 @@ class ErrorSchema(ma.Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
-class CaseCreateSchema(ma.Schema):
+class CaseCreateSchema(CleanSchema):
     case_type = fields.Enum(CaseType, by_value=True, metadata={"description": "Defaults to the category's type"})
     channel = fields.Enum(Channel, by_value=True, required=True)
     category = _text(60, required=True, metadata={"description": "Category code, see /categories"})
@@ -54,16 +47,16 @@ class CaseCreateSchema(ma.Schema):
         validate=validate.Length(max=40), allow_none=True, metadata={"description": "District code"}
     )
     address = fields.String(validate=validate.Length(max=300), allow_none=True)
-    latitude = fields.Float(validate=validate.Range(min=-90, max=90), allow_none=True, allow_nan=False)
-    longitude = fields.Float(validate=validate.Range(min=-180, max=180), allow_none=True, allow_nan=False)
+    latitude = StrictFloat(validate=validate.Range(min=-90, max=90), allow_none=True, allow_nan=False)
+    longitude = StrictFloat(validate=validate.Range(min=-180, max=180), allow_none=True, allow_nan=False)
     description = _text(DESCRIPTION_MAX, required=True)
     reporter_name = fields.String(validate=validate.Length(max=100), allow_none=True)
     reporter_phone = fields.String(
         validate=validate.Length(max=40), allow_none=True, metadata={"example": "0912-345-678"}
     )
-    anonymous = fields.Boolean(load_default=False)
-    wants_sms_reply = fields.Boolean(load_default=False)
-    received_at = AwareDateTime(
+    anonymous = StrictBoolean(load_default=False)
+    wants_sms_reply = StrictBoolean(load_default=False)
+    received_at = LocalDateTime(
         allow_none=True, metadata={"description": "When the matter reached the city; default now"}
     )
     answer = fields.String(
@@ -129,17 +122,17 @@ class CasePageSchema(ma.Schema):
     next_cursor = fields.String(allow_none=True, required=True)
 
 
-class CaseListQuerySchema(ma.Schema):
+class CaseListQuerySchema(CleanSchema):
     status = fields.Enum(CaseStatus, by_value=True)
     case_type = fields.Enum(CaseType, by_value=True, data_key="type")
     category = fields.String(validate=validate.Length(max=60))
     agency = fields.String(validate=validate.Length(max=40))
     district = fields.String(validate=validate.Length(max=40))
     phone = fields.String(validate=validate.Length(max=40), metadata={"description": "Caller phone, any written form"})
-    created_from = AwareDateTime()
-    created_to = AwareDateTime()
-    received_from = AwareDateTime()
-    received_to = AwareDateTime()
+    created_from = LocalDateTime()
+    created_to = LocalDateTime()
+    received_from = LocalDateTime()
+    received_to = LocalDateTime()
     q = fields.String(
         validate=validate.Length(max=100),
         metadata={"description": "Case number, phone number, or Chinese text in description/address"},
@@ -163,7 +156,7 @@ class EventSchema(ma.Schema):
     payload = fields.Dict(required=True)
 
 
-class VersionedSchema(ma.Schema):
+class VersionedSchema(CleanSchema):
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 
 

@@ -13,8 +13,9 @@ from app.cases.audit import record_event
 from app.cases.lifecycle import Action
 from app.db import utcnow, write_transaction
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.models import Case, CaseStatus
+from app.models import Case
 from app.reference import lookups
+from app.vocabulary import CaseStatus
 from dispatch.assignment import resolve_agency
 
 
@@ -24,6 +25,13 @@ def _locked_case(session: Session, actor: Actor, case_no: str) -> Case:
         # Another agency's case is indistinguishable from a missing one.
         raise NotFound("case.not_found", case_no=case_no)
     return case
+
+
+def _lock_in_id_order(session: Session, case_nos: list[str]) -> None:
+    """Lock several cases lowest id first, so two merges in opposite directions cannot deadlock."""
+    session.execute(
+        select(Case.id).where(Case.case_no.in_(case_nos)).order_by(Case.id).with_for_update(of=Case)
+    ).all()
 
 
 def _begin_action(session: Session, actor: Actor, case_no: str, version: int, action: Action) -> Case:
@@ -158,6 +166,9 @@ def reopen_case(
         previous = case.status
         case.status = lifecycle.reopened_status(has_agency=case.agency_id is not None)
         case.reopened_at, case.acknowledged_at, case.reported_at, case.closed_at = now, None, None, None
+        if case.agency_id is not None:
+            # The agency's clock starts again from the reopening, not from the first assignment.
+            case.assigned_at = now
         _touch(case, now)
         record_event(
             session,
@@ -184,6 +195,7 @@ def merge_case(
     """併案: the same matter reported twice; this case follows the one it is merged into."""
     now = now or utcnow()
     with write_transaction(session):
+        _lock_in_id_order(session, [case_no, into_case_no])
         case = _begin_action(session, actor, case_no, version, Action.MERGE)
         if into_case_no == case_no:
             raise InvalidInput("case.merge_into_self", fields={"into": ["case.merge_into_self"]})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.cases import phones
-from app.models import Case, Role
+from app.models import Case
+from app.vocabulary import Role
 
 _MASKED_ROLES = frozenset({Role.AGENCY, Role.MAYOR_OFFICE})
 

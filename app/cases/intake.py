@@ -14,8 +14,9 @@ from app.cases.audit import record_event
 from app.cases.lifecycle import CLOSABLE_WITHOUT_REPORT
 from app.db import utcnow, write_transaction
 from app.errors import Forbidden, InvalidInput
-from app.models import Case, CaseStatus, CaseType, Category, Channel, Role
+from app.models import Case, Category
 from app.reference import lookups
+from app.vocabulary import CaseStatus, CaseType, Channel, Role
 from dispatch.assignment import resolve_agency
 
 RECEIVED_MAX_AGE = timedelta(days=30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from app.models import CaseStatus, CaseType, Role
+from app.vocabulary import CaseStatus, CaseType, Role
 
 OPEN_STATUSES = frozenset({CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.REPORTED})
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from app.cases import numbers, phones, search
 from app.cases.actors import Actor
 from app.errors import InvalidInput, NotFound
-from app.models import Agency, Case, CaseEvent, CaseStatus, CaseType, Category, District
+from app.models import Agency, Case, CaseEvent, Category, District
+from app.vocabulary import CaseStatus, CaseType
 
 MAX_PAGE = 100
 
@@ -56,6 +57,19 @@ def get_case(*, session: Session, actor: Actor, case_no: str) -> Case:
 def case_events(*, session: Session, actor: Actor, case_no: str) -> Sequence[CaseEvent]:
     case = get_case(session=session, actor=actor, case_no=case_no)
     return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+
+
+# Event payload keys that name another case.
+CASE_REFERENCE_KEYS = ("into", "merged")
+
+
+def hidden_case_references(*, session: Session, actor: Actor, events: Sequence[CaseEvent]) -> set[str]:
+    """Case numbers named in these events that the actor may not see (another agency's case)."""
+    named = {str(event.payload[key]) for event in events for key in CASE_REFERENCE_KEYS if event.payload.get(key)}
+    if not named or not actor.is_agency:
+        return set()
+    visible = set(session.scalars(_scoped(select(Case.case_no).where(Case.case_no.in_(named)), actor)))  # type: ignore[arg-type]
+    return named - visible
 
 
 def encode_cursor(case_id: int) -> str:
@@ -104,8 +118,12 @@ def list_cases(
     if filters.district:
         statement = _code_filter(statement, Case.district_id, District, filters.district)
     if filters.phone:
-        e164 = phones.try_normalise(filters.phone)
-        statement = statement.where(Case.reporter_phone == e164) if e164 else statement.where(Case.id.is_(None))
+        try:
+            e164 = phones.normalise(filters.phone)
+        except InvalidInput as refusal:
+            # "No earlier cases" for a mistyped number would mislead the agent: say it is wrong.
+            raise InvalidInput("validation.failed", fields={"phone": [refusal.code]}, **refusal.params) from refusal
+        statement = statement.where(Case.reporter_phone == e164)
     if filters.created_from:
         statement = statement.where(Case.created_at >= filters.created_from)
     if filters.created_to:

@@ -38,28 +38,34 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def text_condition(dialect: str, term: str) -> ColumnElement[bool]:
-    """A WHERE condition matching cases whose description or address contains `term`."""
-    normalised = textgrams.normalise_text(term)
-    if textgrams.is_gram_query(normalised):
+def _term_condition(dialect: str, term: str, name: str) -> ColumnElement[bool]:
+    """Cases whose description or address contains `term`; `name` keeps bind parameters apart."""
+    if textgrams.is_gram_query(term):
+        gram = textgrams.normalise_text(term)
         if dialect == "postgresql":
-            subquery = text("SELECT case_id FROM case_search_grams WHERE grams @> ARRAY[:gram]::text[]")
-        else:
-            subquery = text("SELECT rowid FROM case_grams WHERE case_grams MATCH :gram")
-            normalised = _fts_phrase(normalised)
-        return Case.id.in_(subquery.bindparams(gram=normalised))
-    if len(normalised) < 3:
-        # One or two punctuation marks or symbols: no index can help; a bounded scan answers.
-        pattern = _like_pattern(term)
-        return or_(Case.description.like(pattern, escape="\\"), Case.address.like(pattern, escape="\\"))
-    if dialect == "postgresql":
+            subquery = text(f"SELECT case_id FROM case_search_grams WHERE grams @> ARRAY[:{name}]::text[]")
+            return Case.id.in_(subquery.bindparams(**{name: gram}))
+        subquery = text(f"SELECT rowid FROM case_grams WHERE case_grams MATCH :{name}")
+        return Case.id.in_(subquery.bindparams(**{name: _fts_phrase(gram)}))
+    if len(term) < 3 or dialect == "postgresql":
+        # 1–2 symbols have no index to use and are answered by a scan; PostgreSQL's
+        # pg_trgm GIN indexes answer ILIKE for 3+ characters.
         pattern = _like_pattern(term)
         return or_(Case.description.ilike(pattern, escape="\\"), Case.address.ilike(pattern, escape="\\"))
-    subquery = text("SELECT rowid FROM case_fts WHERE case_fts MATCH :phrase").bindparams(phrase=_fts_phrase(term))
-    return Case.id.in_(subquery)
+    subquery = text(f"SELECT rowid FROM case_fts WHERE case_fts MATCH :{name}")
+    return Case.id.in_(subquery.bindparams(**{name: _fts_phrase(term)}))
+
+
+def text_condition(dialect: str, term: str, name: str = "term") -> ColumnElement[bool]:
+    """Match the term as typed and, if different, in half-width form (Ｏ→O, ３→3)."""
+    normalised = textgrams.normalise_text(term)
+    condition = _term_condition(dialect, term, name)
+    if normalised != term.lower() and not textgrams.is_gram_query(term):
+        condition = or_(condition, _term_condition(dialect, normalised, f"{name}_nfkc"))
+    return condition
 
 
 def all_terms_condition(dialect: str, query: str) -> ColumnElement[bool]:
     """Every whitespace-separated term must match (AND)."""
     terms = [term for term in query.split() if term]
-    return and_(*(text_condition(dialect, term) for term in terms))
+    return and_(*(text_condition(dialect, term, f"term_{index}") for index, term in enumerate(terms)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,3 +48,15 @@ def routing_rules_for(session: Session, category: Category, district: District |
     )
     agency_code = session.scalar(statement)
     return {} if agency_code is None else {(category.code, district.code): agency_code}
+
+
+def active_districts(session: Session) -> Sequence[District]:
+    return session.scalars(select(District).where(District.active.is_(True)).order_by(District.id)).all()
+
+
+def active_categories(session: Session) -> Sequence[Category]:
+    return session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.id)).all()
+
+
+def active_agencies(session: Session) -> Sequence[Agency]:
+    return session.scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.id)).all()

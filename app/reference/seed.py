@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from app.cases import phones
 from app.db import write_transaction
 from app.errors import InvalidInput
-from app.models import Agency, CaseType, Category, District, RoutingRule
+from app.models import Agency, Category, District, RoutingRule
 from app.reference.files import ReferenceFileError, load_entries, required, where
+from app.vocabulary import CaseType
 
 Row = TypeVar("Row", District, Agency, Category, RoutingRule)
 

@@ -13,8 +13,9 @@ from werkzeug.security import generate_password_hash
 from app.cases.actors import Actor
 from app.db import utcnow, write_transaction
 from app.errors import InvalidInput
-from app.models import ApiToken, Role, User
+from app.models import ApiToken, User
 from app.reference import lookups
+from app.vocabulary import Role
 
 TOKEN_BYTES = 32
 

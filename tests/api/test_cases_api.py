@@ -186,3 +186,25 @@ def test_openapi_document_and_browsable_page(client: FlaskClient) -> None:
     assert page.status_code == 200 and b"swagger-ui" in page.data
     asset = client.get("/api/v1/swagger-ui/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.data) > 100_000
+
+
+def test_merges_do_not_reveal_another_agencys_case_numbers(factory: Factory) -> None:
+    district_road = factory.api_case(category="pothole", district="fongshan", description="坑洞")  # DO-FONGSHAN
+    city_road = factory.api_case(category="pothole", district="sanmin", description="坑洞")  # PWD-MAINT
+    merged = factory.agent.act(district_road["case_no"], "merge", district_road["version"], into=city_road["case_no"])
+    assert merged.status_code == 200 and merged.get_json()["parent_case_no"] == city_road["case_no"]
+    office = factory.user("agency", agency="DO-FONGSHAN")
+    assert office.get(f"/cases/{district_road['case_no']}").get_json()["parent_case_no"] is None
+    events = office.get(f"/cases/{district_road['case_no']}/events").get_data(as_text=True)
+    assert city_road["case_no"] not in events
+
+
+def test_tokens_are_stored_only_as_hashes(factory: Factory) -> None:
+    from sqlalchemy import select
+
+    from app.db import db
+    from app.models import ApiToken
+
+    user = factory.user("agent")
+    stored = db.session.scalars(select(ApiToken.token_hash)).all()
+    assert user.token not in stored and all(len(value) == 64 for value in stored)

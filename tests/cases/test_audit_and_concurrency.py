@@ -74,3 +74,34 @@ def test_two_editors_one_case_exactly_one_wins(app: Flask, factory: Factory) -> 
         select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.event_type == "note_added")
     ).all()
     assert len(notes) == 1
+
+
+def test_two_merges_in_opposite_directions_end_cleanly(app: Flask, factory: Factory) -> None:
+    """A→B and B→A at once: one wins, the other is refused with 409; never a deadlock."""
+    agent = factory.agent.actor
+    for _ in range(5):
+        first, second = factory.case(), factory.case()
+        barrier = threading.Barrier(2)
+
+        def merge(pair: tuple[str, str, int], barrier: threading.Barrier = barrier) -> str:
+            source, target, version = pair
+            with app.app_context():
+                barrier.wait()
+                try:
+                    actions.merge_case(
+                        session=db.session, actor=agent, case_no=source, version=version, into_case_no=target
+                    )
+                    return "ok"
+                except Conflict as refusal:
+                    return refusal.code
+                finally:
+                    db.session.remove()
+
+        pairs = [(first.case_no, second.case_no, first.version), (second.case_no, first.case_no, second.version)]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outcomes = sorted(pool.map(merge, pairs))
+        assert outcomes[1] == "ok" and outcomes[0] in (
+            "case.merge_target_closed",
+            "case.stale_version",
+            "case.illegal_transition",
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from app.cases.intake import NewCase, open_case
 from app.db import db, utcnow
 from app.errors import Forbidden, InvalidInput
-from app.models import Case, CaseEvent, CaseStatus, Channel
+from app.models import Case, CaseEvent, Category
+from app.vocabulary import CaseStatus, Channel
 from tests.factories import Factory
 
 
@@ -61,10 +62,41 @@ def test_consultation_without_answer_waits_in_new(factory: Factory) -> None:
     assert case.status is CaseStatus.NEW and case.agency is None
 
 
-def test_petition_without_a_default_agency_goes_to_triage(factory: Factory) -> None:
-    case = factory.case(category_code="other", district_code=None, description="其他事項", case_type="other")
-    assert case.status is CaseStatus.NEW
-    # "other" is not routed; a petition with no rule and no default is recorded as routing_failed.
+@pytest.mark.mutates_reference
+def test_a_petition_nobody_is_responsible_for_goes_to_triage(factory: Factory) -> None:
+    category = db.session.scalar(select(Category).where(Category.code == "petition_other"))
+    assert category is not None
+    category.default_agency_id = None
+    db.session.commit()
+    case = factory.case(category_code="petition_other", district_code="sanmin", description="其他陳情")
+    assert case.status is CaseStatus.NEW and case.agency_id is None
+    events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+    assert [event.event_type for event in events] == ["case_created", "routing_failed"]
+    assert events[1].payload["reason"] == "no_match"
+
+
+@pytest.mark.parametrize(
+    ("utc_now", "expected_prefix"),
+    [
+        (datetime(2023, 11, 5, 15, 59, 59, tzinfo=UTC), "1121105-"),  # 23:59:59 in Taipei
+        (datetime(2023, 11, 5, 16, 0, 0, tzinfo=UTC), "1121106-"),  # midnight in Taipei, still the 5th in UTC
+    ],
+)
+def test_case_numbers_follow_the_taipei_calendar_day(factory: Factory, utc_now: datetime, expected_prefix: str) -> None:
+    case = open_case(
+        session=db.session,
+        actor=factory.agent.actor,
+        tz=factory.tz,
+        now=utc_now,
+        new_case=NewCase(
+            channel=Channel.PHONE,
+            category_code="pothole",
+            district_code="sanmin",
+            description="坑洞",
+            received_at=utc_now,
+        ),
+    )
+    assert case.case_no == f"{expected_prefix}0001"
 
 
 def test_phone_is_stored_in_e164(factory: Factory) -> None:

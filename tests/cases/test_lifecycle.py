@@ -9,7 +9,8 @@ from app.cases import actions
 from app.cases.lifecycle import TRANSITIONS, Action
 from app.db import db
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.models import Case, CaseEvent, CaseStatus
+from app.models import Case, CaseEvent
+from app.vocabulary import CaseStatus
 from tests.factories import Factory
 
 
@@ -61,6 +62,8 @@ def test_reopen_sends_the_case_back_to_its_agency(factory: Factory) -> None:
     )
     assert case.status is CaseStatus.ASSIGNED
     assert case.reported_at is None and case.reopened_at is not None
+    # The agency's time runs from the reopening, not from the first assignment.
+    assert case.assigned_at == case.reopened_at
     assert _event_types(case)[-1] == "case_reopened"
 
 
@@ -249,8 +252,18 @@ def test_agency_cannot_touch_another_agencys_case(factory: Factory) -> None:
 def test_agency_cannot_close_or_cancel(factory: Factory) -> None:
     case = factory.case()
     responder = factory.user("agency", agency="PWD-MAINT").actor
+    case = actions.report_back(
+        session=db.session, actor=responder, case_no=case.case_no, version=case.version, text="已處理"
+    )
     with pytest.raises(Forbidden):
-        actions.cancel_case(session=db.session, actor=responder, case_no=case.case_no, version=case.version, reason="x")
+        actions.close_case(
+            session=db.session, actor=responder, case_no=case.case_no, version=case.version, resolution="x"
+        )
+    other = factory.case()
+    with pytest.raises(Forbidden):
+        actions.cancel_case(
+            session=db.session, actor=responder, case_no=other.case_no, version=other.version, reason="x"
+        )
 
 
 def test_mayor_office_is_read_only(factory: Factory) -> None:

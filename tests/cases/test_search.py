@@ -73,3 +73,18 @@ def test_short_grams_cover_every_one_and_two_character_substring() -> None:
     assert set(short_grams("路樹倒")) == {"路", "樹", "倒", "路樹", "樹倒"}
     assert set(short_grams("ＡＢ 1")) == {"a", "b", "ab", "1"}
     assert is_gram_query("路樹") and not is_gram_query("路樹倒") and not is_gram_query("%")
+
+
+def test_every_term_must_match_whichever_order(factory: Factory) -> None:
+    tree = factory.case(description="路樹倒塌")
+    flood = factory.case(category_code="road_flooding", description="路口積水")
+    both = factory.case(description="路樹倒在積水的路口")
+    for query in ("路樹 積水", "積水 路樹", "路樹倒 積水", "積水 路樹倒"):
+        found = _found(factory, query)
+        assert both.case_no in found and tree.case_no not in found and flood.case_no not in found, query
+
+
+def test_full_width_letters_and_digits_find_half_width_text(factory: Factory) -> None:
+    case = factory.case(description="卡拉OK店門口坑洞約30公分", address="光復路132號")
+    for query in ("卡拉ＯＫ", "３０公分", "１３２號", "卡拉ok"):
+        assert _found(factory, query) == {case.case_no}, query

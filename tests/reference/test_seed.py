@@ -16,6 +16,8 @@ from app.reference.seed import seed_reference_data
 from config.settings import REFERENCE_DIR
 from tests.factories import Factory
 
+pytestmark = pytest.mark.mutates_reference
+
 
 @pytest.fixture
 def reference_copy(tmp_path: Path) -> Path:
