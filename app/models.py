@@ -73,7 +73,7 @@ class Category(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    default_agency: Mapped[Agency | None] = relationship()
+    default_agency: Mapped[Agency | None] = relationship(lazy="joined")
 
 
 class RoutingRule(Base):

@@ -7,7 +7,7 @@ from flask import Response, g, request
 from app.api.errors import error_response
 from app.api.inputs import storable_text_problem
 from app.cases.actors import Actor
-from app.db import current_session, db
+from app.db import current_session
 from app.errors import DomainError
 from app.i18n import message
 from app.users.service import actor_for_token
@@ -24,8 +24,6 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("auth.missing")
     actor = actor_for_token(current_session(), token.strip())
-    # End the lookup's read transaction, so service functions start their own.
-    db.session.commit()
     if actor is None:
         raise Unauthorized("auth.invalid")
     g.actor = actor

@@ -32,12 +32,12 @@ def active_agency(session: Session, code: str, *, field: str = "agency") -> Agen
     return agency
 
 
-def routing_rules_for(session: Session, category: Category, district: District | None) -> dict[tuple[str, str], str]:
-    """The active rules that could apply to this category and district, keyed for dispatch.routing."""
+def rule_agency(session: Session, category: Category, district: District | None) -> Agency | None:
+    """The active agency an active routing rule names for this category in this district, if any."""
     if district is None:
-        return {}
+        return None
     statement = (
-        select(Agency.code)
+        select(Agency)
         .join(RoutingRule, RoutingRule.agency_id == Agency.id)
         .where(
             RoutingRule.category_id == category.id,
@@ -46,8 +46,8 @@ def routing_rules_for(session: Session, category: Category, district: District |
             Agency.active.is_(True),
         )
     )
-    agency_code = session.scalar(statement)
-    return {} if agency_code is None else {(category.code, district.code): agency_code}
+    agency: Agency | None = session.scalar(statement)
+    return agency
 
 
 def active_districts(session: Session) -> Sequence[District]:
