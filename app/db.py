@@ -100,6 +100,8 @@ def write_transaction(session: Session) -> Iterator[Session]:
         raise RuntimeError("uncommitted changes in the session before a service transaction")
     if session.in_transaction():
         session.commit()
+    # Objects outlive commits here (expire_on_commit=False); a service must decide on fresh rows.
+    session.expire_all()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     try:
         yield session
