@@ -7,8 +7,9 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from app.cases import numbers, phones, search
@@ -18,6 +19,7 @@ from app.models import Agency, Case, CaseEvent, Category, District
 from app.vocabulary import CaseStatus, CaseType
 
 MAX_PAGE = 100
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class CasePage:
     next_cursor: str | None
 
 
-def _scoped(statement: Select[Case], actor: Actor) -> Select[Case]:
+def _scoped(statement: Select[T], actor: Actor) -> Select[T]:
     if actor.is_agency:
         return statement.where(Case.agency_id == actor.agency_id)
     return statement
@@ -68,7 +70,7 @@ def hidden_case_references(*, session: Session, actor: Actor, events: Sequence[C
     named = {str(event.payload[key]) for event in events for key in CASE_REFERENCE_KEYS if event.payload.get(key)}
     if not named or not actor.is_agency:
         return set()
-    visible = set(session.scalars(_scoped(select(Case.case_no).where(Case.case_no.in_(named)), actor)))  # type: ignore[arg-type]
+    visible = set(session.scalars(_scoped(select(Case.case_no).where(Case.case_no.in_(named)), actor)))
     return named - visible
 
 
@@ -86,7 +88,7 @@ def decode_cursor(cursor: str) -> int:
         raise InvalidInput("validation.failed", fields={"cursor": ["field.bad_cursor"]}) from exc
 
 
-def _query_condition(dialect: str, query: str):  # type: ignore[no-untyped-def]
+def _query_condition(session: Session, query: str) -> ColumnElement[bool]:
     """A case number or a phone number finds that case or caller; anything else is text."""
     stripped = query.strip()
     if numbers.CASE_NO_PATTERN.match(stripped):
@@ -95,10 +97,10 @@ def _query_condition(dialect: str, query: str):  # type: ignore[no-untyped-def]
         e164 = phones.try_normalise(stripped)
         if e164 is not None:
             return Case.reporter_phone == e164
-    return search.all_terms_condition(dialect, stripped)
+    return search.all_terms_condition(session, stripped)
 
 
-def _code_filter(statement: Select[Case], column, model, code: str) -> Select[Case]:  # type: ignore[no-untyped-def]
+def _code_filter(statement: Select[T], column, model, code: str) -> Select[T]:  # type: ignore[no-untyped-def]
     return statement.where(column == select(model.id).where(model.code == code).scalar_subquery())
 
 
@@ -106,7 +108,7 @@ def list_cases(
     *, session: Session, actor: Actor, filters: CaseFilter, limit: int = 50, cursor: str | None = None
 ) -> CasePage:
     """Newest first; the cursor is the last id of the previous page, so pages never shift."""
-    statement = _scoped(select(Case), actor)
+    statement = _scoped(select(Case.id), actor)
     if filters.status:
         statement = statement.where(Case.status == filters.status)
     if filters.case_type:
@@ -133,10 +135,13 @@ def list_cases(
     if filters.received_to:
         statement = statement.where(Case.received_at < filters.received_to)
     if filters.q and filters.q.strip():
-        statement = statement.where(_query_condition(session.get_bind().dialect.name, filters.q))
+        statement = statement.where(_query_condition(session, filters.q))
     if cursor:
         statement = statement.where(Case.id < decode_cursor(cursor))
     limit = max(1, min(limit, MAX_PAGE))
-    rows = session.scalars(statement.order_by(Case.id.desc()).limit(limit + 1)).all()
-    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return CasePage(items=rows[:limit], next_cursor=next_cursor)
+    # Ids first, on the narrow table; then the page's rows with their reference data.
+    ids = session.scalars(statement.order_by(Case.id.desc()).limit(limit + 1)).all()
+    next_cursor = encode_cursor(ids[limit - 1]) if len(ids) > limit else None
+    page_ids = ids[:limit]
+    rows = session.scalars(select(Case).where(Case.id.in_(page_ids)).order_by(Case.id.desc())).all() if page_ids else []
+    return CasePage(items=rows, next_cursor=next_cursor)

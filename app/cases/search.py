@@ -2,16 +2,26 @@
 
 SQLite uses FTS5 (trigram tokenizer, kept in step by triggers) and a contentless FTS5
 table of short grams; PostgreSQL uses pg_trgm GIN indexes and a text[] of short grams.
-Both tables are created by the migrations; this module is the only code that knows them.
+Both are created by the migrations; this module is the only code that knows them.
+
+Why the prefetch: an index tells which cases match, not which are newest. For a rare
+term we fetch every match from the index (at most PREFETCH_CAP) and let the primary key
+order them; for a common one the newest 50 matches are found at once by walking the
+primary key backwards. Leaving that choice to PostgreSQL's planner went wrong both ways
+(seconds for a rare gram whose frequency it overestimated).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, or_, text
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, TextClause, and_, or_, text
 from sqlalchemy.orm import Session
 
 from app.cases import textgrams
 from app.models import Case
+
+PREFETCH_CAP = 2000
 
 
 def index_case(session: Session, case: Case) -> None:
@@ -38,34 +48,72 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _term_condition(dialect: str, term: str, name: str) -> ColumnElement[bool]:
-    """Cases whose description or address contains `term`; `name` keeps bind parameters apart."""
+def _index_lookup(dialect: str, term: str) -> TextClause | None:
+    """SQL selecting the ids of cases containing `term` through an index (bind :term), or None."""
+    if textgrams.is_gram_query(term):
+        if dialect == "postgresql":
+            return text("SELECT case_id AS id FROM case_search_grams WHERE grams @> ARRAY[:term]::text[]")
+        return text("SELECT rowid AS id FROM case_grams WHERE case_grams MATCH :term")
+    if len(term) < 3:
+        return None
+    if dialect == "postgresql":
+        return text(
+            "SELECT id FROM cases WHERE description ILIKE :term ESCAPE '\\' OR address ILIKE :term ESCAPE '\\'"
+        )
+    return text("SELECT rowid AS id FROM case_fts WHERE case_fts MATCH :term")
+
+
+def _bound_term(dialect: str, term: str) -> str:
     if textgrams.is_gram_query(term):
         gram = textgrams.normalise_text(term)
-        if dialect == "postgresql":
-            subquery = text(f"SELECT case_id FROM case_search_grams WHERE grams @> ARRAY[:{name}]::text[]")
-            return Case.id.in_(subquery.bindparams(**{name: gram}))
-        subquery = text(f"SELECT rowid FROM case_grams WHERE case_grams MATCH :{name}")
-        return Case.id.in_(subquery.bindparams(**{name: _fts_phrase(gram)}))
-    if len(term) < 3 or dialect == "postgresql":
-        # 1–2 symbols have no index to use and are answered by a scan; PostgreSQL's
-        # pg_trgm GIN indexes answer ILIKE for 3+ characters.
+        return gram if dialect == "postgresql" else _fts_phrase(gram)
+    return _like_pattern(term) if dialect == "postgresql" else _fts_phrase(term)
+
+
+def _forms(term: str) -> list[str]:
+    """The term as typed and, if different, in half-width form (Ｏ→O, ３→3)."""
+    normalised = textgrams.normalise_text(term)
+    return [term] if normalised == term.lower() or textgrams.is_gram_query(term) else [term, normalised]
+
+
+def prefetch_ids(session: Session, term: str) -> Sequence[int] | None:
+    """Every case id matching `term` if there are at most PREFETCH_CAP of them, else None."""
+    dialect = session.get_bind().dialect.name
+    ids: set[int] = set()
+    for form in _forms(term):
+        lookup = _index_lookup(dialect, form)
+        if lookup is None:
+            return None
+        # MATERIALIZED keeps PostgreSQL from folding the LIMIT into the index choice.
+        capped = text(f"WITH matches AS MATERIALIZED ({lookup.text}) SELECT id FROM matches LIMIT :cap")
+        rows = session.scalars(capped, {"term": _bound_term(dialect, form), "cap": PREFETCH_CAP + 1}).all()
+        ids.update(rows)
+        if len(ids) > PREFETCH_CAP:
+            return None
+    return sorted(ids)
+
+
+def _term_condition(dialect: str, term: str, name: str) -> ColumnElement[bool]:
+    lookup = _index_lookup(dialect, term)
+    if lookup is None:
+        # 1–2 symbols have no index to use and are answered by a scan.
         pattern = _like_pattern(term)
         return or_(Case.description.ilike(pattern, escape="\\"), Case.address.ilike(pattern, escape="\\"))
-    subquery = text(f"SELECT rowid FROM case_fts WHERE case_fts MATCH :{name}")
-    return Case.id.in_(subquery.bindparams(**{name: _fts_phrase(term)}))
+    subquery = text(lookup.text.replace(":term", f":{name}")).bindparams(**{name: _bound_term(dialect, term)})
+    return Case.id.in_(subquery)
 
 
-def text_condition(dialect: str, term: str, name: str = "term") -> ColumnElement[bool]:
-    """Match the term as typed and, if different, in half-width form (Ｏ→O, ３→3)."""
-    normalised = textgrams.normalise_text(term)
-    condition = _term_condition(dialect, term, name)
-    if normalised != term.lower() and not textgrams.is_gram_query(term):
-        condition = or_(condition, _term_condition(dialect, normalised, f"{name}_nfkc"))
-    return condition
+def text_condition(session: Session, term: str, name: str = "term") -> ColumnElement[bool]:
+    """Cases whose description or address contains `term`, in whichever way is fastest for it."""
+    ids = prefetch_ids(session, term)
+    if ids is not None:
+        return Case.id.in_(ids)
+    dialect = session.get_bind().dialect.name
+    forms = _forms(term)
+    return or_(*(_term_condition(dialect, form, f"{name}_{index}") for index, form in enumerate(forms)))
 
 
-def all_terms_condition(dialect: str, query: str) -> ColumnElement[bool]:
+def all_terms_condition(session: Session, query: str) -> ColumnElement[bool]:
     """Every whitespace-separated term must match (AND)."""
     terms = [term for term in query.split() if term]
-    return and_(*(text_condition(dialect, term, f"term_{index}") for index, term in enumerate(terms)))
+    return and_(*(text_condition(session, term, f"term_{index}") for index, term in enumerate(terms)))

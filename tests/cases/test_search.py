@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.cases import search
 from app.cases.textgrams import is_gram_query, short_grams
 from tests.factories import Factory
 
@@ -88,3 +89,15 @@ def test_full_width_letters_and_digits_find_half_width_text(factory: Factory) ->
     case = factory.case(description="卡拉OK店門口坑洞約30公分", address="光復路132號")
     for query in ("卡拉ＯＫ", "３０公分", "１３２號", "卡拉ok"):
         assert _found(factory, query) == {case.case_no}, query
+
+
+@pytest.mark.parametrize("query", ["路", "路樹", "光復路", "路樹 積水", "卡拉ＯＫ"])
+def test_common_terms_take_the_other_path_with_the_same_answer(
+    factory: Factory, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    """Past PREFETCH_CAP matches the index is not read in full; the answer must not change."""
+    for description in ("路樹倒在積水的光復路", "卡拉OK店前路樹倒塌", "光復路路樹倒塌", "路口積水"):
+        factory.case(description=description)
+    expected = _found(factory, query)
+    monkeypatch.setattr(search, "PREFETCH_CAP", 1)
+    assert _found(factory, query) == expected
