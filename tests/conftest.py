@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.db import db
+from app.reference.cache import reference_cache
 from config.settings import REFERENCE_DIR, Settings
 from tests.factories import Factory
 
@@ -96,6 +97,7 @@ def database_url(template_database: str, tmp_path: Path, request: pytest.Fixture
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    reference_cache.clear()  # each test has its own database
     app = create_app(_settings(database_url, tmp_path), TESTING=True)
     with app.app_context():
         yield app

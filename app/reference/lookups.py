@@ -8,46 +8,37 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
-from app.models import Agency, Category, District, RoutingRule
+from app.models import Agency, Category, District
+from app.reference.cache import reference_cache
 
 
 def active_category(session: Session, code: str, *, field: str = "category") -> Category:
-    category = session.scalar(select(Category).where(Category.code == code, Category.active.is_(True)))
+    category = reference_cache.snapshot(session).categories.get(code)
     if category is None:
         raise InvalidInput("validation.failed", fields={field: ["field.unknown_category"]}, code=code)
-    return category
+    return session.merge(category, load=False)
 
 
 def active_district(session: Session, code: str, *, field: str = "district") -> District:
-    district = session.scalar(select(District).where(District.code == code, District.active.is_(True)))
+    district = reference_cache.snapshot(session).districts.get(code)
     if district is None:
         raise InvalidInput("validation.failed", fields={field: ["field.unknown_district"]}, code=code)
-    return district
+    return session.merge(district, load=False)
 
 
 def active_agency(session: Session, code: str, *, field: str = "agency") -> Agency:
-    agency = session.scalar(select(Agency).where(Agency.code == code, Agency.active.is_(True)))
+    agency = reference_cache.snapshot(session).agencies.get(code)
     if agency is None:
         raise InvalidInput("validation.failed", fields={field: ["field.unknown_agency"]}, code=code)
-    return agency
+    return session.merge(agency, load=False)
 
 
 def rule_agency(session: Session, category: Category, district: District | None) -> Agency | None:
     """The active agency an active routing rule names for this category in this district, if any."""
     if district is None:
         return None
-    statement = (
-        select(Agency)
-        .join(RoutingRule, RoutingRule.agency_id == Agency.id)
-        .where(
-            RoutingRule.category_id == category.id,
-            RoutingRule.district_id == district.id,
-            RoutingRule.active.is_(True),
-            Agency.active.is_(True),
-        )
-    )
-    agency: Agency | None = session.scalar(statement)
-    return agency
+    agency = reference_cache.snapshot(session).rules.get((category.id, district.id))
+    return None if agency is None else session.merge(agency, load=False)
 
 
 def active_districts(session: Session) -> Sequence[District]:

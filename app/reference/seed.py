@@ -17,6 +17,7 @@ from app.cases import phones
 from app.db import write_transaction
 from app.errors import InvalidInput
 from app.models import Agency, Category, District, RoutingRule
+from app.reference.cache import reference_cache
 from app.reference.files import ReferenceFileError, load_entries, required, where
 from app.vocabulary import CaseType
 
@@ -188,4 +189,5 @@ def seed_reference_data(*, session: Session, directory: Path) -> SeedReport:
         agencies = _seed_agencies(session, directory / "agencies.yaml", report, districts)
         categories = _seed_categories(session, directory / "categories.yaml", report, agencies)
         _seed_routing(session, directory / "routing.yaml", report, categories, districts, agencies)
+    reference_cache.clear()
     return report

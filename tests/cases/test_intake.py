@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -11,8 +13,10 @@ from sqlalchemy import func, select
 from app.cases.intake import NewCase, open_case
 from app.db import db, utcnow
 from app.errors import Forbidden, InvalidInput
-from app.models import Case, CaseEvent, Category
+from app.models import Case, CaseEvent
+from app.reference.seed import seed_reference_data
 from app.vocabulary import CaseStatus, Channel
+from config.settings import REFERENCE_DIR
 from tests.factories import Factory
 
 
@@ -63,11 +67,16 @@ def test_consultation_without_answer_waits_in_new(factory: Factory) -> None:
 
 
 @pytest.mark.mutates_reference
-def test_a_petition_nobody_is_responsible_for_goes_to_triage(factory: Factory) -> None:
-    category = db.session.scalar(select(Category).where(Category.code == "petition_other"))
-    assert category is not None
-    category.default_agency_id = None
-    db.session.commit()
+def test_a_petition_nobody_is_responsible_for_goes_to_triage(factory: Factory, tmp_path: Path) -> None:
+    reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, reference)
+    categories = reference / "categories.yaml"
+    text = categories.read_text(encoding="utf-8")
+    start = text.index("  - code: petition_other")
+    entry = text[start : text.index("  - code:", start + 1)]
+    categories.write_text(text.replace(entry, entry.replace("default_agency: RDEC", "default_agency: null")), "utf-8")
+    seed_reference_data(session=db.session, directory=reference)
+
     case = factory.case(category_code="petition_other", district_code="sanmin", description="其他陳情")
     assert case.status is CaseStatus.NEW and case.agency_id is None
     events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()

@@ -1,0 +1,66 @@
+"""A per-process snapshot of the active reference data, so intake does not query it every time.
+
+Reference data changes only through `flask seed`. Seeding in this process clears the
+snapshot at once; other processes (the web workers, when seeding ran from the shell)
+pick the change up within SNAPSHOT_TTL. Rows are detached copies: a service puts one
+into its own session with `session.merge(row, load=False)`, which issues no SQL.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Agency, Category, District, RoutingRule
+
+SNAPSHOT_TTL = 30.0
+
+
+@dataclass(frozen=True)
+class ReferenceSnapshot:
+    categories: dict[str, Category]
+    districts: dict[str, District]
+    agencies: dict[str, Agency]
+    rules: dict[tuple[int, int], Agency]
+
+
+def _load(session: Session) -> ReferenceSnapshot:
+    # A session of its own, so the rows are detached copies and the caller's session is untouched.
+    with Session(bind=session.get_bind()) as loader:
+        agencies = {row.code: row for row in loader.scalars(select(Agency).where(Agency.active.is_(True)))}
+        categories = {row.code: row for row in loader.scalars(select(Category).where(Category.active.is_(True)))}
+        districts = {row.code: row for row in loader.scalars(select(District).where(District.active.is_(True)))}
+        by_id = {agency.id: agency for agency in agencies.values()}
+        rules = {
+            (rule.category_id, rule.district_id): by_id[rule.agency_id]
+            for rule in loader.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))
+            if rule.agency_id in by_id
+        }
+        loader.expunge_all()
+    return ReferenceSnapshot(categories=categories, districts=districts, agencies=agencies, rules=rules)
+
+
+class ReferenceCache:
+    def __init__(self, ttl: float = SNAPSHOT_TTL) -> None:
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._snapshot: ReferenceSnapshot | None = None
+        self._loaded_at = 0.0
+
+    def snapshot(self, session: Session) -> ReferenceSnapshot:
+        with self._lock:
+            if self._snapshot is None or time.monotonic() - self._loaded_at > self._ttl:
+                self._snapshot = _load(session)
+                self._loaded_at = time.monotonic()
+            return self._snapshot
+
+    def clear(self) -> None:
+        with self._lock:
+            self._snapshot = None
+
+
+reference_cache = ReferenceCache()
