@@ -1,0 +1,117 @@
+"""Deadline arithmetic: properties that must hold for any start and window, and named cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sla.calendar import GovernmentCalendar, Override
+from sla.clock import WallClock, WorkingClock, add, elapsed, remaining
+
+TZ = ZoneInfo("Asia/Taipei")
+WORKING = WorkingClock(GovernmentCalendar(), TZ)
+WALL = WallClock()
+
+# hypothesis wants naive bounds and attaches the zone itself.
+starts = st.datetimes(
+    min_value=datetime(2024, 1, 1),  # noqa: DTZ001
+    max_value=datetime(2025, 12, 20),  # noqa: DTZ001
+    timezones=st.just(TZ),
+)
+windows = st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=96)).map(
+    lambda window: timedelta(minutes=window // timedelta(minutes=1))
+)
+
+
+def _in_working_hours(moment: datetime) -> bool:
+    local = moment.astimezone(TZ)
+    if not WORKING.calendar.is_working_day(local.date()):
+        return False
+    return any(begin <= local.time() <= end for begin, end in WORKING.hours)
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=starts, window=windows)
+def test_adding_then_measuring_returns_the_window(start: datetime, window: timedelta) -> None:
+    for clock in (WALL, WORKING):
+        assert elapsed(clock, start, add(clock, start, window)) == window
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=starts, window=windows.filter(lambda window: window > timedelta(0)))
+def test_working_deadlines_never_fall_in_non_working_time(start: datetime, window: timedelta) -> None:
+    assert _in_working_hours(add(WORKING, start, window))
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=starts, later=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3)), window=windows)
+def test_deadlines_are_monotonic_in_the_start(start: datetime, later: timedelta, window: timedelta) -> None:
+    for clock in (WALL, WORKING):
+        assert add(clock, start, window) <= add(clock, start + later, window)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=starts,
+    window=windows,
+    pause_offset=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=4)),
+    pause_length=st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=2)),
+)
+def test_a_pause_adds_exactly_its_working_length(
+    start: datetime, window: timedelta, pause_offset: timedelta, pause_length: timedelta
+) -> None:
+    pause = (start + pause_offset, start + pause_offset + pause_length)
+    for clock in (WALL, WORKING):
+        unpaused = add(clock, start, window)
+        paused = add(clock, start, window, [pause])
+        assert paused >= unpaused
+        assert elapsed(clock, start, paused, [pause]) == window
+        # The deadline moves by the counting length of the part of the pause before it.
+        paused_part = elapsed(clock, pause[0], min(pause[1], paused)) if pause[0] < paused else timedelta(0)
+        assert elapsed(clock, start, paused) - window == paused_part
+
+
+def test_a_petition_received_friday_1700_before_lunar_new_year() -> None:
+    received = datetime(2025, 1, 24, 17, 0, tzinfo=TZ)
+    # Six working days of eight hours: half an hour that Friday, the week after the holiday,
+    # and the make-up Saturday 2025-02-08.
+    assert add(WORKING, received, timedelta(hours=48)) == datetime(2025, 2, 8, 17, 0, tzinfo=TZ)
+
+
+def test_a_makeup_saturday_counts_as_a_working_day() -> None:
+    saturday_morning = datetime(2025, 2, 8, 8, 30, tzinfo=TZ)
+    assert add(WORKING, saturday_morning, timedelta(hours=2)) == datetime(2025, 2, 8, 10, 30, tzinfo=TZ)
+
+
+def test_a_dispatch_at_2350_is_due_at_0350_the_next_day() -> None:
+    reported = datetime(2025, 3, 3, 23, 50, tzinfo=TZ)
+    assert add(WALL, reported, timedelta(hours=4)) == datetime(2025, 3, 4, 3, 50, tzinfo=TZ)
+    assert add(WALL, reported.astimezone(UTC), timedelta(hours=4)) == datetime(2025, 3, 4, 3, 50, tzinfo=TZ)
+
+
+def test_a_typhoon_day_moves_a_working_deadline_by_a_day() -> None:
+    received = datetime(2024, 7, 24, 9, 0, tzinfo=TZ)
+    typhoon = WorkingClock(GovernmentCalendar([Override(received.date() + timedelta(days=1), False, "凱米颱風")]), TZ)
+    assert add(WORKING, received, timedelta(hours=16)) == datetime(2024, 7, 26, 9, 0, tzinfo=TZ)
+    assert add(typhoon, received, timedelta(hours=16)) == datetime(2024, 7, 29, 9, 0, tzinfo=TZ)
+
+
+def test_lunch_is_not_working_time() -> None:
+    assert add(WORKING, datetime(2025, 3, 3, 12, 0, tzinfo=TZ), timedelta(hours=1)) == datetime(
+        2025, 3, 3, 14, 0, tzinfo=TZ
+    )
+    assert WORKING.hours[0] == (time(8, 30), time(12, 30))
+
+
+def test_remaining_is_negative_after_the_deadline() -> None:
+    deadline = datetime(2025, 3, 3, 10, 0, tzinfo=TZ)
+    assert remaining(WALL, deadline + timedelta(minutes=30), deadline) == -timedelta(minutes=30)
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        add(WALL, datetime(2025, 3, 3, 10, 0), timedelta(hours=1))  # noqa: DTZ001
