@@ -88,7 +88,7 @@ def decode_cursor(cursor: str) -> int:
         raise InvalidInput("validation.failed", fields={"cursor": ["field.bad_cursor"]}) from exc
 
 
-def _query_condition(session: Session, query: str) -> ColumnElement[bool]:
+def _query_condition(session: Session, query: str) -> ColumnElement[bool] | search.TextMatch:
     """A case number or a phone number finds that case or caller; anything else is text."""
     stripped = query.strip()
     if numbers.CASE_NO_PATTERN.match(stripped):
@@ -97,7 +97,7 @@ def _query_condition(session: Session, query: str) -> ColumnElement[bool]:
         e164 = phones.try_normalise(stripped)
         if e164 is not None:
             return Case.reporter_phone == e164
-    return search.all_terms_condition(session, stripped)
+    return search.match_all_terms(session, stripped)
 
 
 def _code_filter(statement: Select[T], column, model, code: str) -> Select[T]:  # type: ignore[no-untyped-def]
@@ -134,13 +134,18 @@ def list_cases(
         statement = statement.where(Case.received_at >= filters.received_from)
     if filters.received_to:
         statement = statement.where(Case.received_at < filters.received_to)
+    text_match = None
     if filters.q and filters.q.strip():
-        statement = statement.where(_query_condition(session, filters.q))
+        condition = _query_condition(session, filters.q)
+        if isinstance(condition, search.TextMatch):
+            text_match, condition = condition, condition.condition
+        statement = statement.where(condition)
     if cursor:
         statement = statement.where(Case.id < decode_cursor(cursor))
     limit = max(1, min(limit, MAX_PAGE))
     # Ids first, on the narrow table; then the page's rows with their reference data.
-    ids = session.scalars(statement.order_by(Case.id.desc()).limit(limit + 1)).all()
+    with search.newest_first_plan(session, text_match):
+        ids = session.scalars(statement.order_by(Case.id.desc()).limit(limit + 1)).all()
     next_cursor = encode_cursor(ids[limit - 1]) if len(ids) > limit else None
     page_ids = ids[:limit]
     rows = session.scalars(select(Case).where(Case.id.in_(page_ids)).order_by(Case.id.desc())).all() if page_ids else []

@@ -13,7 +13,9 @@ primary key backwards. Leaving that choice to PostgreSQL's planner went wrong bo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, TextClause, and_, or_, text
 from sqlalchemy.orm import Session
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 from app.cases import textgrams
 from app.models import Case
 
-PREFETCH_CAP = 2000
+PREFETCH_CAP = 1000
 
 
 def index_case(session: Session, case: Case) -> None:
@@ -57,9 +59,7 @@ def _index_lookup(dialect: str, term: str) -> TextClause | None:
     if len(term) < 3:
         return None
     if dialect == "postgresql":
-        return text(
-            "SELECT id FROM cases WHERE description ILIKE :term ESCAPE '\\' OR address ILIKE :term ESCAPE '\\'"
-        )
+        return text("SELECT id FROM cases WHERE description ILIKE :term ESCAPE '\\' OR address ILIKE :term ESCAPE '\\'")
     return text("SELECT rowid AS id FROM case_fts WHERE case_fts MATCH :term")
 
 
@@ -103,17 +103,41 @@ def _term_condition(dialect: str, term: str, name: str) -> ColumnElement[bool]:
     return Case.id.in_(subquery)
 
 
-def text_condition(session: Session, term: str, name: str = "term") -> ColumnElement[bool]:
-    """Cases whose description or address contains `term`, in whichever way is fastest for it."""
+@dataclass(frozen=True)
+class TextMatch:
+    condition: ColumnElement[bool]
+    # True when every term is common: walking the newest cases first finds a page at once.
+    walk_newest_first: bool
+
+
+def _term_match(session: Session, term: str, name: str) -> TextMatch:
     ids = prefetch_ids(session, term)
     if ids is not None:
-        return Case.id.in_(ids)
+        return TextMatch(Case.id.in_(ids), walk_newest_first=False)
     dialect = session.get_bind().dialect.name
     forms = _forms(term)
-    return or_(*(_term_condition(dialect, form, f"{name}_{index}") for index, form in enumerate(forms)))
+    condition = or_(*(_term_condition(dialect, form, f"{name}_{index}") for index, form in enumerate(forms)))
+    return TextMatch(condition, walk_newest_first=True)
 
 
-def all_terms_condition(session: Session, query: str) -> ColumnElement[bool]:
-    """Every whitespace-separated term must match (AND)."""
-    terms = [term for term in query.split() if term]
-    return and_(*(text_condition(session, term, f"term_{index}") for index, term in enumerate(terms)))
+def match_all_terms(session: Session, query: str) -> TextMatch:
+    """Cases containing every whitespace-separated term of the query, however each is best found."""
+    matches = [_term_match(session, term, f"term_{index}") for index, term in enumerate(query.split())]
+    return TextMatch(
+        and_(*(match.condition for match in matches)),
+        walk_newest_first=all(match.walk_newest_first for match in matches),
+    )
+
+
+@contextmanager
+def newest_first_plan(session: Session, text_match: TextMatch | None) -> Iterator[None]:
+    """For common terms, have PostgreSQL walk the primary key backwards rather than collect
+    every match through a bitmap and sort them, which its estimates often choose."""
+    hint = text_match is not None and text_match.walk_newest_first and session.get_bind().dialect.name == "postgresql"
+    if hint:
+        session.execute(text("SET LOCAL enable_bitmapscan = off"))
+    try:
+        yield
+    finally:
+        if hint:
+            session.execute(text("SET LOCAL enable_bitmapscan = on"))
