@@ -4,11 +4,11 @@ SQLite uses FTS5 (trigram tokenizer, kept in step by triggers) and a contentless
 table of short grams; PostgreSQL uses pg_trgm GIN indexes and a text[] of short grams.
 Both are created by the migrations; this module is the only code that knows them.
 
-Why the prefetch: an index tells which cases match, not which are newest. For a rare
-term we fetch every match from the index (at most PREFETCH_CAP) and let the primary key
-order them; for a common one the newest 50 matches are found at once by walking the
-primary key backwards. Leaving that choice to PostgreSQL's planner went wrong both ways
-(seconds for a rare gram whose frequency it overestimated).
+Why the prefetch (PostgreSQL): an index tells which cases match, not which are newest.
+For a rare term we fetch every match from the index (at most PREFETCH_CAP) and let the
+primary key order them; for a common one the newest 50 matches are found at once by
+walking the primary key backwards. Leaving that choice to the planner went wrong both
+ways (seconds for a rare gram whose frequency it overestimated).
 """
 
 from __future__ import annotations
@@ -111,10 +111,11 @@ class TextMatch:
 
 
 def _term_match(session: Session, term: str, name: str) -> TextMatch:
-    ids = prefetch_ids(session, term)
+    dialect = session.get_bind().dialect.name
+    # SQLite's FTS5 hands rowids over newest first by itself; only PostgreSQL needs the prefetch.
+    ids = prefetch_ids(session, term) if dialect == "postgresql" else None
     if ids is not None:
         return TextMatch(Case.id.in_(ids), walk_newest_first=False)
-    dialect = session.get_bind().dialect.name
     forms = _forms(term)
     condition = or_(*(_term_condition(dialect, form, f"{name}_{index}") for index, form in enumerate(forms)))
     return TextMatch(condition, walk_newest_first=True)
