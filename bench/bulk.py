@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import queue
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -9,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
+from multiprocessing.queues import Queue
+from typing import Any
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -16,14 +20,11 @@ from sqlalchemy.engine import make_url
 from bench.database import BenchDatabase, load_reference
 from bench.datagen import CASE_COLUMNS, TIME_COLUMNS, CaseGenerator, GeneratedCase, Sample
 
+Convert = Callable[[list[GeneratedCase]], list[Any]]
+_DONE = "done"
 SQLITE_BATCH = 5_000
 PG_BATCH = 50_000
 SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy writes for the UTC-naive DateTime on SQLite
-PG_TYPES = {
-    "id": "int8", "latitude": "float8", "longitude": "float8", "anonymous": "bool", "wants_sms_reply": "bool",
-    "category_id": "int4", "district_id": "int4", "agency_id": "int4", "parent_case_id": "int8",
-    "created_by_id": "int4", "version": "int4",
-}
 
 
 @dataclass
@@ -44,6 +45,43 @@ def _batches(generator: CaseGenerator, size: int) -> Iterator[list[GeneratedCase
         yield batch
 
 
+def _produce(generator: CaseGenerator, size: int, convert: Convert, out: Queue[Any]) -> None:
+    """In a child process: generate batches, convert them for the loader, and finish with the sample."""
+    for batch in _batches(generator, size):
+        out.put(convert(batch))
+    out.put((_DONE, generator.sample, generator.counters()))
+
+
+class Producer:
+    """Generates batches in a second process, so generating and inserting overlap on two cores."""
+
+    def __init__(self, generator: CaseGenerator, size: int, convert: Convert) -> None:
+        context = multiprocessing.get_context("fork")
+        self.queue = context.Queue(maxsize=6)
+        self.process = context.Process(target=_produce, args=(generator, size, convert, self.queue), daemon=True)
+        self.sample: Sample | None = None
+        self.counters: list[tuple[str, int]] = []
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        self.process.start()
+        try:
+            while True:
+                try:
+                    item = self.queue.get(timeout=5)
+                except queue.Empty:
+                    if not self.process.is_alive():
+                        raise RuntimeError(f"the data generator died (exit code {self.process.exitcode})") from None
+                    continue
+                if isinstance(item, tuple) and item and item[0] == _DONE:
+                    self.sample, self.counters = item[1], item[2]
+                    return
+                yield item
+        finally:
+            self.process.join(timeout=30)
+            if self.process.is_alive():
+                self.process.terminate()
+
+
 def _progress(label: str, done: int, total: int, started: float) -> None:
     elapsed = time.perf_counter() - started
     print(f"    {label}: {done:,}/{total:,} rows, {elapsed:.0f} s, {done / elapsed:,.0f} rows/s", flush=True)
@@ -59,20 +97,36 @@ def load_cases(
     finally:
         engine.dispose()
     generator = CaseGenerator(reference, count=count, agent_id=agent_id, end=end, seed=seed)
-    loader: Callable[[BenchDatabase, CaseGenerator, LoadReport], None] = (
-        _load_postgresql if database.kind == "postgresql" else _load_sqlite
-    )
     report = LoadReport(cases=count)
     started = time.perf_counter()
-    loader(database, generator, report)
+    if database.kind == "postgresql":
+        producer = Producer(generator, PG_BATCH, _pg_rows)
+        _load_postgresql(database, producer, report)
+    else:
+        producer = Producer(generator, SQLITE_BATCH, _sqlite_rows)
+        _load_sqlite(database, producer, report)
     report.seconds = time.perf_counter() - started
-    return report, generator.sample
+    assert producer.sample is not None
+    return report, producer.sample
 
 
 # --- SQLite ----------------------------------------------------------------------------------
 
 
-def _load_sqlite(database: BenchDatabase, generator: CaseGenerator, report: LoadReport) -> None:
+def _sqlite_rows(batch: list[GeneratedCase]) -> list[tuple[list[Any], str]]:
+    """Rows as sqlite3 takes them: times as SQLAlchemy writes them, grams space-separated for FTS5."""
+    time_index = [CASE_COLUMNS.index(name) for name in TIME_COLUMNS]
+    rows = []
+    for case in batch:
+        row = list(case.row)
+        for index in time_index:
+            if row[index] is not None:
+                row[index] = row[index].strftime(SQLITE_TIME_FORMAT)
+        rows.append((row, " ".join(case.grams)))
+    return rows
+
+
+def _load_sqlite(database: BenchDatabase, producer: Producer, report: LoadReport) -> None:
     path = make_url(database.url).database
     connection = sqlite3.connect(path, isolation_level=None)
     try:
@@ -84,33 +138,25 @@ def _load_sqlite(database: BenchDatabase, generator: CaseGenerator, report: Load
             f"batched executemany, {SQLITE_BATCH:,} rows per transaction, synchronous=OFF during the load; "
             "FTS5 trigram index filled by the migration's triggers, case_grams by the loader"
         )
-        time_index = [CASE_COLUMNS.index(name) for name in TIME_COLUMNS]
         insert_case = f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({', '.join('?' * len(CASE_COLUMNS))})"
         insert_grams = "INSERT INTO case_grams (rowid, grams) VALUES (?, ?)"
         started = time.perf_counter()
         done = 0
-        for batch in _batches(generator, SQLITE_BATCH):
-            rows = []
-            for case in batch:
-                row = list(case.row)
-                for index in time_index:
-                    if row[index] is not None:
-                        row[index] = row[index].strftime(SQLITE_TIME_FORMAT)
-                rows.append(row)
+        for batch in producer:
             connection.execute("BEGIN")
-            connection.executemany(insert_case, rows)
-            connection.executemany(insert_grams, [(case.row[0], " ".join(case.grams)) for case in batch])
+            connection.executemany(insert_case, [row for row, _grams in batch])
+            connection.executemany(insert_grams, [(row[0], grams) for row, grams in batch])
             connection.execute("COMMIT")
             done += len(batch)
             if done % 100_000 < SQLITE_BATCH:
-                _progress("sqlite", done, generator.count, started)
+                _progress("sqlite", done, report.cases, started)
         report.steps["insert (with FTS triggers)"] = time.perf_counter() - started
         step = time.perf_counter()
         connection.execute("BEGIN")
         connection.executemany(
             "INSERT INTO case_number_counters (day, last_seq) VALUES (?, ?) "
             "ON CONFLICT (day) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
-            generator.counters(),
+            producer.counters,
         )
         connection.execute("COMMIT")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -133,7 +179,7 @@ JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid
 WHERE t.relname IN ('cases', 'case_search_grams')
   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)
-ORDER BY i.relpages DESC, i.relname
+ORDER BY i.relname
 """
 
 
@@ -142,18 +188,22 @@ def _pg_case_types(connection: psycopg.Connection) -> list[str]:
         "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
         "WHERE attrelid = 'cases'::regclass AND attnum > 0 AND NOT attisdropped"
     ).fetchall()
-    declared = {name: kind for name, kind in rows}
+    declared = {name: kind.split("(")[0] for name, kind in rows}  # "character varying(16)" -> "character varying"
     return [declared[name] for name in CASE_COLUMNS]
 
 
-def _load_postgresql(database: BenchDatabase, generator: CaseGenerator, report: LoadReport) -> None:
+def _pg_rows(batch: list[GeneratedCase]) -> list[tuple[tuple[Any, ...], list[str]]]:
+    return [(case.row, case.grams) for case in batch]
+
+
+def _load_postgresql(database: BenchDatabase, producer: Producer, report: LoadReport) -> None:
     dsn = _pg_dsn(database)
     with psycopg.connect(dsn, autocommit=True) as connection:
         # Secondary indexes are built once after the load (the same definitions the migration made).
         indexes = connection.execute(INDEXES_SQL).fetchall()
         for name, _definition in indexes:
             connection.execute(f'DROP INDEX "{name}"')
-        # Rows come from the seeded reference ids; skipping per-row foreign-key triggers halves the load time.
+        # Rows are generated from the seeded reference ids, so the per-row foreign-key triggers are skipped.
         connection.execute("SET session_replication_role = replica")
         report.notes.append(
             f"COPY (binary) in transactions of {PG_BATCH:,} rows; the {len(indexes)} secondary indexes "
@@ -164,28 +214,28 @@ def _load_postgresql(database: BenchDatabase, generator: CaseGenerator, report: 
         copy_cases = f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
         started = time.perf_counter()
         done = 0
-        for batch in _batches(generator, PG_BATCH):
+        for batch in producer:
             with connection.transaction():
                 with connection.cursor().copy(copy_cases) as copy:
                     copy.set_types(case_types)
-                    for case in batch:
-                        copy.write_row(case.row)
+                    for row, _grams in batch:
+                        copy.write_row(row)
                 with connection.cursor().copy(
                     "COPY case_search_grams (case_id, grams) FROM STDIN (FORMAT BINARY)"
                 ) as copy:
                     copy.set_types(["int8", "text[]"])
-                    for case in batch:
-                        copy.write_row((case.row[0], case.grams))
+                    for row, grams in batch:
+                        copy.write_row((row[0], grams))
             done += len(batch)
             if done % 200_000 < PG_BATCH:
-                _progress("postgresql", done, generator.count, started)
+                _progress("postgresql", done, report.cases, started)
         report.steps["COPY cases + grams"] = time.perf_counter() - started
         connection.execute("SET session_replication_role = DEFAULT")
         with connection.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO case_number_counters (day, last_seq) VALUES (%s::date, %s) "
                 "ON CONFLICT (day) DO UPDATE SET last_seq = greatest(case_number_counters.last_seq, excluded.last_seq)",
-                generator.counters(),
+                producer.counters,
             )
         connection.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))")
 
@@ -200,7 +250,7 @@ def _load_postgresql(database: BenchDatabase, generator: CaseGenerator, report: 
 
 
 def _build_indexes(dsn: str, definitions: list[str]) -> None:
-    """Build the indexes on two connections, largest first, so both cores work."""
+    """Build the indexes on two connections, the GIN ones spread first, so both cores work."""
 
     def build(chunk: list[str]) -> None:
         with psycopg.connect(dsn, autocommit=True) as connection:
@@ -208,8 +258,12 @@ def _build_indexes(dsn: str, definitions: list[str]) -> None:
             for definition in chunk:
                 connection.execute(definition)
 
-    # Alternate largest-first between two workers: a crude but fair split.
-    chunks = [definitions[0::2], definitions[1::2]]
+    chunks: list[list[str]] = [[], []]
+    weights = [0, 0]
+    for definition in sorted(definitions, key=lambda d: "USING gin" not in d):
+        lighter = weights.index(min(weights))
+        chunks[lighter].append(definition)
+        weights[lighter] += 3 if "USING gin" in definition else 1
     with ThreadPoolExecutor(max_workers=2) as pool:
         for future in [pool.submit(build, chunk) for chunk in chunks if chunk]:
             future.result()

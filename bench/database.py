@@ -14,7 +14,8 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.db import db
-from app.models import Agency, Category, District, Role, RoutingRule
+from app.models import Agency, Category, District, RoutingRule
+from app.vocabulary import Role
 from config.settings import PROJECT_ROOT, REFERENCE_DIR, Settings
 
 TZ = ZoneInfo("Asia/Taipei")
@@ -171,7 +172,9 @@ def load_reference(engine: Engine) -> Reference:
         districts = tuple(
             DistrictRef(row.id, row.code, row.name_zh)
             for row in connection.execute(
-                select(District.id, District.code, District.name_zh).where(District.active.is_(True)).order_by(District.id)
+                select(District.id, District.code, District.name_zh)
+                .where(District.active.is_(True))
+                .order_by(District.id)
             )
         )
         routing = {

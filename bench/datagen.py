@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
 from app.cases.textgrams import short_grams
@@ -27,8 +27,13 @@ SECTIONS = ("", "", "一段", "二段", "三段")
 LANDMARKS = ("捷運站出口", "國小旁", "傳統市場", "公園旁", "加油站前", "便利商店前", "停車場入口", "里民活動中心")
 
 FRAGMENTS: dict[str, tuple[str, ...]] = {
-    "fallen_tree": ("路樹倒塌擋住車道", "路樹傾倒壓到路邊機車", "行道樹倒在路中央", "樹枝斷裂掉落人行道", "大樹傾斜快要倒下"),
-    "pothole": ("路面坑洞很深機車差點摔倒", "柏油路面破損凹陷", "人孔蓋鬆動車輛經過很大聲", "人孔蓋下陷形成坑洞", "路面有大坑洞"),
+    "fallen_tree": (
+        "路樹倒塌擋住車道", "路樹傾倒壓到路邊機車", "行道樹倒在路中央", "樹枝斷裂掉落人行道", "大樹傾斜快要倒下",
+    ),
+    "pothole": (
+        "路面坑洞很深機車差點摔倒", "柏油路面破損凹陷", "人孔蓋鬆動車輛經過很大聲",
+        "人孔蓋下陷形成坑洞", "路面有大坑洞",
+    ),
     "street_light": ("路燈不亮已三天", "路燈閃爍不停", "整排路燈都不亮晚上很暗", "路燈白天一直亮著"),
     "road_flooding": ("水溝阻塞積水", "大雨後路面積水及膝", "地下道嚴重積水車輛無法通行", "路口積水一直沒有退"),
     "traffic_signal": ("紅綠燈故障號誌全暗", "號誌燈一直閃黃燈", "行人號誌不亮"),
@@ -72,7 +77,8 @@ CHANNEL_WEIGHTS = {"phone": 80, "web": 8, "app": 5, "counter": 3, "letter": 1, "
 CHANNELS = tuple(CHANNEL_WEIGHTS)
 CHANNEL_CUM_WEIGHTS = tuple(accumulate(CHANNEL_WEIGHTS.values()))
 DISPATCH_WEIGHTS = {
-    "pothole": 25, "fallen_tree": 15, "street_light": 30, "road_flooding": 15, "traffic_signal": 10, "traffic_incident": 5,
+    "pothole": 25, "fallen_tree": 15, "street_light": 30,
+    "road_flooding": 15, "traffic_signal": 10, "traffic_incident": 5,
 }
 
 
@@ -170,7 +176,9 @@ def intake_bodies(count: int, seed: int = SEED) -> list[dict[str, Any]]:
     ]
     dispatch = [c for c in categories if c.case_type == "dispatch"]
     petition = [c for c in categories if c.case_type == "petition"]
-    districts = [(entry["code"], entry["name_zh"]) for entry in load_entries(REFERENCE_DIR / "districts.yaml", "districts")]
+    districts = [
+        (entry["code"], entry["name_zh"]) for entry in load_entries(REFERENCE_DIR / "districts.yaml", "districts")
+    ]
     callers = [mobile_digits(rng) for _ in range(max(10, count // 3))]
     bodies = []
     for _ in range(count):
@@ -198,7 +206,8 @@ def intake_bodies(count: int, seed: int = SEED) -> list[dict[str, Any]]:
         else:
             body["reporter_name"] = compose.name()
             digits = landline_digits(rng)
-            body["reporter_phone"] = rng.choice((f"({digits[:2]}){digits[2:5]}-{digits[5:]}", f"{digits[:2]}-{digits[2:]}"))
+            landline_forms = (f"({digits[:2]}){digits[2:5]}-{digits[5:]}", f"{digits[:2]}-{digits[2:]}")
+            body["reporter_phone"] = rng.choice(landline_forms)
         bodies.append(body)
     return bodies
 
@@ -244,7 +253,8 @@ class CaseGenerator:
         for category in reference.categories:
             by_type.setdefault(category.case_type, []).append(category)
         self.by_type = by_type
-        self.dispatch_cum_weights = list(accumulate(DISPATCH_WEIGHTS.get(c.code, 1) for c in by_type.get("dispatch", [])))
+        dispatch = by_type.get("dispatch", [])
+        self.dispatch_cum_weights = list(accumulate(DISPATCH_WEIGHTS.get(c.code, 1) for c in dispatch))
         self.type_names = [name for name in CASE_TYPE_WEIGHTS if name in by_type]
         self.type_cum_weights = list(accumulate(CASE_TYPE_WEIGHTS[name] for name in self.type_names))
         # Repeat callers: a pool about a third the size of the case count.
@@ -327,7 +337,8 @@ class CaseGenerator:
             case_type = category.case_type
             located = case_type in ("dispatch", "supervision")
             district: DistrictRef | None = rng.choice(districts) if located or rng.random() < 0.7 else None
-            agency_id = reference.agency_for(category, district) if case_type in ("petition", "dispatch", "supervision") else None
+            routed = case_type in ("petition", "dispatch", "supervision")
+            agency_id = reference.agency_for(category, district) if routed else None
             address = self.compose.address(district.name_zh) if district and rng.random() < 0.9 else None
             parts = self.compose.description_parts(category.code, located)
             description = "，".join(parts) + "。"

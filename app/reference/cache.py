@@ -29,8 +29,9 @@ class ReferenceSnapshot:
 
 
 def _load(session: Session) -> ReferenceSnapshot:
-    # A session of its own, so the rows are detached copies and the caller's session is untouched.
-    with Session(bind=session.get_bind()) as loader:
+    # A session of its own, so the rows become detached copies and the caller's identity map is
+    # untouched; on the caller's connection, so a loaded pool never waits on itself.
+    with Session(bind=session.connection()) as loader:
         agencies = {row.code: row for row in loader.scalars(select(Agency).where(Agency.active.is_(True)))}
         categories = {row.code: row for row in loader.scalars(select(Category).where(Category.active.is_(True)))}
         districts = {row.code: row for row in loader.scalars(select(District).where(District.active.is_(True)))}

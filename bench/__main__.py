@@ -1,0 +1,123 @@
+"""`python -m bench`: run the intake and search benchmarks and write bench/results/."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.database import DEFAULT_PG_URL, drop_postgres
+from bench.intake import IntakeOptions, run_intake
+from bench.report import RESULTS_DIR, record, record_plans, write_summary
+from bench.search import SearchOptions, run_search
+from config.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", choices=("intake", "search"), help="run one benchmark (default: both)")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--cases", type=int, default=1_000_000, help="cases loaded for the search benchmark")
+    parser.add_argument("--runs", type=int, default=10, help="timed runs of each search query")
+    parser.add_argument("--no-plans", action="store_true", help="skip EXPLAIN of the search queries")
+    parser.add_argument(
+        "--what-if-statistics", type=int, default=1000, metavar="N",
+        help="on PostgreSQL, search again after SET STATISTICS N on the searched columns (0: skip)",
+    )
+    parser.add_argument("--requests", type=int, default=3000, help="measured POST /api/v1/cases requests")
+    parser.add_argument("--warmup", type=int, default=200, help="unmeasured requests before them")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight (and Core threads)")
+    parser.add_argument("--sqlite-server", default="1x8", metavar="WORKERSxTHREADS", help="gunicorn on SQLite")
+    parser.add_argument("--pg-server", default="2x8", metavar="WORKERSxTHREADS", help="gunicorn on PostgreSQL")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="database to (re)create; it is dropped afterwards")
+    parser.add_argument("--seed", type=int, default=1999)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory and PostgreSQL databases")
+    parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="where to write the results")
+    return parser
+
+
+def _server_shape(value: str) -> tuple[int, int]:
+    workers, _, threads = value.partition("x")
+    return int(workers), int(threads)
+
+
+def _pg_url(base: str, suffix: str) -> str:
+    url = make_url(Settings.from_env({"DATABASE_URL": base, "SECRET_KEY": "x"}).database_url)
+    return url.set(database=f"{url.database}{suffix}").render_as_string(hide_password=False)
+
+
+def _check_postgres(url: str) -> None:
+    admin = make_url(_pg_url(url, "")).set(database="postgres")
+    engine = create_engine(admin)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        raise SystemExit(f"PostgreSQL is not reachable at {admin.render_as_string()}: {exc}\n"
+                         "Run with --backend sqlite, or give --pg-url.") from exc
+    finally:
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = shlex.join([".venv/bin/python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    if "postgresql" in backends:
+        _check_postgres(args.pg_url)
+    workdir = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
+    pg_databases: list[str] = []
+    started = time.perf_counter()
+    load_before = " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"bench: working in {workdir}; results to {args.results}; load average {load_before}", flush=True)
+    try:
+        if args.only in (None, "intake"):
+            for kind in backends:
+                workers, threads = _server_shape(args.sqlite_server if kind == "sqlite" else args.pg_server)
+                options = IntakeOptions(
+                    requests=args.requests, warmup=args.warmup, concurrency=args.concurrency,
+                    workers=workers, threads=threads, seed=args.seed,
+                )
+                print(f"intake on {kind}", flush=True)
+                http_url, core_url = _pg_url(args.pg_url, "_http"), _pg_url(args.pg_url, "_core")
+                if kind == "postgresql":
+                    pg_databases += [http_url, core_url]
+                result = run_intake(kind, workdir / f"intake-{kind}", options, http_url, core_url)
+                print(f"  wrote {record(args.results, 'intake', result, command, load_before)}", flush=True)
+        if args.only in (None, "search"):
+            for kind in backends:
+                options_search = SearchOptions(
+                    cases=args.cases, runs=args.runs, seed=args.seed, plans=not args.no_plans,
+                    what_if_statistics=args.what_if_statistics,
+                )
+                print(f"search on {kind}", flush=True)
+                search_url = _pg_url(args.pg_url, "")
+                if kind == "postgresql":
+                    pg_databases.append(search_url)
+                for result in run_search(kind, workdir / f"search-{kind}", options_search, search_url):
+                    plans = result.pop("plans")
+                    print(f"  wrote {record(args.results, 'search', result, command, load_before)}", flush=True)
+                    if plans:
+                        print(f"  wrote {record_plans(args.results, result['backend'], plans)}", flush=True)
+        print(f"  wrote {write_summary(args.results)}", flush=True)
+    finally:
+        if args.keep:
+            print(f"bench: kept {workdir} and PostgreSQL databases {', '.join(pg_databases) or '(none)'}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+            for url in dict.fromkeys(pg_databases):
+                drop_postgres(url)
+    print(f"bench: done in {time.perf_counter() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
