@@ -76,21 +76,28 @@ def _forms(term: str) -> list[str]:
     return [term] if normalised == term.lower() or textgrams.is_gram_query(term) else [term, normalised]
 
 
-def prefetch_ids(session: Session, term: str) -> Sequence[int] | None:
-    """Every case id matching `term` if there are at most PREFETCH_CAP of them, else None."""
+def prefetch_ids(session: Session, terms: Sequence[str]) -> Sequence[int] | None:
+    """Every case id containing all the terms, if there are at most PREFETCH_CAP, else None.
+
+    One index query for the whole query: each term's forms are UNIONed, the terms INTERSECTed.
+    """
     dialect = session.get_bind().dialect.name
-    ids: set[int] = set()
-    for form in _forms(term):
-        lookup = _index_lookup(dialect, form)
-        if lookup is None:
-            return None
-        # MATERIALIZED keeps PostgreSQL from folding the LIMIT into the index choice.
-        capped = text(f"WITH matches AS MATERIALIZED ({lookup.text}) SELECT id FROM matches LIMIT :cap")
-        rows = session.scalars(capped, {"term": _bound_term(dialect, form), "cap": PREFETCH_CAP + 1}).all()
-        ids.update(rows)
-        if len(ids) > PREFETCH_CAP:
-            return None
-    return sorted(ids)
+    parts: list[str] = []
+    params: dict[str, object] = {"cap": PREFETCH_CAP + 1}
+    for term_index, term in enumerate(terms):
+        selects = []
+        for form_index, form in enumerate(_forms(term)):
+            lookup = _index_lookup(dialect, form)
+            if lookup is None:
+                return None
+            name = f"term_{term_index}_{form_index}"
+            selects.append(lookup.text.replace(":term", f":{name}"))
+            params[name] = _bound_term(dialect, form)
+        parts.append("(" + " UNION ".join(selects) + ")")
+    # MATERIALIZED keeps PostgreSQL from folding the LIMIT into the index choice.
+    capped = text(f"WITH matches AS MATERIALIZED ({' INTERSECT '.join(parts)}) SELECT id FROM matches LIMIT :cap")
+    ids = session.scalars(capped, params).all()
+    return None if len(ids) > PREFETCH_CAP else sorted(ids)
 
 
 def _term_condition(dialect: str, term: str, name: str) -> ColumnElement[bool]:
@@ -110,24 +117,21 @@ class TextMatch:
     walk_newest_first: bool
 
 
-def _term_match(session: Session, term: str, name: str) -> TextMatch:
-    dialect = session.get_bind().dialect.name
-    # SQLite's FTS5 hands rowids over newest first by itself; only PostgreSQL needs the prefetch.
-    ids = prefetch_ids(session, term) if dialect == "postgresql" else None
-    if ids is not None:
-        return TextMatch(Case.id.in_(ids), walk_newest_first=False)
+def _term_condition_all_forms(dialect: str, term: str, name: str) -> ColumnElement[bool]:
     forms = _forms(term)
-    condition = or_(*(_term_condition(dialect, form, f"{name}_{index}") for index, form in enumerate(forms)))
-    return TextMatch(condition, walk_newest_first=True)
+    return or_(*(_term_condition(dialect, form, f"{name}_{index}") for index, form in enumerate(forms)))
 
 
 def match_all_terms(session: Session, query: str) -> TextMatch:
-    """Cases containing every whitespace-separated term of the query, however each is best found."""
-    matches = [_term_match(session, term, f"term_{index}") for index, term in enumerate(query.split())]
-    return TextMatch(
-        and_(*(match.condition for match in matches)),
-        walk_newest_first=all(match.walk_newest_first for match in matches),
-    )
+    """Cases containing every whitespace-separated term of the query, however they are best found."""
+    terms = query.split()
+    dialect = session.get_bind().dialect.name
+    # SQLite's FTS5 hands rowids over newest first by itself; only PostgreSQL needs the prefetch.
+    ids = prefetch_ids(session, terms) if dialect == "postgresql" else None
+    if ids is not None:
+        return TextMatch(Case.id.in_(ids), walk_newest_first=False)
+    conditions = [_term_condition_all_forms(dialect, term, f"term_{index}") for index, term in enumerate(terms)]
+    return TextMatch(and_(*conditions), walk_newest_first=True)
 
 
 @contextmanager
