@@ -76,26 +76,19 @@ def _forms(term: str) -> list[str]:
     return [term] if normalised == term.lower() or textgrams.is_gram_query(term) else [term, normalised]
 
 
-def prefetch_ids(session: Session, terms: Sequence[str]) -> Sequence[int] | None:
-    """Every case id containing all the terms, if there are at most PREFETCH_CAP, else None.
-
-    One index query for the whole query: each term's forms are UNIONed, the terms INTERSECTed.
-    """
+def prefetch_ids(session: Session, term: str) -> Sequence[int] | None:
+    """Every case id containing `term` if there are at most PREFETCH_CAP of them, else None."""
     dialect = session.get_bind().dialect.name
-    parts: list[str] = []
+    selects: list[str] = []
     params: dict[str, object] = {"cap": PREFETCH_CAP + 1}
-    for term_index, term in enumerate(terms):
-        selects = []
-        for form_index, form in enumerate(_forms(term)):
-            lookup = _index_lookup(dialect, form)
-            if lookup is None:
-                return None
-            name = f"term_{term_index}_{form_index}"
-            selects.append(lookup.text.replace(":term", f":{name}"))
-            params[name] = _bound_term(dialect, form)
-        parts.append("(" + " UNION ".join(selects) + ")")
+    for index, form in enumerate(_forms(term)):
+        lookup = _index_lookup(dialect, form)
+        if lookup is None:
+            return None
+        selects.append(lookup.text.replace(":term", f":form_{index}"))
+        params[f"form_{index}"] = _bound_term(dialect, form)
     # MATERIALIZED keeps PostgreSQL from folding the LIMIT into the index choice.
-    capped = text(f"WITH matches AS MATERIALIZED ({' INTERSECT '.join(parts)}) SELECT id FROM matches LIMIT :cap")
+    capped = text(f"WITH matches AS MATERIALIZED ({' UNION '.join(selects)}) SELECT id FROM matches LIMIT :cap")
     ids = session.scalars(capped, params).all()
     return None if len(ids) > PREFETCH_CAP else sorted(ids)
 
@@ -126,11 +119,16 @@ def match_all_terms(session: Session, query: str) -> TextMatch:
     """Cases containing every whitespace-separated term of the query, however they are best found."""
     terms = query.split()
     dialect = session.get_bind().dialect.name
-    # SQLite's FTS5 hands rowids over newest first by itself; only PostgreSQL needs the prefetch.
-    ids = prefetch_ids(session, terms) if dialect == "postgresql" else None
-    if ids is not None:
-        return TextMatch(Case.id.in_(ids), walk_newest_first=False)
     conditions = [_term_condition_all_forms(dialect, term, f"term_{index}") for index, term in enumerate(terms)]
+    if dialect == "postgresql":
+        # SQLite's FTS5 hands rowids over newest first by itself; PostgreSQL needs the prefetch.
+        # One rare term is enough: the others are checked on its few rows. Longer terms are
+        # likelier to be rare, so they are tried first. (INTERSECTing the terms' full match
+        # sets in one query was measured at 600 ms for two common terms.)
+        for term in sorted(terms, key=len, reverse=True):
+            ids = prefetch_ids(session, term)
+            if ids is not None:
+                return TextMatch(and_(Case.id.in_(ids), *conditions), walk_newest_first=False)
     return TextMatch(and_(*conditions), walk_newest_first=True)
 
 
