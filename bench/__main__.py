@@ -14,7 +14,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.database import DEFAULT_PG_URL, drop_postgres
+from app.database_admin import drop_postgres_database
+from bench.database import DEFAULT_PG_URL
 from bench.intake import IntakeOptions, run_intake
 from bench.report import RESULTS_DIR, record, record_plans, write_summary
 from bench.search import SearchOptions, run_search
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
             for url in dict.fromkeys(pg_databases):
-                drop_postgres(url)
+                drop_postgres_database(url)
     print(f"bench: done in {time.perf_counter() - started:.0f} s", flush=True)
     return 0
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import Engine, create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, select
 
 from app import create_app
+from app.database_admin import recreate_postgres_database
 from app.db import db
 from app.models import Agency, Category, District, RoutingRule
 from app.vocabulary import Role
@@ -59,29 +59,6 @@ class BenchDatabase:
         }
 
 
-def _recreate_postgres(url: str) -> None:
-    """A fresh database with a UTF-8 ctype, so pg_trgm indexes Chinese (as tests/conftest.py does)."""
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        connection.execute(
-            text(
-                f"CREATE DATABASE \"{target.database}\" TEMPLATE template0 ENCODING 'UTF8' "
-                "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
-            )
-        )
-    admin.dispose()
-
-
-def drop_postgres(url: str) -> None:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def make_database(kind: str, workdir: Path, pg_url: str = DEFAULT_PG_URL) -> BenchDatabase:
     """Create an empty database of `kind`, run the migrations and load the reference data."""
     from flask_migrate import upgrade
@@ -91,7 +68,7 @@ def make_database(kind: str, workdir: Path, pg_url: str = DEFAULT_PG_URL) -> Ben
     workdir.mkdir(parents=True, exist_ok=True)
     if kind == "postgresql":
         url = Settings.from_env({"DATABASE_URL": pg_url, "SECRET_KEY": SECRET_KEY}).database_url
-        _recreate_postgres(url)
+        recreate_postgres_database(url)
     elif kind == "sqlite":
         url = f"sqlite:///{workdir / 'bench.db'}"
     else:

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from app.database_admin import recreate_postgres_database
 from app.db import db
 from app.reference.cache import reference_cache
 from config.settings import REFERENCE_DIR, Settings
@@ -50,28 +51,13 @@ def _migrate_and_seed(database_url: str) -> None:
         db.engine.dispose()
 
 
-def _recreate_postgres_database(url: str) -> None:
-    """A fresh database with a UTF-8 ctype, so pg_trgm indexes Chinese."""
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        connection.execute(
-            text(
-                f"CREATE DATABASE \"{target.database}\" TEMPLATE template0 ENCODING 'UTF8' "
-                "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
-            )
-        )
-    admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def template_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Migrated and seeded once per run: a SQLite file to copy, or the PostgreSQL test database."""
     instance_dir = tmp_path_factory.mktemp("instance")
     if POSTGRES:
         url = Settings.from_env({"DATABASE_URL": os.environ["TEST_DATABASE_URL"], "SECRET_KEY": "x"}).database_url
-        _recreate_postgres_database(url)
+        recreate_postgres_database(url)
     else:
         url = f"sqlite:///{instance_dir / 'template.db'}"
     _migrate_and_seed(url)
