@@ -189,7 +189,8 @@ class CaseEvent(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    # Not joined: the payload already names the actor; this is for the rare code that needs the row.
+    actor: Mapped[User | None] = relationship()
 
 
 class Notification(Base):

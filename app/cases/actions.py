@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.cases import lifecycle
 from app.cases.actors import Actor, may_see
-from app.cases.audit import record_event
+from app.cases.audit import record_assignment, record_event
 from app.cases.lifecycle import Action
 from app.db import utcnow, write_transaction
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -29,9 +29,7 @@ def _locked_case(session: Session, actor: Actor, case_no: str) -> Case:
 
 def _lock_in_id_order(session: Session, case_nos: list[str]) -> None:
     """Lock several cases lowest id first, so two merges in opposite directions cannot deadlock."""
-    session.execute(
-        select(Case.id).where(Case.case_no.in_(case_nos)).order_by(Case.id).with_for_update(of=Case)
-    ).all()
+    session.execute(select(Case.id).where(Case.case_no.in_(case_nos)).order_by(Case.id).with_for_update(of=Case)).all()
 
 
 def _begin_action(session: Session, actor: Actor, case_no: str, version: int, action: Action) -> Case:
@@ -89,13 +87,12 @@ def assign_case(
         previous = case.agency.code if case.agency else None
         case.agency, case.status, case.assigned_at, case.acknowledged_at = agency, CaseStatus.ASSIGNED, now, None
         _touch(case, now)
-        record_event(
+        record_assignment(
             session,
             case,
-            "case_assigned",
             actor=actor,
             occurred_at=now,
-            agency=agency.code,
+            agency_code=agency.code,
             previous_agency=previous,
             reason=reason,
         )

@@ -25,9 +25,6 @@ class Actor:
         return self.role is Role.AGENCY
 
 
-SYSTEM = Actor(user_id=None, username="system", role=Role.ADMIN)
-
-
 def may_see(actor: Actor, case: Case) -> bool:
     """Agency responders see only their own agency's cases; everyone else sees all."""
     return not actor.is_agency or case.agency_id == actor.agency_id

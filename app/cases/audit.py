@@ -30,3 +30,26 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def record_assignment(
+    session: Session,
+    case: Case,
+    *,
+    actor: Actor,
+    occurred_at: datetime,
+    agency_code: str,
+    previous_agency: str | None,
+    reason: str,
+) -> CaseEvent:
+    """The case went to an agency: which, from which, and why (rule, default, or by hand)."""
+    return record_event(
+        session,
+        case,
+        "case_assigned",
+        actor=actor,
+        occurred_at=occurred_at,
+        agency=agency_code,
+        previous_agency=previous_agency,
+        reason=reason,
+    )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.cases import numbers, phones, search
 from app.cases.actors import Actor
-from app.cases.audit import record_event
+from app.cases.audit import record_assignment, record_event
 from app.cases.lifecycle import CLOSABLE_WITHOUT_REPORT
 from app.db import utcnow, write_transaction
 from app.errors import Forbidden, InvalidInput
@@ -157,13 +157,12 @@ def open_case(
             received_at=received_at.isoformat(),
         )
         if agency is not None and decision is not None:
-            record_event(
+            record_assignment(
                 session,
                 case,
-                "case_assigned",
                 actor=actor,
                 occurred_at=now,
-                agency=agency.code,
+                agency_code=agency.code,
                 previous_agency=None,
                 reason=decision.reason.value,
             )
