@@ -55,6 +55,18 @@ class GovernmentCalendar:
 
     def __init__(self, overrides: Iterable[Override] = ()) -> None:
         self._overrides = {override.day: override for override in overrides}
+        self._key = frozenset(self._overrides.values())
+
+    # Equal overrides make equal calendars, so clocks built on them share their cached tables.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GovernmentCalendar) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    @property
+    def overrides(self) -> list[Override]:
+        return sorted(self._overrides.values(), key=lambda override: override.day)
 
     def describe(self, day: date) -> CalendarDay:
         override = self._overrides.get(day)

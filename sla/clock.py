@@ -2,19 +2,28 @@
 
 All datetimes are timezone-aware; working time is reckoned in the city's local time.
 Pauses (a case waiting for the citizen) are intervals during which no time counts.
+
+Each clock maps a moment to a "counting position" (integer microseconds of counted time
+since an arbitrary origin), so adding and measuring are a lookup and a bisection rather
+than a walk over days: this is what lets a sweep recompute thousands of deadlines at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sla.calendar import GovernmentCalendar
 
 ZERO = timedelta(0)
 Interval = tuple[datetime, datetime]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+_ORIGIN_YEAR = 2020
 
 DEFAULT_WORKING_HOURS: tuple[tuple[time, time], ...] = ((time(8, 30), time(12, 30)), (time(13, 30), time(17, 30)))
 
@@ -23,6 +32,10 @@ def _require_aware(*moments: datetime) -> None:
     for moment in moments:
         if moment.tzinfo is None:
             raise ValueError(f"naive datetime {moment!r}: SLA arithmetic needs time zones")
+
+
+def _micros(duration: timedelta) -> int:
+    return duration // _MICRO
 
 
 def _merged(pauses: Sequence[Interval]) -> list[Interval]:
@@ -36,26 +49,30 @@ def _merged(pauses: Sequence[Interval]) -> list[Interval]:
     return merged
 
 
-def _subtract(interval: Interval, pauses: list[Interval]) -> Iterator[Interval]:
-    start, end = interval
-    for pause_start, pause_end in pauses:
-        if pause_end <= start or pause_start >= end:
-            continue
-        if pause_start > start:
-            yield start, pause_start
-        start = max(start, pause_end)
-        if start >= end:
-            return
-    if start < end:
-        yield start, end
+def parse_working_hours(text: str) -> tuple[tuple[time, time], ...]:
+    """Working hours written like "08:30-12:30,13:30-17:30"; sorted, non-overlapping, not empty."""
+    spans: list[tuple[time, time]] = []
+    for part in text.split(","):
+        try:
+            begin_text, end_text = (piece.strip() for piece in part.split("-"))
+            begin, end = time.fromisoformat(begin_text), time.fromisoformat(end_text)
+        except ValueError as exc:
+            raise ValueError(f"working hours {text!r} should look like 08:30-12:30,13:30-17:30") from exc
+        if begin >= end or (spans and begin < spans[-1][1]):
+            raise ValueError(f"working hours {text!r}: each span must end after it begins and after the one before")
+        spans.append((begin, end))
+    return tuple(spans)
 
 
 @dataclass(frozen=True)
 class WallClock:
     """Round the clock: an hour is an hour, night or holiday (dispatches)."""
 
-    def counting_intervals(self, start: datetime) -> Iterator[Interval]:
-        yield start, datetime.max.replace(tzinfo=start.tzinfo) - timedelta(days=2)
+    def position(self, moment: datetime) -> int:
+        return _micros(moment - _EPOCH)
+
+    def moment(self, position: int, not_before: datetime) -> datetime:
+        return max(_EPOCH + timedelta(microseconds=position), not_before)
 
 
 @dataclass(frozen=True)
@@ -65,24 +82,106 @@ class WorkingClock:
     calendar: GovernmentCalendar
     tz: ZoneInfo
     hours: tuple[tuple[time, time], ...] = field(default=DEFAULT_WORKING_HOURS)
+    # Per-year tables of counting positions, built on first use; not part of the clock's identity.
+    _years: dict[int, _Year] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    _spans: list[tuple[int, int]] = field(default_factory=list, init=False, repr=False, compare=False, hash=False)
 
-    def _day_intervals(self, day: date) -> list[Interval]:
-        if not self.calendar.is_working_day(day):
-            return []
-        return [
-            (datetime.combine(day, begin, self.tz), datetime.combine(day, end, self.tz)) for begin, end in self.hours
-        ]
+    def __post_init__(self) -> None:
+        self._spans.extend((_micros(_at(begin)), _micros(_at(end))) for begin, end in self.hours)
 
-    def counting_intervals(self, start: datetime) -> Iterator[Interval]:
-        day = start.astimezone(self.tz).date()
+    @property
+    def working_day(self) -> timedelta:
+        """The length of one full working day on this clock."""
+        return timedelta(microseconds=sum(end - begin for begin, end in self._spans))
+
+    def _year(self, year: int) -> _Year:
+        table = self._years.get(year)
+        if table is None:
+            table = self._years[year] = _year_table(self, year)
+        return table
+
+    def position(self, moment: datetime) -> int:
+        local = moment.astimezone(self.tz)
+        table = self._year(local.year)
+        index = local.toordinal() - table.first_ordinal
+        base = table.starts[index]
+        if not table.working[index]:
+            return base
+        since_midnight = (local.hour * 3600 + local.minute * 60 + local.second) * 1_000_000 + local.microsecond
+        for begin, end in self._spans:
+            if since_midnight <= begin:
+                break
+            base += (since_midnight if since_midnight < end else end) - begin
+        return base
+
+    def moment(self, position: int, not_before: datetime) -> datetime:
+        """The earliest moment, at or after `not_before`, at which the counting position is reached."""
+        if position <= self.position(not_before):
+            return self._next_counting(not_before)
+        year = not_before.astimezone(self.tz).year
+        while self._year(year).end < position:
+            year += 1
+        table = self._year(year)
+        # The day in which the position is reached: the last day starting strictly before it.
+        index = bisect_left(table.starts, position) - 1
+        offset = position - table.starts[index]
+        day = date.fromordinal(table.first_ordinal + index)
+        for begin, end in self._spans:
+            if offset <= end - begin:
+                return datetime.combine(day, time(0), self.tz) + timedelta(microseconds=begin + offset)
+            offset -= end - begin
+        raise AssertionError("unreachable: a position within a day falls in one of its spans")  # pragma: no cover
+
+    def _next_counting(self, moment: datetime) -> datetime:
+        """`moment` itself if it is in working time, else the start of the next working span."""
+        local = moment.astimezone(self.tz)
+        day = local.date()
         while True:
-            for begin, end in self._day_intervals(day):
-                if end > start:
-                    yield max(begin, start), end
+            if self.calendar.is_working_day(day):
+                for begin, end in self.hours:
+                    if local <= datetime.combine(day, end, self.tz):
+                        return max(moment, datetime.combine(day, begin, self.tz))
             day += timedelta(days=1)
+            local = datetime.combine(day, time(0), self.tz)
 
 
 Clock = WallClock | WorkingClock
+
+
+@dataclass(frozen=True)
+class _Year:
+    first_ordinal: int  # date.toordinal() of 1 January
+    starts: list[int]  # counting position at the start of each day of the year
+    working: list[bool]
+    end: int  # counting position at the end of the year
+
+
+def _at(moment: time) -> timedelta:
+    return timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second, microseconds=moment.microsecond)
+
+
+def _year_table(clock: WorkingClock, year: int) -> _Year:
+    days = _days(year)
+    working = [clock.calendar.is_working_day(day) for day in days]
+    day_length = _micros(clock.working_day)
+    # Positions run on from one year to the next; the origin is the start of _ORIGIN_YEAR.
+    if year > _ORIGIN_YEAR:
+        origin = clock._year(year - 1).end
+    elif year == _ORIGIN_YEAR:
+        origin = 0
+    else:
+        origin = clock._year(year + 1).starts[0] - day_length * sum(working)
+    starts: list[int] = []
+    position = origin
+    for is_working in working:
+        starts.append(position)
+        position += day_length if is_working else 0
+    return _Year(days[0].toordinal(), starts, working, position)
+
+
+def _days(year: int) -> list[date]:
+    first = date(year, 1, 1)
+    return [first + timedelta(days=offset) for offset in range((date(year + 1, 1, 1) - first).days)]
 
 
 def add(clock: Clock, start: datetime, duration: timedelta, pauses: Sequence[Interval] = ()) -> datetime:
@@ -90,14 +189,18 @@ def add(clock: Clock, start: datetime, duration: timedelta, pauses: Sequence[Int
     _require_aware(start)
     if duration < ZERO:
         raise ValueError("a window cannot be negative")
-    merged = _merged(pauses)
-    remaining = duration
-    for interval in clock.counting_intervals(start):
-        for begin, end in _subtract(interval, merged):
-            if end - begin >= remaining:
-                return begin + remaining
-            remaining -= end - begin
-    raise AssertionError("unreachable: counting intervals never end")  # pragma: no cover
+    target = clock.position(start) + _micros(duration)
+    not_before = start
+    for pause_start, pause_end in _merged(pauses):
+        if pause_end <= start:
+            continue
+        if clock.position(pause_start) >= target and pause_start >= start:
+            break
+        # The pause stops the clock: what it covers of counting time is added to the target.
+        target += clock.position(pause_end) - clock.position(max(pause_start, start))
+        # Counting time is flat inside a pause, so the deadline cannot fall before its end.
+        not_before = pause_end
+    return clock.moment(target, not_before)
 
 
 def elapsed(clock: Clock, start: datetime, end: datetime, pauses: Sequence[Interval] = ()) -> timedelta:
@@ -105,16 +208,20 @@ def elapsed(clock: Clock, start: datetime, end: datetime, pauses: Sequence[Inter
     _require_aware(start, end)
     if end < start:
         return -elapsed(clock, end, start, pauses)
-    merged = _merged(pauses)
-    total = ZERO
-    for interval in clock.counting_intervals(start):
-        if interval[0] >= end:
-            break
-        clipped = (interval[0], min(interval[1], end))
-        total += sum((stop - begin for begin, stop in _subtract(clipped, merged)), ZERO)
-    return total
+    total = clock.position(end) - clock.position(start)
+    for pause_start, pause_end in _merged(pauses):
+        clipped_start, clipped_end = max(pause_start, start), min(pause_end, end)
+        if clipped_end > clipped_start:
+            total -= clock.position(clipped_end) - clock.position(clipped_start)
+    return timedelta(microseconds=total)
 
 
 def remaining(clock: Clock, now: datetime, deadline: datetime, pauses: Sequence[Interval] = ()) -> timedelta:
     """Counting time left until the deadline; negative once it has passed."""
     return elapsed(clock, now, deadline, pauses)
+
+
+@lru_cache(maxsize=32)
+def working_clock(calendar: GovernmentCalendar, tz: ZoneInfo, hours: tuple[tuple[time, time], ...]) -> WorkingClock:
+    """A shared working clock per calendar, so its year tables are built once per set of overrides."""
+    return WorkingClock(calendar, tz, hours)
