@@ -35,12 +35,19 @@ class WarningPoint:
     fraction: float | None = None
     before: timedelta | None = None
 
-    def offset(self, window: timedelta) -> timedelta:
-        """How far into the window the warning falls."""
+    def offset(self, window: timedelta) -> timedelta | None:
+        """How far into the window the warning falls; None if the window is too short for it."""
         if self.fraction is not None:
             return window * self.fraction
         assert self.before is not None
-        return max(window - self.before, timedelta(0))
+        # "30 minutes before" means nothing for a 15-minute window: no warning at the start.
+        return window - self.before if self.before < window else None
+
+    def to_spec(self) -> dict[str, float]:
+        if self.fraction is not None:
+            return {"fraction": self.fraction}
+        assert self.before is not None
+        return {"before_s": self.before.total_seconds()}
 
 
 @dataclass(frozen=True)
@@ -51,14 +58,45 @@ class Policy:
     acknowledge_within: timedelta | None
     report_within: timedelta
     warnings: tuple[WarningPoint, ...]
-    version: int = 1
+    escalate_after: timedelta = timedelta(0)  # after a breach, before the supervisors are called in
 
     @property
     def key(self) -> str:
         return f"{self.category}@{self.agency}" if self.agency else self.category
 
+    def to_spec(self) -> dict[str, Any]:
+        """A JSON-able form, stored with each policy version so a case keeps the rules it got."""
+        ack = self.acknowledge_within
+        return {
+            "category": self.category,
+            "agency": self.agency,
+            "clock": self.clock.value,
+            "acknowledge_within_s": None if ack is None else ack.total_seconds(),
+            "report_within_s": self.report_within.total_seconds(),
+            "warnings": [point.to_spec() for point in self.warnings],
+            "escalate_after_s": self.escalate_after.total_seconds(),
+        }
 
-def parse_window(text: str, clock: ClockKind, where: str) -> timedelta:
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any]) -> Policy:
+        ack = spec.get("acknowledge_within_s")
+        return cls(
+            category=spec["category"],
+            agency=spec.get("agency"),
+            clock=ClockKind(spec["clock"]),
+            acknowledge_within=None if ack is None else timedelta(seconds=ack),
+            report_within=timedelta(seconds=spec["report_within_s"]),
+            warnings=tuple(
+                WarningPoint(fraction=point["fraction"])
+                if "fraction" in point
+                else WarningPoint(before=timedelta(seconds=point["before_s"]))
+                for point in spec.get("warnings", ())
+            ),
+            escalate_after=timedelta(seconds=spec.get("escalate_after_s", 0)),
+        )
+
+
+def parse_window(text: str, clock: ClockKind, where: str, working_day: timedelta = WORKING_DAY) -> timedelta:
     match = _WINDOW.match(str(text))
     if match is None:
         raise PolicyError(f"{where}: window {text!r} should look like 15m, 4h or 6d")
@@ -67,19 +105,21 @@ def parse_window(text: str, clock: ClockKind, where: str) -> timedelta:
         return timedelta(minutes=amount)
     if unit == "h":
         return timedelta(hours=amount)
-    return amount * (WORKING_DAY if clock is ClockKind.WORKING else timedelta(days=1))
+    return amount * (working_day if clock is ClockKind.WORKING else timedelta(days=1))
 
 
-def _warning(raw: Any, clock: ClockKind, where: str) -> WarningPoint:
+def _warning(raw: Any, clock: ClockKind, where: str, working_day: timedelta) -> WarningPoint:
     if isinstance(raw, str) and raw.strip().endswith("%"):
         fraction = float(raw.strip()[:-1]) / 100
         if not 0 < fraction < 1:
             raise PolicyError(f"{where}: warning {raw!r} must be between 0% and 100%")
         return WarningPoint(fraction=fraction)
-    return WarningPoint(before=parse_window(str(raw).removesuffix(" before"), clock, where))
+    return WarningPoint(before=parse_window(str(raw).removesuffix(" before"), clock, where, working_day))
 
 
-def build_policy(entry: Mapping[str, Any], *, where: str, case_type_of: Mapping[str, str]) -> Policy:
+def build_policy(
+    entry: Mapping[str, Any], *, where: str, case_type_of: Mapping[str, str], working_day: timedelta = WORKING_DAY
+) -> Policy:
     """One policy from a YAML entry, checked against the known categories and the national limits."""
     category = entry.get("category")
     case_type = entry.get("case_type")
@@ -95,19 +135,20 @@ def build_policy(entry: Mapping[str, Any], *, where: str, case_type_of: Mapping[
         clock = ClockKind(entry.get("clock", "wall"))
     except ValueError as exc:
         raise PolicyError(f"{where}: clock must be 'wall' or 'working'") from exc
-    report = parse_window(entry.get("report_within", ""), clock, where)
+    report = parse_window(entry.get("report_within", ""), clock, where, working_day)
     ack_raw = entry.get("acknowledge_within")
-    acknowledge = parse_window(ack_raw, clock, where) if ack_raw is not None else None
+    acknowledge = parse_window(ack_raw, clock, where, working_day) if ack_raw is not None else None
+    escalate_after = parse_window(entry.get("escalate_after", "0m"), clock, where, working_day)
     for name, window in (("report_within", report), ("acknowledge_within", acknowledge)):
         if window is not None and window <= timedelta(0):
             raise PolicyError(f"{where}: {name} must be longer than zero")
     if acknowledge is not None and acknowledge > report:
         raise PolicyError(f"{where}: acknowledge_within cannot be longer than report_within")
     if case_type_of[str(category)] == "supervision":
-        calendar_span = report if clock is ClockKind.WALL else report / WORKING_DAY * timedelta(days=1)
+        calendar_span = report if clock is ClockKind.WALL else report / working_day * timedelta(days=1)
         if calendar_span > SUPERVISION_LIMIT:
             raise PolicyError(f"{where}: 全民督工 reports may not have over 12 days ({entry.get('report_within')})")
-    warnings = tuple(_warning(raw, clock, where) for raw in entry.get("warnings", ()))
+    warnings = tuple(_warning(raw, clock, where, working_day) for raw in entry.get("warnings", ()))
     return Policy(
         category=str(category),
         agency=entry.get("agency"),
@@ -115,7 +156,7 @@ def build_policy(entry: Mapping[str, Any], *, where: str, case_type_of: Mapping[
         acknowledge_within=acknowledge,
         report_within=report,
         warnings=warnings,
-        version=int(entry.get("version", 1)),
+        escalate_after=escalate_after,
     )
 
 
