@@ -25,13 +25,19 @@ def register(app: Flask) -> None:
     @app.cli.command("seed")
     @click.option("--directory", type=click.Path(exists=True, file_okay=False), default=str(REFERENCE_DIR))
     def seed(directory: str) -> None:
-        """Load districts, agencies, categories and routing rules (safe to run again)."""
+        """Load districts, agencies, categories, routing rules and SLA policies (safe to run again)."""
         from pathlib import Path
 
         from app.reference.seed import seed_reference_data
+        from app.settings_access import current_settings
+        from sla.clock import working_day_length
 
         try:
-            report = seed_reference_data(session=current_session(), directory=Path(directory))
+            report = seed_reference_data(
+                session=current_session(),
+                directory=Path(directory),
+                working_day=working_day_length(current_settings().working_hours),
+            )
         except ReferenceFileError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Reference data loaded: {report.summary()}")

@@ -55,7 +55,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "case.illegal_transition": (
         "案件 {case_no} 目前狀態為「{status}」，不能執行「{action}」。",
-        "Case {case_no} is {status}; \"{action}\" is not possible now.",
+        'Case {case_no} is {status}; "{action}" is not possible now.',
     ),
     "case.changed_meanwhile": (
         "案件已被他人更新，請重新載入後再操作。",

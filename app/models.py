@@ -30,7 +30,6 @@ from app.vocabulary import CaseStatus, CaseType, Channel, NotificationStatus, Ro
 DESCRIPTION_MAX = 4000
 
 
-
 def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
     # Stored as plain strings with a CHECK, so adding a value is a small migration.
     return Enum(enum_class, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
@@ -132,6 +131,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_agency_id_id", "agency_id", "id"),
         Index("ix_cases_status_id", "status", "id"),
+        Index("ix_cases_sla_stage_sla_due_at", "sla_stage", "sla_due_at"),
         CheckConstraint(f"length(description) <= {DESCRIPTION_MAX}", name="description_length"),
     )
 
@@ -166,6 +166,17 @@ class Case(Base):
     merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # SLA: the policy (and its version) that set the deadlines, and where the case stands.
+    # A reopened case starts a new round, so its milestones can fire again.
+    sla_policy: Mapped[str | None] = mapped_column(String(120))
+    sla_policy_version: Mapped[int | None] = mapped_column(Integer)
+    sla_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sla_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ack_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    report_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the pending deadline that comes first
+    sla_stage: Mapped[str | None] = mapped_column(String(20))
+    next_sla_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
@@ -179,7 +190,11 @@ class CaseEvent(Base):
     """One thing that happened to a case. Append-only: the database refuses updates and deletes."""
 
     __tablename__ = "case_events"
-    __table_args__ = (Index("ix_case_events_case_id_id", "case_id", "id"),)
+    __table_args__ = (
+        Index("ix_case_events_case_id_id", "case_id", "id"),
+        # Exactly once: a second SLA warning, breach or escalation with the same key cannot exist.
+        Index("uq_case_events_case_id_sla_key", "case_id", "sla_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
@@ -188,6 +203,7 @@ class CaseEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sla_key: Mapped[str | None] = mapped_column(String(40))  # e.g. "1:report:breached"; NULL for other events
 
     # Not joined: the payload already names the actor; this is for the rare code that needs the row.
     actor: Mapped[User | None] = relationship()
@@ -214,3 +230,43 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SlaPolicyVersion(Base):
+    """One version of an SLA policy, kept forever so a case can always show the rules it got."""
+
+    __tablename__ = "sla_policy_versions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarOverride(Base):
+    """An administrator's correction to the government calendar: a typhoon closure (停班) or a late change."""
+
+    __tablename__ = "calendar_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SlaPause(Base):
+    """A stretch during which the case waited for the citizen and its SLA clock stood still."""
+
+    __tablename__ = "sla_pauses"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -30,6 +30,7 @@ class CaseStatus(enum.StrEnum):
     NEW = "new"
     ASSIGNED = "assigned"
     ACKNOWLEDGED = "acknowledged"
+    WAITING_CITIZEN = "waiting_citizen"  # the SLA clock stands still until the citizen answers
     REPORTED = "reported"
     CLOSED = "closed"
     MERGED = "merged"

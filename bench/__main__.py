@@ -30,7 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--runs", type=int, default=10, help="timed runs of each search query")
     parser.add_argument("--no-plans", action="store_true", help="skip EXPLAIN of the search queries")
     parser.add_argument(
-        "--what-if-statistics", type=int, default=1000, metavar="N",
+        "--what-if-statistics",
+        type=int,
+        default=1000,
+        metavar="N",
         help="on PostgreSQL, search again after SET STATISTICS N on the searched columns (0: skip)",
     )
     parser.add_argument("--requests", type=int, default=3000, help="measured POST /api/v1/cases requests")
@@ -62,8 +65,10 @@ def _check_postgres(url: str) -> None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as exc:
-        raise SystemExit(f"PostgreSQL is not reachable at {admin.render_as_string()}: {exc}\n"
-                         "Run with --backend sqlite, or give --pg-url.") from exc
+        raise SystemExit(
+            f"PostgreSQL is not reachable at {admin.render_as_string()}: {exc}\n"
+            "Run with --backend sqlite, or give --pg-url."
+        ) from exc
     finally:
         engine.dispose()
 
@@ -84,8 +89,12 @@ def main(argv: list[str] | None = None) -> int:
             for kind in backends:
                 workers, threads = _server_shape(args.sqlite_server if kind == "sqlite" else args.pg_server)
                 options = IntakeOptions(
-                    requests=args.requests, warmup=args.warmup, concurrency=args.concurrency,
-                    workers=workers, threads=threads, seed=args.seed,
+                    requests=args.requests,
+                    warmup=args.warmup,
+                    concurrency=args.concurrency,
+                    workers=workers,
+                    threads=threads,
+                    seed=args.seed,
                 )
                 print(f"intake on {kind}", flush=True)
                 http_url, core_url = _pg_url(args.pg_url, "_http"), _pg_url(args.pg_url, "_core")
@@ -96,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "search"):
             for kind in backends:
                 options_search = SearchOptions(
-                    cases=args.cases, runs=args.runs, seed=args.seed, plans=not args.no_plans,
+                    cases=args.cases,
+                    runs=args.runs,
+                    seed=args.seed,
+                    plans=not args.no_plans,
                     what_if_statistics=args.what_if_statistics,
                 )
                 print(f"search on {kind}", flush=True)

@@ -65,14 +65,28 @@ class Server:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = database.workdir / f"gunicorn-{self.port}.log"
         command = [
-            str(GUNICORN), "--workers", str(workers), "--threads", str(threads),
-            "--bind", f"127.0.0.1:{self.port}", "--chdir", str(PROJECT_ROOT),
-            "--log-level", "warning", "--error-logfile", str(self.log_path), "wsgi:app",
+            str(GUNICORN),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--chdir",
+            str(PROJECT_ROOT),
+            "--log-level",
+            "warning",
+            "--error-logfile",
+            str(self.log_path),
+            "wsgi:app",
         ]
         self.log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env={**os.environ, **database.server_env()},
-            stdout=self.log, stderr=subprocess.STDOUT,
+            command,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **database.server_env()},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -194,14 +208,22 @@ def _core_values(bodies: list[dict[str, Any]], reference: Reference, agent_id: i
         prepared.append(
             {
                 "case": {
-                    "case_type": category.case_type, "channel": body["channel"],
-                    "status": "assigned" if agency_id else "new", "category_id": category.id,
-                    "district_id": district.id if district else None, "agency_id": agency_id, "address": address,
-                    "latitude": body.get("latitude"), "longitude": body.get("longitude"),
-                    "description": body["description"], "reporter_name": body.get("reporter_name"),
+                    "case_type": category.case_type,
+                    "channel": body["channel"],
+                    "status": "assigned" if agency_id else "new",
+                    "category_id": category.id,
+                    "district_id": district.id if district else None,
+                    "agency_id": agency_id,
+                    "address": address,
+                    "latitude": body.get("latitude"),
+                    "longitude": body.get("longitude"),
+                    "description": body["description"],
+                    "reporter_name": body.get("reporter_name"),
                     "reporter_phone": phones.normalise(body["reporter_phone"]) if body.get("reporter_phone") else None,
-                    "anonymous": body.get("anonymous", False), "wants_sms_reply": body.get("wants_sms_reply", False),
-                    "created_by_id": agent_id, "version": 1,
+                    "anonymous": body.get("anonymous", False),
+                    "wants_sms_reply": body.get("wants_sms_reply", False),
+                    "created_by_id": agent_id,
+                    "version": 1,
                 },
                 "grams": short_grams(f"{body['description']} {address or ''}"),
                 "agency_code": next((code for code, id_ in reference.agencies.items() if id_ == agency_id), None),
@@ -220,9 +242,13 @@ def _write_one(connection: Connection, values: dict[str, Any], dialect: str, ser
     now = datetime.now(UTC)
     day = now.astimezone(TZ).date()
     upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CaseNumberCounter)
-    counter = upsert.values(day=day, last_seq=1).on_conflict_do_update(
-        index_elements=[CaseNumberCounter.day], set_={"last_seq": CaseNumberCounter.last_seq + 1}
-    ).returning(CaseNumberCounter.last_seq)
+    counter = (
+        upsert.values(day=day, last_seq=1)
+        .on_conflict_do_update(
+            index_elements=[CaseNumberCounter.day], set_={"last_seq": CaseNumberCounter.last_seq + 1}
+        )
+        .returning(CaseNumberCounter.last_seq)
+    )
     with connection.begin():
         if serial is None:
             case_no = numbers.format_case_no(day, connection.execute(counter).scalar_one())
@@ -244,15 +270,23 @@ def _write_one(connection: Connection, values: dict[str, Any], dialect: str, ser
             )
         events = [
             {
-                "case_id": case_id, "event_type": "case_created", "actor_id": row["created_by_id"], "occurred_at": now,
-                "recorded_at": now, "payload": {"case_no": case_no, "category": values["category_code"]},
+                "case_id": case_id,
+                "event_type": "case_created",
+                "actor_id": row["created_by_id"],
+                "occurred_at": now,
+                "recorded_at": now,
+                "payload": {"case_no": case_no, "category": values["category_code"]},
             }
         ]
         if values["agency_code"]:
             events.append(
                 {
-                    "case_id": case_id, "event_type": "case_assigned", "actor_id": row["created_by_id"],
-                    "occurred_at": now, "recorded_at": now, "payload": {"agency": values["agency_code"]},
+                    "case_id": case_id,
+                    "event_type": "case_assigned",
+                    "actor_id": row["created_by_id"],
+                    "occurred_at": now,
+                    "recorded_at": now,
+                    "payload": {"agency": values["agency_code"]},
                 }
             )
         connection.execute(insert(CaseEvent.__table__), events)

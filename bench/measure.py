@@ -100,7 +100,9 @@ def code_version() -> dict[str, object]:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
         status = subprocess.run(
             ["git", "status", "--porcelain", "--", "app", "config", "migrations", "dispatch", "sla", "wsgi.py"],
-            cwd=root, capture_output=True, text=True,
+            cwd=root,
+            capture_output=True,
+            text=True,
         )
     except OSError:
         return {}

@@ -36,8 +36,11 @@ def record(results_dir: Path, name: str, entry: dict[str, Any], command: str, lo
     document = _read(path)
     results = document.get("results") if isinstance(document.get("results"), dict) else {}
     entry = {
-        **entry, "measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "command": command,
-        "code": code_version(), "load_average_before": load_before,
+        **entry,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "code": code_version(),
+        "load_average_before": load_before,
     }
     results[entry["backend"]] = entry
     ordered = sorted(results, key=lambda key: (BACKENDS.index(key) if key in BACKENDS else len(BACKENDS), key))
@@ -85,15 +88,28 @@ def _intake_table(document: dict[str, Any]) -> list[str]:
     for backend, entry in results.items():
         http, core = entry["http"], entry["core"]
         lines.append(
-            "| " + " | ".join(
-                _cell(value) for value in (
-                    backend, http["server"], http["requests"], http["concurrency"], http["cases_per_s"],
-                    http["latency"]["p50_ms"], http["latency"]["p99_ms"], http["non_201"], core["rows_per_s"],
-                    core["latency"]["p50_ms"], entry["http_over_core"],
-                    core.get("without_counter_row", {}).get("rows_per_s"), http["cpu"]["server_cpu_ms_per_case"],
-                    http["cpu"].get("postgres_cpu_ms_per_case"), http["cpu"].get("other_processes_cores"),
+            "| "
+            + " | ".join(
+                _cell(value)
+                for value in (
+                    backend,
+                    http["server"],
+                    http["requests"],
+                    http["concurrency"],
+                    http["cases_per_s"],
+                    http["latency"]["p50_ms"],
+                    http["latency"]["p99_ms"],
+                    http["non_201"],
+                    core["rows_per_s"],
+                    core["latency"]["p50_ms"],
+                    entry["http_over_core"],
+                    core.get("without_counter_row", {}).get("rows_per_s"),
+                    http["cpu"]["server_cpu_ms_per_case"],
+                    http["cpu"].get("postgres_cpu_ms_per_case"),
+                    http["cpu"].get("other_processes_cores"),
                 )
-            ) + " |"
+            )
+            + " |"
         )
     lines += [
         "",
@@ -101,8 +117,8 @@ def _intake_table(document: dict[str, Any]) -> list[str]:
         "2-core machine as gunicorn and PostgreSQL; `intake.json` has its CPU share. The Core floor writes what "
         "`open_case` writes (case-number counter upsert, the case row, its grams row, 1–2 events) in one "
         "transaction per case from the same number of threads, with no reads, validation or HTTP; "
-        "\"without counter row\" numbers the cases from a Python counter instead, to show what the single "
-        "daily `case_number_counters` row (locked until commit) costs. \"Other processes\" is CPU used "
+        '"without counter row" numbers the cases from a Python counter instead, to show what the single '
+        'daily `case_number_counters` row (locked until commit) costs. "Other processes" is CPU used '
         "by anything else on the machine during the HTTP run (from /proc/stat): above ~0.2 the figures are disturbed.",
         "",
     ]

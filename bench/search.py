@@ -104,7 +104,10 @@ def _explain(dialect: str, capture: StatementCapture) -> str:
 def _set_auto_explain(on: bool) -> None:
     """Turn PostgreSQL's auto_explain on or off for the session's connection (kept across transactions)."""
     settings = {
-        "log_min_duration": "0" if on else "-1", "log_analyze": "on", "log_buffers": "on", "log_level": "notice",
+        "log_min_duration": "0" if on else "-1",
+        "log_analyze": "on",
+        "log_buffers": "on",
+        "log_level": "notice",
     }
     connection = db.session.connection()
     connection.exec_driver_sql("LOAD 'auto_explain'")
@@ -183,17 +186,25 @@ def _time_queries(
                 gc_seconds.clear()
                 timings = [search(query)[0] for _ in range(runs)]
                 stats = summary_ms(timings)
-                per_query.append({
-                    "class": query_class, "q": query, "hits_on_page": hits, **stats,
-                    "python_gc_max_ms": round(max(gc_seconds, default=0.0) * 1000, 2),
-                })
+                per_query.append(
+                    {
+                        "class": query_class,
+                        "q": query,
+                        "hits_on_page": hits,
+                        **stats,
+                        "python_gc_max_ms": round(max(gc_seconds, default=0.0) * 1000, 2),
+                    }
+                )
                 if options.plans and dialect == "postgresql":
                     plans[f"{query_class}: {query}"] = _plans_as_run(search, query)
                 elif options.plans:
                     plans[f"{query_class}: {query}"] = _explain(dialect, capture)
                     db.session.remove()
-                print(f"    {query_class:20} {query:18} p50 {stats['p50_ms']:8.2f} ms  p99 {stats['p99_ms']:8.2f} ms  "
-                      f"hits {hits}", flush=True)
+                print(
+                    f"    {query_class:20} {query:18} p50 {stats['p50_ms']:8.2f} ms  p99 {stats['p99_ms']:8.2f} ms  "
+                    f"hits {hits}",
+                    flush=True,
+                )
                 per_query[-1]["samples_s"] = timings
         wall = time.perf_counter() - started
         own = time.process_time() - own + (pg.used() if database.kind == "postgresql" else 0.0)
@@ -208,7 +219,10 @@ def _time_queries(
     for row in per_query:
         del row["samples_s"]
     return {
-        "classes": by_class, "overall": overall, "queries": per_query, "plans": plans,
+        "classes": by_class,
+        "overall": overall,
+        "queries": per_query,
+        "plans": plans,
         "other_processes_cores": other_cores,
     }
 
@@ -224,8 +238,11 @@ def run_search(kind: str, workdir: Path, options: SearchOptions, pg_url: str) ->
     agent_id, _token = create_agent(database)
     print(f"  [{kind}] generating and loading {options.cases:,} cases", flush=True)
     load, sample = load_cases(database, count=options.cases, agent_id=agent_id, end=default_end(), seed=options.seed)
-    print(f"  [{kind}] loaded in {load.seconds:.0f} s ({load.rows_per_s:,.0f} rows/s): "
-          + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in load.steps.items()), flush=True)
+    print(
+        f"  [{kind}] loaded in {load.seconds:.0f} s ({load.rows_per_s:,.0f} rows/s): "
+        + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in load.steps.items()),
+        flush=True,
+    )
     size = _database_size(database)
     print(f"  [{kind}] searching: list_cases, limit {PAGE}, {options.runs} runs per query after a warm-up", flush=True)
     classes = query_classes(sample)
@@ -246,13 +263,18 @@ def run_search(kind: str, workdir: Path, options: SearchOptions, pg_url: str) ->
     if kind == "postgresql" and options.what_if_statistics:
         target = options.what_if_statistics
         label = f"postgresql, statistics {target} (what-if)"
-        print(f"  [{label}] ALTER ... SET STATISTICS {target} on "
-              + ", ".join(f"{t}.{c}" for t, c in SEARCH_STATISTICS_COLUMNS) + "; ANALYZE; searching again", flush=True)
+        print(
+            f"  [{label}] ALTER ... SET STATISTICS {target} on "
+            + ", ".join(f"{t}.{c}" for t, c in SEARCH_STATISTICS_COLUMNS)
+            + "; ANALYZE; searching again",
+            flush=True,
+        )
         seconds = _raise_statistics(database, target)
         timed = _time_queries(database, agent_id, classes, options)
         what_if = {
             "what_if": f"not the migration as it is: statistics target {target} on "
-            + ", ".join(f"{t}.{c}" for t, c in SEARCH_STATISTICS_COLUMNS) + f", then ANALYZE ({seconds:.0f} s)",
+            + ", ".join(f"{t}.{c}" for t, c in SEARCH_STATISTICS_COLUMNS)
+            + f", then ANALYZE ({seconds:.0f} s)",
         }
         results.append({"backend": label, **common, **what_if, **timed})
     return results

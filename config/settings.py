@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from sla.clock import DEFAULT_WORKING_HOURS, parse_working_hours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -44,6 +47,9 @@ class Settings:
     public_base_url: str | None = None
     instance_dir: Path = INSTANCE_DIR
     max_request_bytes: int = 1024 * 1024
+    working_hours: tuple[tuple[time, time], ...] = DEFAULT_WORKING_HOURS
+    sla_sweep_seconds: float = 30.0
+    in_process_worker: bool = False
 
     @property
     def twilio_configured(self) -> bool:
@@ -79,7 +85,29 @@ class Settings:
             twilio_from_number=env_vars.get("TWILIO_FROM_NUMBER") or None,
             public_base_url=env_vars.get("PUBLIC_BASE_URL") or None,
             instance_dir=instance_dir,
+            working_hours=_working_hours(env_vars.get("HOTLINE_WORKING_HOURS")),
+            sla_sweep_seconds=_positive_seconds(env_vars.get("HOTLINE_SLA_SWEEP_SECONDS", "30")),
+            in_process_worker=env_vars.get("HOTLINE_IN_PROCESS_WORKER", "") in ("1", "true", "yes"),
         )
+
+
+def _working_hours(text: str | None) -> tuple[tuple[time, time], ...]:
+    if not text:
+        return DEFAULT_WORKING_HOURS
+    try:
+        return parse_working_hours(text)
+    except ValueError as exc:
+        raise SettingsError(f"HOTLINE_WORKING_HOURS: {exc}") from exc
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
+        raise SettingsError(f"HOTLINE_SLA_SWEEP_SECONDS must be a positive number of seconds, not {text!r}")
+    return seconds
 
 
 def _normalise_database_url(url: str) -> str:

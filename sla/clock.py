@@ -64,6 +64,11 @@ def parse_working_hours(text: str) -> tuple[tuple[time, time], ...]:
     return tuple(spans)
 
 
+def working_day_length(hours: tuple[tuple[time, time], ...]) -> timedelta:
+    """How long one full working day is with these working hours ("1d" on the working clock)."""
+    return sum((_at(end) - _at(begin) for begin, end in hours), ZERO)
+
+
 @dataclass(frozen=True)
 class WallClock:
     """Round the clock: an hour is an hour, night or holiday (dispatches)."""

@@ -36,6 +36,7 @@ class Stage(enum.StrEnum):
     ESCALATED = "escalated"
     PAUSED = "paused"  # waiting for the citizen; the clock stands still
     MET = "met"  # reported back: nothing pending
+    STOPPED = "stopped"  # merged or cancelled: nothing more to measure
 
 
 _STAGE_OF = {MilestoneKind.WARNING: Stage.AT_RISK, MilestoneKind.BREACHED: Stage.BREACHED}
@@ -113,10 +114,13 @@ def due(timeline: Timeline, done: Collection[Target], now: datetime) -> list[Mil
     return [milestone for milestone in pending(timeline, done) if milestone.due_at <= now]
 
 
-def next_check(timeline: Timeline, done: Collection[Target], now: datetime) -> datetime | None:
-    """When the sweep must look at the case again; None once nothing is pending."""
-    upcoming = [milestone.due_at for milestone in pending(timeline, done) if milestone.due_at > now]
-    return min(upcoming, default=None)
+def next_check(timeline: Timeline, done: Collection[Target], fired: Collection[str], round_no: int) -> datetime | None:
+    """When the sweep must look at the case again: its first pending milestone not yet recorded.
+
+    That may be in the past (a case recorded late, a clock resumed): the next sweep then fires it.
+    """
+    unfired = [m.due_at for m in pending(timeline, done) if m.key(round_no) not in fired]
+    return min(unfired, default=None)
 
 
 def stage(timeline: Timeline, done: Collection[Target], now: datetime) -> Stage:

@@ -8,7 +8,7 @@ from typing import Any
 from app.api.auth import authenticate, current_actor, refuse_unstorable_path, require_json_body
 from app.api.docs import documents_errors
 from app.api.inputs import ApiBlueprint
-from app.api.present import case_view, event_view
+from app.api.present import case_view, event_view, sla_view
 from app.api.schemas import (
     ACTION_SCHEMAS,
     CaseCreateSchema,
@@ -18,9 +18,10 @@ from app.api.schemas import (
     EventSchema,
 )
 from app.cases import actions, queries
+from app.cases.deadlines import SlaContext, load_context, sla_status
 from app.cases.intake import NewCase, open_case
 from app.cases.lifecycle import Action
-from app.db import current_session
+from app.db import current_session, utcnow
 from app.models import Case
 from app.settings_access import current_settings
 
@@ -30,8 +31,11 @@ blp.before_request(require_json_body)
 blp.before_request(refuse_unstorable_path)
 
 
-def _view(case: Case) -> dict[str, Any]:
-    return case_view(case, current_actor(), current_settings().timezone)
+def _view(case: Case, context: SlaContext | None = None) -> dict[str, Any]:
+    session, tz = current_session(), current_settings().timezone
+    view = case_view(case, current_actor(), tz)
+    view["sla"] = sla_view(sla_status(session, case, context or load_context(session), utcnow()), tz)
+    return view
 
 
 @blp.route("/cases", methods=["POST"])
@@ -52,8 +56,10 @@ def create_case(new_case: NewCase) -> dict[str, Any]:
 @documents_errors(blp, 400, 422)
 def list_cases(query: dict[str, Any]) -> dict[str, Any]:
     """Cases newest first, filtered; `q` finds a case number, a caller's phone, or Chinese text."""
-    page = queries.list_cases(session=current_session(), actor=current_actor(), **query)
-    return {"items": [_view(case) for case in page.items], "next_cursor": page.next_cursor}
+    session = current_session()
+    page = queries.list_cases(session=session, actor=current_actor(), **query)
+    context = load_context(session)
+    return {"items": [_view(case, context) for case in page.items], "next_cursor": page.next_cursor}
 
 
 @blp.route("/cases/<string:case_no>", methods=["GET"])
@@ -86,6 +92,8 @@ _ACTION_CALLS: dict[Action, tuple[Callable[..., Case], dict[str, str]]] = {
     Action.REOPEN: (actions.reopen_case, {"reason": "reason"}),
     Action.MERGE: (actions.merge_case, {"into": "into_case_no", "reason": "reason"}),
     Action.CANCEL: (actions.cancel_case, {"reason": "reason"}),
+    Action.WAIT: (actions.wait_for_citizen, {"reason": "reason"}),
+    Action.RESUME: (actions.resume_case, {}),
 }
 
 

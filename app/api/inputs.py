@@ -96,5 +96,3 @@ class LocalDateTime(fields.DateTime):
         if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
             raise ma.ValidationError(f"Must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}.")
         return moment
-
-

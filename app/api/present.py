@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.cases.actors import Actor, may_see, visible_reporter
+from app.cases.deadlines import SlaStatus
 from app.models import Agency, Case, CaseEvent, Category
 
 _TIMES = (
@@ -52,6 +53,24 @@ def case_view(case: Case, actor: Actor, tz: ZoneInfo) -> dict[str, Any]:
     }
     view.update({name: local_iso(getattr(case, name), tz) for name in _TIMES})
     return view
+
+
+def sla_view(status: SlaStatus | None, tz: ZoneInfo) -> dict[str, Any] | None:
+    if status is None:
+        return None
+    return {
+        "policy": status.policy_key,
+        "policy_version": status.policy_version,
+        "clock": status.clock.value,
+        "round": status.round_no,
+        "stage": status.stage,
+        "started_at": local_iso(status.started_at, tz),
+        "ack_due_at": local_iso(status.ack_due_at, tz),
+        "report_due_at": local_iso(status.report_due_at, tz),
+        "due_at": local_iso(status.due_at, tz),
+        "time_left_seconds": None if status.time_left is None else int(status.time_left.total_seconds()),
+        "paused_since": local_iso(status.paused_since, tz),
+    }
 
 
 def _parent_case_no(case: Case, actor: Actor) -> str | None:

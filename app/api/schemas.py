@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from app.api.inputs import CleanSchema, LocalDateTime, StrictBoolean, StrictFloat
 from app.cases.intake import NewCase
 from app.cases.lifecycle import Action
-from app.cases.queries import MAX_PAGE, CaseFilter
+from app.cases.queries import MAX_PAGE, CaseFilter, SlaFilter
 from app.models import DESCRIPTION_MAX
 from app.vocabulary import CaseStatus, CaseType, Channel
 
@@ -85,6 +85,28 @@ class CaseCreateSchema(CleanSchema):
         )
 
 
+class SlaSchema(ma.Schema):
+    policy = fields.String(required=True, metadata={"description": "The policy that set the deadlines"})
+    policy_version = fields.Integer(required=True)
+    clock = fields.String(required=True, metadata={"description": "wall (24/7) or working (working hours)"})
+    round = fields.Integer(required=True, metadata={"description": "A reopened or re-assigned case starts a new one"})
+    stage = fields.String(
+        required=True, metadata={"description": "on_track, at_risk, breached, escalated, paused, met or stopped"}
+    )
+    started_at = fields.String(required=True, metadata={"format": "date-time"})
+    ack_due_at = fields.String(allow_none=True, required=True, metadata={"format": "date-time"})
+    report_due_at = fields.String(required=True, metadata={"format": "date-time"})
+    due_at = fields.String(
+        allow_none=True, required=True, metadata={"format": "date-time", "description": "The pending deadline"}
+    )
+    time_left_seconds = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Counting time to due_at on the case's clock; negative once overdue"},
+    )
+    paused_since = fields.String(allow_none=True, required=True, metadata={"format": "date-time"})
+
+
 class CaseSchema(ma.Schema):
     case_no = fields.String(required=True, metadata={"example": "1121106-0042"})
     case_type = fields.String(required=True)
@@ -115,6 +137,7 @@ class CaseSchema(ma.Schema):
     merged_at = fields.String(allow_none=True, metadata={"format": "date-time"})
     cancelled_at = fields.String(allow_none=True, metadata={"format": "date-time"})
     version = fields.Integer(required=True, metadata={"description": "Send it back with every action"})
+    sla = fields.Nested(SlaSchema, allow_none=True, required=True)
 
 
 class CasePageSchema(ma.Schema):
@@ -137,7 +160,12 @@ class CaseListQuerySchema(CleanSchema):
         validate=validate.Length(max=100),
         metadata={"description": "Case number, phone number, or Chinese text in description/address"},
     )
-    cursor = fields.String(validate=validate.Length(max=40))
+    sla = fields.Enum(
+        SlaFilter,
+        by_value=True,
+        metadata={"description": "at_risk or breached (逾期); sorted by time to breach, nearest first"},
+    )
+    cursor = fields.String(validate=validate.Length(max=60))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
 
     @ma.post_load
@@ -192,6 +220,8 @@ ACTION_SCHEMAS: dict[Action, type[VersionedSchema]] = {
     Action.REOPEN: ReasonSchema,
     Action.MERGE: MergeSchema,
     Action.CANCEL: ReasonSchema,
+    Action.WAIT: ReasonSchema,
+    Action.RESUME: VersionedSchema,
 }
 
 

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.cases import lifecycle
+from app.cases import deadlines, lifecycle
 from app.cases.actors import Actor, may_see
 from app.cases.audit import record_assignment, record_event
 from app.cases.lifecycle import Action
 from app.db import utcnow, write_transaction
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.models import Case
+from app.models import Case, SlaPause
 from app.reference import lookups
 from app.vocabulary import CaseStatus
 from dispatch.assignment import resolve_agency
@@ -96,6 +96,8 @@ def assign_case(
             previous_agency=previous,
             reason=reason,
         )
+        # A new agency gets a round of its own; the clock still runs from when the citizen called.
+        deadlines.start_round(session, case, start=case.received_at, now=now)
     return case
 
 
@@ -109,6 +111,7 @@ def acknowledge_case(
         case.status, case.acknowledged_at = CaseStatus.ACKNOWLEDGED, now
         _touch(case, now)
         record_event(session, case, "case_acknowledged", actor=actor, occurred_at=now)
+        deadlines.refresh(session, case, now=now)
     return case
 
 
@@ -134,9 +137,11 @@ def report_back(
         if case.acknowledged_at is None:
             case.acknowledged_at = now
             record_event(session, case, "case_acknowledged", actor=actor, occurred_at=now, implied_by="report")
+        _end_wait(session, case, now)
         case.status, case.reported_at, case.report_text = CaseStatus.REPORTED, now, text.strip()
         _touch(case, now)
         record_event(session, case, "case_reported", actor=actor, occurred_at=now, text=case.report_text)
+        deadlines.refresh(session, case, now=now)
     return case
 
 
@@ -176,6 +181,8 @@ def reopen_case(
             reason=reason.strip(),
             previous_status=previous.value,
         )
+        if case.agency_id is not None:
+            deadlines.start_round(session, case, start=now, now=now)
     return case
 
 
@@ -199,11 +206,13 @@ def merge_case(
         target = _locked_case(session, actor, into_case_no)
         if target.status not in lifecycle.OPEN_STATUSES:
             raise Conflict("case.merge_target_closed", case_no=target.case_no, status=target.status.value)
+        _end_wait(session, case, now)
         case.status, case.merged_at, case.parent_case = CaseStatus.MERGED, now, target
         _touch(case, now)
         _touch(target, now)
         record_event(session, case, "case_merged", actor=actor, occurred_at=now, into=target.case_no, reason=reason)
         record_event(session, target, "case_merge_received", actor=actor, occurred_at=now, merged=case.case_no)
+        deadlines.refresh(session, case, now=now)
     return case
 
 
@@ -214,7 +223,54 @@ def cancel_case(
     now = now or utcnow()
     with write_transaction(session):
         case = _begin_action(session, actor, case_no, version, Action.CANCEL)
+        _end_wait(session, case, now)
         case.status, case.cancelled_at = CaseStatus.CANCELLED, now
         _touch(case, now)
         record_event(session, case, "case_cancelled", actor=actor, occurred_at=now, reason=reason.strip())
+        deadlines.refresh(session, case, now=now)
     return case
+
+
+def wait_for_citizen(
+    *, session: Session, actor: Actor, case_no: str, version: int, reason: str, now: datetime | None = None
+) -> Case:
+    """The agency needs something from the citizen: the SLA clock stops until the case resumes."""
+    now = now or utcnow()
+    with write_transaction(session):
+        case = _begin_action(session, actor, case_no, version, Action.WAIT)
+        session.add(SlaPause(case_id=case.id, started_at=now, reason=reason.strip(), started_by_id=actor.user_id))
+        case.status = CaseStatus.WAITING_CITIZEN
+        _touch(case, now)
+        record_event(session, case, "sla_paused", actor=actor, occurred_at=now, reason=reason.strip())
+        deadlines.refresh(session, case, now=now)
+    return case
+
+
+def resume_case(*, session: Session, actor: Actor, case_no: str, version: int, now: datetime | None = None) -> Case:
+    """The citizen answered: the clock runs on from where it stopped, deadlines later by the pause."""
+    now = now or utcnow()
+    with write_transaction(session):
+        case = _begin_action(session, actor, case_no, version, Action.RESUME)
+        paused = _end_wait(session, case, now)
+        case.status = CaseStatus.ACKNOWLEDGED if case.acknowledged_at else CaseStatus.ASSIGNED
+        _touch(case, now)
+        timeline = deadlines.refresh(session, case, now=now)
+        record_event(
+            session,
+            case,
+            "sla_resumed",
+            actor=actor,
+            occurred_at=now,
+            paused_seconds=int((now - paused).total_seconds()) if paused else 0,
+            report_due_at=timeline.report_due_at.isoformat() if timeline else None,
+        )
+    return case
+
+
+def _end_wait(session: Session, case: Case, now: datetime) -> datetime | None:
+    """Close the case's open pause, if it has one; returns when that pause began."""
+    pause = session.scalar(select(SlaPause).where(SlaPause.case_id == case.id, SlaPause.ended_at.is_(None)))
+    if pause is None:
+        return None
+    pause.ended_at = now
+    return pause.started_at

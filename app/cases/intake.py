@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from app.cases import numbers, phones, search
+from app.cases import deadlines, numbers, phones, search
 from app.cases.actors import Actor
 from app.cases.audit import record_assignment, record_event
 from app.cases.lifecycle import CLOSABLE_WITHOUT_REPORT
@@ -166,6 +166,7 @@ def open_case(
                 previous_agency=None,
                 reason=decision.reason.value,
             )
+            deadlines.start_round(session, case, start=received_at, now=now)
         elif decision is not None:
             record_event(session, case, "routing_failed", actor=actor, occurred_at=now, reason=decision.reason.value)
         elif answered:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from app.vocabulary import CaseStatus, CaseType, Role
 
-OPEN_STATUSES = frozenset({CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.REPORTED})
+OPEN_STATUSES = frozenset(
+    {CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.WAITING_CITIZEN, CaseStatus.REPORTED}
+)
 
 
 class Action(enum.StrEnum):
@@ -19,6 +21,8 @@ class Action(enum.StrEnum):
     REOPEN = "reopen"
     MERGE = "merge"
     CANCEL = "cancel"
+    WAIT = "wait"  # for the citizen: the SLA clock stops
+    RESUME = "resume"
 
 
 @dataclass(frozen=True)
@@ -38,14 +42,23 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.ACKNOWLEDGE: Transition(frozenset({CaseStatus.ASSIGNED}), _AGENCY_AND_CENTRE, CaseStatus.ACKNOWLEDGED),
     Action.NOTE: Transition(frozenset(CaseStatus), _AGENCY_AND_CENTRE, None),
     Action.REPORT: Transition(
-        frozenset({CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED}), _AGENCY_AND_CENTRE, CaseStatus.REPORTED
+        frozenset({CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.WAITING_CITIZEN}),
+        _AGENCY_AND_CENTRE,
+        CaseStatus.REPORTED,
     ),
     Action.CLOSE: Transition(frozenset({CaseStatus.NEW, CaseStatus.REPORTED}), _CENTRE, CaseStatus.CLOSED),
     Action.REOPEN: Transition(frozenset({CaseStatus.REPORTED, CaseStatus.CLOSED}), _CENTRE, None),
     Action.MERGE: Transition(OPEN_STATUSES, _CENTRE, CaseStatus.MERGED),
     Action.CANCEL: Transition(
-        frozenset({CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED}), _CENTRE, CaseStatus.CANCELLED
+        frozenset({CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.WAITING_CITIZEN}),
+        _CENTRE,
+        CaseStatus.CANCELLED,
     ),
+    Action.WAIT: Transition(
+        frozenset({CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED}), _AGENCY_AND_CENTRE, CaseStatus.WAITING_CITIZEN
+    ),
+    # Back to "assigned" or "acknowledged", whichever it was before the wait.
+    Action.RESUME: Transition(frozenset({CaseStatus.WAITING_CITIZEN}), _AGENCY_AND_CENTRE, None),
 }
 
 # Cases the centre answers itself may close straight from "new"; the rest wait for the agency.

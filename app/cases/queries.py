@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.cases import numbers, phones, search
@@ -17,6 +18,7 @@ from app.cases.actors import Actor
 from app.errors import InvalidInput, NotFound
 from app.models import Agency, Case, CaseEvent, Category, District
 from app.vocabulary import CaseStatus, CaseType
+from sla.timeline import Stage
 
 MAX_PAGE = 100
 T = TypeVar("T")
@@ -35,6 +37,18 @@ class CaseFilter:
     received_from: datetime | None = None
     received_to: datetime | None = None
     q: str | None = None
+    sla: SlaFilter | None = None
+
+
+class SlaFilter(enum.StrEnum):
+    AT_RISK = "at_risk"  # a warning has fired, the deadline has not passed
+    BREACHED = "breached"  # 逾期, escalated or not
+
+
+SLA_STAGES = {
+    SlaFilter.AT_RISK: [Stage.AT_RISK.value],
+    SlaFilter.BREACHED: [Stage.BREACHED.value, Stage.ESCALATED.value],
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,25 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(raw)
         return int(raw[1:])
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput("validation.failed", fields={"cursor": ["field.bad_cursor"]}) from exc
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def encode_due_cursor(due_at: datetime, case_id: int) -> str:
+    micros = (due_at - _EPOCH) // timedelta(microseconds=1)
+    return base64.urlsafe_b64encode(f"s{micros}_{case_id}".encode()).decode().rstrip("=")
+
+
+def decode_due_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        micros, case_id = raw[1:].split("_")
+        if not raw.startswith("s"):
+            raise ValueError(raw)
+        return _EPOCH + timedelta(microseconds=int(micros)), int(case_id)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput("validation.failed", fields={"cursor": ["field.bad_cursor"]}) from exc
 
 
@@ -140,9 +173,11 @@ def list_cases(
         if isinstance(condition, search.TextMatch):
             text_match, condition = condition, condition.condition
         statement = statement.where(condition)
+    limit = max(1, min(limit, MAX_PAGE))
+    if filters.sla:
+        return _by_time_to_breach(session, statement.where(Case.sla_stage.in_(SLA_STAGES[filters.sla])), limit, cursor)
     if cursor:
         statement = statement.where(Case.id < decode_cursor(cursor))
-    limit = max(1, min(limit, MAX_PAGE))
     # Ids first, on the narrow table; then the page's rows with their reference data.
     with search.newest_first_plan(session, text_match):
         ids = session.scalars(statement.order_by(Case.id.desc()).limit(limit + 1)).all()
@@ -150,3 +185,17 @@ def list_cases(
     page_ids = ids[:limit]
     rows = session.scalars(select(Case).where(Case.id.in_(page_ids)).order_by(Case.id.desc())).all() if page_ids else []
     return CasePage(items=rows, next_cursor=next_cursor)
+
+
+def _by_time_to_breach(session: Session, statement: Select[int], limit: int, cursor: str | None) -> CasePage:
+    """The SLA lists: the deadline nearest (or longest past) first; the cursor is (deadline, id)."""
+    if cursor:
+        due_at, case_id = decode_due_cursor(cursor)
+        statement = statement.where(or_(Case.sla_due_at > due_at, and_(Case.sla_due_at == due_at, Case.id > case_id)))
+    rows = session.execute(
+        statement.add_columns(Case.sla_due_at).order_by(Case.sla_due_at, Case.id).limit(limit + 1)
+    ).all()
+    next_cursor = encode_due_cursor(rows[limit - 1][1], rows[limit - 1][0]) if len(rows) > limit else None
+    page_ids = [row[0] for row in rows[:limit]]
+    by_id = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(page_ids)))} if page_ids else {}
+    return CasePage(items=[by_id[case_id] for case_id in page_ids], next_cursor=next_cursor)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Agency, Category, District, RoutingRule
+from app.models import Agency, Category, District, RoutingRule, SlaPolicyVersion
+from sla.policy import Policy, PolicyBook
 
 SNAPSHOT_TTL = 30.0
 
@@ -26,6 +27,9 @@ class ReferenceSnapshot:
     districts: dict[str, District]
     agencies: dict[str, Agency]
     rules: dict[tuple[int, int], Agency]
+    policy_book: PolicyBook  # the current version of every policy
+    policy_versions: dict[tuple[str, int], Policy]  # every version ever, for cases set by an older one
+    current_version: dict[str, int]
 
 
 def _load(session: Session) -> ReferenceSnapshot:
@@ -41,8 +45,19 @@ def _load(session: Session) -> ReferenceSnapshot:
             for rule in loader.scalars(select(RoutingRule).where(RoutingRule.active.is_(True)))
             if rule.agency_id in by_id
         }
+        versions = loader.scalars(select(SlaPolicyVersion)).all()
         loader.expunge_all()
-    return ReferenceSnapshot(categories=categories, districts=districts, agencies=agencies, rules=rules)
+    policy_versions = {(row.key, row.version): Policy.from_spec(row.spec) for row in versions}
+    current_version = {row.key: row.version for row in versions if row.current}
+    return ReferenceSnapshot(
+        categories=categories,
+        districts=districts,
+        agencies=agencies,
+        rules=rules,
+        policy_book=PolicyBook(policy_versions[(key, version)] for key, version in current_version.items()),
+        policy_versions=policy_versions,
+        current_version=current_version,
+    )
 
 
 class ReferenceCache:

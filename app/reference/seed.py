@@ -7,6 +7,7 @@ in the files are deactivated (never deleted, since cases may refer to them).
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,7 +20,9 @@ from app.errors import InvalidInput
 from app.models import Agency, Category, District, RoutingRule
 from app.reference.cache import reference_cache
 from app.reference.files import ReferenceFileError, load_entries, required, where
+from app.reference.policies import read_policies, store_policies
 from app.vocabulary import CaseType
+from sla.policy import WORKING_DAY
 
 Row = TypeVar("Row", District, Agency, Category, RoutingRule)
 
@@ -181,13 +184,17 @@ def _seed_routing(
     _deactivate_missing(report, "routing_rules", list(existing.values()), kept)
 
 
-def seed_reference_data(*, session: Session, directory: Path) -> SeedReport:
-    """Load districts, agencies, categories and routing rules in one transaction."""
+def seed_reference_data(*, session: Session, directory: Path, working_day: timedelta = WORKING_DAY) -> SeedReport:
+    """Load districts, agencies, categories, routing rules and SLA policies in one transaction."""
     report = SeedReport()
     with write_transaction(session):
         districts = _seed_districts(session, directory / "districts.yaml", report)
         agencies = _seed_agencies(session, directory / "agencies.yaml", report, districts)
         categories = _seed_categories(session, directory / "categories.yaml", report, agencies)
         _seed_routing(session, directory / "routing.yaml", report, categories, districts, agencies)
+        policies = read_policies(
+            directory / "sla.yaml", categories=categories, agencies=agencies, working_day=working_day
+        )
+        store_policies(session, policies, report)
     reference_cache.clear()
     return report

@@ -175,6 +175,7 @@ def _case_in(factory: Factory, status: CaseStatus) -> Case:
     steps = {
         CaseStatus.ASSIGNED: [],
         CaseStatus.ACKNOWLEDGED: [(actions.acknowledge_case, responder, {})],
+        CaseStatus.WAITING_CITIZEN: [(actions.wait_for_citizen, responder, {"reason": "等候民眾提供照片"})],
         CaseStatus.REPORTED: [(actions.report_back, responder, {"text": "已處理"})],
         CaseStatus.CLOSED: [
             (actions.report_back, responder, {"text": "已處理"}),
@@ -198,6 +199,8 @@ _ARGUMENTS = {
     Action.REOPEN: {"reason": "x"},
     Action.MERGE: {"into_case_no": "0000000-0000"},
     Action.CANCEL: {"reason": "x"},
+    Action.WAIT: {"reason": "x"},
+    Action.RESUME: {},
 }
 _SERVICES = {
     Action.ASSIGN: actions.assign_case,
@@ -208,6 +211,8 @@ _SERVICES = {
     Action.REOPEN: actions.reopen_case,
     Action.MERGE: actions.merge_case,
     Action.CANCEL: actions.cancel_case,
+    Action.WAIT: actions.wait_for_citizen,
+    Action.RESUME: actions.resume_case,
 }
 ILLEGAL = [
     (action, status) for action in Action for status in CaseStatus if status not in TRANSITIONS[action].allowed_from

@@ -60,8 +60,16 @@ def test_a_removed_category_that_cases_use_is_deactivated_not_deleted(factory: F
     start = text.index("  - code: fallen_tree")
     end = text.index("  - code:", start + 1)
     path.write_text(text[:start] + text[end:], encoding="utf-8")
+    # Its SLA policy still names it: the seed refuses, naming the line, until that goes too.
+    with pytest.raises(ReferenceFileError, match=r"sla.yaml:\d+: unknown category 'fallen_tree'"):
+        seed_reference_data(session=db.session, directory=reference_copy)
+    policies = reference_copy / "sla.yaml"
+    policies.write_text(
+        "".join(line for line in policies.read_text(encoding="utf-8").splitlines(True) if "fallen_tree" not in line),
+        encoding="utf-8",
+    )
     report = seed_reference_data(session=db.session, directory=reference_copy)
-    assert report["categories.deactivated"] == 1
+    assert report["categories.deactivated"] == 1 and report["sla_policies.retired"] == 1
     category = db.session.scalar(select(Category).where(Category.code == "fallen_tree"))
     assert category is not None and category.active is False and case.category_id == category.id
     # A retired category is refused for new cases with a message naming it.

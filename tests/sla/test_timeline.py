@@ -53,15 +53,19 @@ def test_a_late_sweep_finds_every_missed_milestone_with_its_own_time() -> None:
         (MilestoneKind.BREACHED, "03:50"),
         (MilestoneKind.ESCALATED, "03:50"),
     ]
-    assert next_check(timeline, {Target.ACKNOWLEDGE}, six_am) is None
+    fired = {milestone.key(1) for milestone in missed}
+    assert next_check(timeline, {Target.ACKNOWLEDGE}, fired, 1) is None
+    assert next_check(timeline, {Target.ACKNOWLEDGE}, set(), 1) == datetime(2025, 3, 4, 2, 50, tzinfo=TZ)
     assert stage(timeline, {Target.ACKNOWLEDGE}, six_am) is Stage.ESCALATED
 
 
 def test_acknowledging_stops_the_acknowledgement_milestones_only() -> None:
     timeline = plan(FALLEN_TREE, WallClock(), RECEIVED)
-    after_ack = RECEIVED + timedelta(minutes=5)
-    assert next_check(timeline, {Target.ACKNOWLEDGE}, after_ack) == RECEIVED + timedelta(hours=3)
-    assert next_check(timeline, set(), after_ack) == RECEIVED + timedelta(minutes=15) * 0.75
+    assert next_check(timeline, {Target.ACKNOWLEDGE}, set(), 1) == RECEIVED + timedelta(hours=3)
+    assert next_check(timeline, set(), set(), 1) == RECEIVED + timedelta(minutes=15) * 0.75
+    # A milestone of an earlier round does not count for this one.
+    assert next_check(timeline, set(), {"1:ack:warning1"}, 2) == RECEIVED + timedelta(minutes=15) * 0.75
+    assert next_check(timeline, set(), {"1:ack:warning1"}, 1) == RECEIVED + timedelta(minutes=15)
     assert stage(timeline, set(), RECEIVED + timedelta(minutes=20)) is Stage.ESCALATED
     assert stage(timeline, {Target.ACKNOWLEDGE}, RECEIVED + timedelta(minutes=20)) is Stage.ON_TRACK
     assert stage(timeline, {Target.ACKNOWLEDGE, Target.REPORT}, RECEIVED + timedelta(days=1)) is Stage.MET
