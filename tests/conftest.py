@@ -26,7 +26,10 @@ from tests.factories import Factory
 POSTGRES = os.environ.get("HOTLINE_TEST_BACKEND") == "postgresql"
 TZ = ZoneInfo("Asia/Taipei")
 # Tables emptied between PostgreSQL tests; reference data stays as seeded.
-DATA_TABLES = "case_search_grams, case_events, notifications, cases, api_tokens, users, case_number_counters"
+DATA_TABLES = (
+    "case_search_grams, case_events, notifications, sla_pauses, cases, calendar_overrides, api_tokens, users, "
+    "case_number_counters"
+)
 
 
 def _settings(database_url: str, instance_dir: Path | None = None) -> Settings:

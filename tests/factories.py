@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,7 +69,7 @@ class Factory:
             self._users["agent"] = self.user("agent")
         return self._users["agent"]
 
-    def case(self, actor: Actor | None = None, **overrides: Any) -> Case:
+    def case(self, actor: Actor | None = None, now: datetime | None = None, **overrides: Any) -> Case:
         """A case opened through the intake service: by default a fallen tree in Fongshan."""
         fields: dict[str, Any] = {
             "channel": Channel.PHONE,
@@ -80,7 +81,9 @@ class Factory:
         fields.update(overrides)
         if isinstance(fields.get("case_type"), str):
             fields["case_type"] = CaseType(fields["case_type"])
-        return open_case(session=db.session, actor=actor or self.agent.actor, new_case=NewCase(**fields), tz=self.tz)
+        return open_case(
+            session=db.session, actor=actor or self.agent.actor, new_case=NewCase(**fields), tz=self.tz, now=now
+        )
 
     def api_case(self, user: ApiUser | None = None, **overrides: Any) -> dict[str, Any]:
         """A case opened over HTTP, returned as the API shows it."""

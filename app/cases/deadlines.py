@@ -94,25 +94,40 @@ def closed_pauses(session: Session, case_ids: Iterable[int]) -> dict[int, list[I
     return pauses
 
 
-def apply_timeline(
+def sla_fields(
     case: Case, policy: Policy, context: SlaContext, *, now: datetime, pauses: list[Interval], fired: set[str]
-) -> Timeline:
-    """Set the case's deadlines, stage and next check from its policy, start and closed pauses."""
+) -> tuple[Timeline, dict[str, object]]:
+    """The case's timeline, and its SLA columns as they should now read."""
     assert case.sla_started_at is not None
     in_round = [pause for pause in pauses if pause[1] > case.sla_started_at]
     timeline = plan(policy, context.clock(policy.clock), case.sla_started_at, in_round)
     done = targets_done(case)
-    case.ack_due_at, case.report_due_at = timeline.ack_due_at, timeline.report_due_at
-    case.sla_due_at = next(
-        (due for target in Target if target not in done and (due := timeline.due_at(target)) is not None), None
-    )
+    fields: dict[str, object] = {
+        "ack_due_at": timeline.ack_due_at,
+        "report_due_at": timeline.report_due_at,
+        "sla_due_at": next(
+            (due for target in Target if target not in done and (due := timeline.due_at(target)) is not None), None
+        ),
+    }
     if case.status in STOPPED:
-        case.sla_stage, case.next_sla_check_at = Stage.STOPPED.value, None
+        fields.update(sla_stage=Stage.STOPPED.value, next_sla_check_at=None)
     elif case.status is CaseStatus.WAITING_CITIZEN:
-        case.sla_stage, case.next_sla_check_at = Stage.PAUSED.value, None
+        fields.update(sla_stage=Stage.PAUSED.value, next_sla_check_at=None)
     else:
-        case.sla_stage = stage(timeline, done, now).value
-        case.next_sla_check_at = next_check(timeline, done, fired, case.sla_round)
+        fields.update(
+            sla_stage=stage(timeline, done, now).value,
+            next_sla_check_at=next_check(timeline, done, fired, case.sla_round),
+        )
+    return timeline, fields
+
+
+def apply_timeline(
+    case: Case, policy: Policy, context: SlaContext, *, now: datetime, pauses: list[Interval], fired: set[str]
+) -> Timeline:
+    """Set the case's deadlines, stage and next check from its policy, start and closed pauses."""
+    timeline, fields = sla_fields(case, policy, context, now=now, pauses=pauses, fired=fired)
+    for name, value in fields.items():
+        setattr(case, name, value)
     return timeline
 
 

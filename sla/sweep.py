@@ -1,0 +1,184 @@
+"""The SLA sweep: fire every warning, breach and escalation whose time has come, exactly once.
+
+Only cases whose `next_sla_check_at` has passed are read (an index range), so a sweep costs
+what is due, not what is open. Each milestone is written with the time it should have
+happened, and a unique (case, key) index turns a second attempt — a concurrent sweep, a
+retry after a crash — into a no-op. This is the one module of `sla/` that touches the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.cases.deadlines import (
+    SlaContext,
+    case_policy,
+    closed_pauses,
+    fired_keys,
+    load_context,
+    sla_fields,
+    targets_done,
+)
+from app.db import utcnow, write_transaction
+from app.models import Case, CaseEvent, Notification
+from sla.policy import Policy
+from sla.timeline import EVENT_TYPES, Milestone, MilestoneKind, Target, due
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+SUPERVISORS_ROOM = "room:supervisors"
+SWEEP_ACTOR = {"actor": "sla", "role": "system"}
+_TARGET_ZH = {Target.ACKNOWLEDGE: "確認收到", Target.REPORT: "回報處理情形"}
+_CASE_COLUMNS = ("ack_due_at", "report_due_at", "sla_due_at", "sla_stage", "next_sla_check_at")
+
+
+@dataclass
+class SweepReport:
+    cases: int = 0
+    fired: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        fired = ", ".join(f"{kind} {count}" for kind, count in sorted(self.fired.items())) or "nothing fired"
+        return f"{self.cases} case(s) checked, {fired}"
+
+
+def sweep(session: Session, *, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepReport:
+    """Check every case that is due, a batch per transaction, until none is left."""
+    now = now or utcnow()
+    report = SweepReport()
+    context = load_context(session)
+    while True:
+        with write_transaction(session):
+            checked = _sweep_batch(session, now, context, batch_size, report)
+        if checked < batch_size:
+            return report
+
+
+def _sweep_batch(session: Session, now: datetime, context: SlaContext, batch_size: int, report: SweepReport) -> int:
+    # SKIP LOCKED: a second sweeper (or a user acting on the case) never waits; it takes other rows.
+    due_ids = session.scalars(
+        select(Case.id)
+        .where(Case.next_sla_check_at <= now)
+        .order_by(Case.next_sla_check_at)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not due_ids:
+        return 0
+    cases = session.scalars(select(Case).where(Case.id.in_(due_ids))).all()
+    fired, pauses = fired_keys(session, due_ids), closed_pauses(session, due_ids)
+    updates: list[dict[str, Any]] = []
+    for case in cases:
+        policy = case_policy(session, case)
+        if policy is None or case.sla_started_at is None:
+            updates.append({"case_id": case.id, **dict.fromkeys(_CASE_COLUMNS)})
+            continue
+        case_fired = fired.setdefault(case.id, set())
+        timeline, _ = sla_fields(case, policy, context, now=now, pauses=pauses.get(case.id, []), fired=case_fired)
+        for milestone in due(timeline, targets_done(case), now):
+            key = milestone.key(case.sla_round)
+            if key in case_fired:
+                continue
+            deadline = timeline.due_at(milestone.target)
+            if _record(session, case, policy, milestone, key, deadline, now, context) is not None:
+                report.fired[milestone.kind.value] += 1
+            case_fired.add(key)  # recorded now or by a concurrent sweep: either way, done
+        _, columns = sla_fields(case, policy, context, now=now, pauses=pauses.get(case.id, []), fired=case_fired)
+        updates.append({"case_id": case.id, **columns})
+    # Plain UPDATEs: the SLA stage is not a user's edit, so the case's version does not change.
+    table = cast(Table, Case.__table__)
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("case_id"))
+        .values({name: bindparam(name) for name in _CASE_COLUMNS}),
+        updates,
+    )
+    report.cases += len(cases)
+    return len(due_ids)
+
+
+def _insert_once(session: Session) -> Any:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(CaseEvent.__table__)
+
+
+def _record(
+    session: Session,
+    case: Case,
+    policy: Policy,
+    milestone: Milestone,
+    key: str,
+    deadline: datetime | None,
+    now: datetime,
+    context: SlaContext,
+) -> int | None:
+    """Write the milestone's event, stamped with when it should have happened; None if it already exists."""
+    payload = {
+        **SWEEP_ACTOR,
+        "target": milestone.target.value,
+        "deadline": deadline.isoformat() if deadline else None,
+        "policy": policy.key,
+        "policy_version": case.sla_policy_version,
+        "round": case.sla_round,
+        "agency": case.agency.code if case.agency else None,
+        "found_late_seconds": max(0, int((now - milestone.due_at).total_seconds())),
+    }
+    if milestone.kind is MilestoneKind.WARNING:
+        payload["warning"] = milestone.number
+    statement = (
+        _insert_once(session)
+        .values(
+            case_id=case.id,
+            event_type=EVENT_TYPES[milestone.kind],
+            actor_id=None,
+            occurred_at=milestone.due_at,
+            recorded_at=now,
+            payload=payload,
+            sla_key=key,
+        )
+        .on_conflict_do_nothing(index_elements=["case_id", "sla_key"])
+        .returning(CaseEvent.__table__.c.id)
+    )
+    event_id: int | None = session.execute(statement).scalar()
+    if event_id is not None and milestone.kind is MilestoneKind.ESCALATED:
+        _notify_supervisors(session, case, milestone, event_id, deadline, context)
+    return event_id
+
+
+def _notify_supervisors(
+    session: Session, case: Case, milestone: Milestone, event_id: int, deadline: datetime | None, context: SlaContext
+) -> None:
+    """Outbox rows: an SMS to each of the agency's supervisors and an alert to the centre's supervisors."""
+    when = deadline.astimezone(context.tz).strftime("%m/%d %H:%M") if deadline else ""
+    place = case.district.name_zh if case.district else ""
+    text = (
+        f"【1999逾期】案件{case.case_no}（{case.category.name_zh}{'，' + place if place else ''}）"
+        f"應於{when}前{_TARGET_ZH[milestone.target]}，已逾期，請督導處理。"
+    )
+    rows: list[dict[str, Any]] = [
+        {"channel": "sms", "recipient": phone, "body": text}
+        for phone in (case.agency.supervisor_phones if case.agency else [])
+    ]
+    alert = {
+        "kind": "sla_escalated",
+        "case_no": case.case_no,
+        "target": milestone.target.value,
+        "agency": case.agency.code if case.agency else None,
+        "deadline": deadline.isoformat() if deadline else None,
+        "text": text,
+    }
+    rows.append({"channel": "socket", "recipient": SUPERVISORS_ROOM, "body": json.dumps(alert, ensure_ascii=False)})
+    session.execute(
+        insert(Notification),
+        [{"case_id": case.id, "event_id": event_id, "next_attempt_at": milestone.due_at, **row} for row in rows],
+    )
