@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
+from datetime import datetime
+
 import click
 from flask import Flask
 
+from app.cases.actors import Actor
 from app.db import current_session
 from app.errors import DomainError
 from app.i18n import message
 from app.reference.files import ReferenceFileError
 from app.vocabulary import Role
 from config.settings import REFERENCE_DIR
+
+# What the command line does to the calendar is done by an administrator at the console.
+CLI_ADMIN = Actor(user_id=None, username="cli", role=Role.ADMIN)
 
 
 def _fail(error: DomainError) -> click.ClickException:
@@ -91,3 +98,105 @@ def register(app: Flask) -> None:
         from app.users.service import revoke_tokens
 
         click.echo(f"Revoked {revoke_tokens(session=current_session(), username=username)} token(s).")
+
+    _register_calendar(app)
+    _register_worker(app)
+
+
+def _register_calendar(app: Flask) -> None:
+    from datetime import date
+
+    from app.reference import calendar
+
+    @app.cli.group("calendar")
+    def calendar_group() -> None:
+        """The government calendar the SLA clocks run on: typhoon days (停班) and late changes."""
+
+    def _change(day: date, *, working: bool | None, reason: str, yes: bool) -> None:
+        def run(allow_past: bool) -> calendar.OverrideResult:
+            if working is None:
+                return calendar.remove_override(
+                    session=current_session(), actor=CLI_ADMIN, day=day, allow_past=allow_past
+                )
+            return calendar.set_override(
+                session=current_session(),
+                actor=CLI_ADMIN,
+                day=day,
+                working=working,
+                reason=reason,
+                allow_past=allow_past,
+            )
+
+        try:
+            result = run(allow_past=yes)
+        except DomainError as exc:
+            if exc.code != "calendar.override_in_past":
+                raise _fail(exc) from exc
+            click.confirm(
+                f"{day} 已經過去 / has already passed. Change it anyway? 已發生的逾期不會改寫 (breaches stay)",
+                abort=True,
+            )
+            result = run(allow_past=True)
+        what = "removed" if working is None else ("opened" if working else "closed")
+        click.echo(f"{day} {what} ({result.reason}); deadlines moved on {result.recomputed} open case(s).")
+
+    date_type = click.DateTime(formats=["%Y-%m-%d"])
+    yes_option = click.option("--yes", is_flag=True, help="Do not ask for confirmation for a past date.")
+
+    @calendar_group.command("close")
+    @click.argument("day", type=date_type)
+    @click.option("--reason", required=True, help='Why, e.g. "凱米颱風停班".')
+    @yes_option
+    def close(day: datetime, reason: str, yes: bool) -> None:
+        """Declare DAY closed (停班): it stops counting as working time."""
+        _change(day.date(), working=False, reason=reason, yes=yes)
+
+    @calendar_group.command("open")
+    @click.argument("day", type=date_type)
+    @click.option("--reason", required=True, help="Why the day is worked after all.")
+    @yes_option
+    def open_day(day: datetime, reason: str, yes: bool) -> None:
+        """Declare DAY a working day (e.g. a make-up day the holidays package does not know)."""
+        _change(day.date(), working=True, reason=reason, yes=yes)
+
+    @calendar_group.command("remove")
+    @click.argument("day", type=date_type)
+    @yes_option
+    def remove(day: datetime, yes: bool) -> None:
+        """Take back the override of DAY: the official calendar applies again."""
+        _change(day.date(), working=None, reason="", yes=yes)
+
+    @calendar_group.command("show")
+    @click.argument("year", type=int)
+    def show(year: int) -> None:
+        """List the year's non-working weekdays, make-up days and overrides."""
+        try:
+            days, _ = calendar.calendar_year(current_session(), year)
+        except DomainError as exc:
+            raise _fail(exc) from exc
+        for day in days:
+            if day.kind.value not in ("working", "weekend"):
+                click.echo(f"{day.day}  {day.kind.value:<15} {day.name or ''}")
+        click.echo(f"{sum(day.is_working for day in days)} working days in {year}.")
+
+
+def _register_worker(app: Flask) -> None:
+    @app.cli.command("worker")
+    @click.option("--interval", type=float, help="Seconds between sweeps (default HOTLINE_SLA_SWEEP_SECONDS, 30).")
+    def worker(interval: float | None) -> None:
+        """Run the background worker: the SLA sweep, one leader across processes."""
+        import logging
+
+        from app.settings_access import current_settings
+        from sla.scheduler import build_scheduler
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        seconds = interval or current_settings().sla_sweep_seconds
+        scheduler, leadership = build_scheduler(app, interval=seconds, background=False)
+        click.echo(f"Worker started (pid {os.getpid()}): SLA sweep every {seconds:g} s.")
+        try:
+            scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            leadership.release()

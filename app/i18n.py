@@ -75,6 +75,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No agency is responsible for {category} here; name the agency.",
     ),
     "field.required": ("此欄位必填。", "This field is required."),
+    "calendar.override_in_past": (
+        "{day} 已經過去：過去的日子不能再改為停班或上班，已發生的逾期不會改寫。",
+        "{day} has already passed: past days cannot be closed or opened, and breaches that happened stay.",
+    ),
+    "calendar.no_override": ("{day} 沒有調整紀錄。", "There is no override for {day}."),
+    "calendar.year_out_of_range": (
+        "只提供 1990 至 2100 年的行事曆，沒有 {year} 年。",
+        "Calendars cover 1990 to 2100; there is none for {year}.",
+    ),
     "field.unknown_category": (
         "沒有代碼為 {code} 的類別（或已停用）。",
         "There is no active category with code {code}.",
@@ -110,6 +119,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只有諮詢案件可以當場答覆結案。",
         "Only consultations can be answered and closed at once.",
     ),
+    "field.bad_date": ("日期格式應為 2024-07-25。", "Dates look like 2024-07-25."),
     "field.bad_cursor": (
         "分頁游標無效，請從第一頁重新查詢。",
         "The page cursor is not valid; start again from the first page.",

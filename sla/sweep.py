@@ -13,13 +13,14 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import (
+    SLA_COLUMNS,
     SlaContext,
     case_policy,
     closed_pauses,
@@ -27,6 +28,7 @@ from app.cases.deadlines import (
     load_context,
     sla_fields,
     targets_done,
+    write_sla_columns,
 )
 from app.db import utcnow, write_transaction
 from app.models import Case, CaseEvent, Notification
@@ -39,7 +41,6 @@ BATCH_SIZE = 500
 SUPERVISORS_ROOM = "room:supervisors"
 SWEEP_ACTOR = {"actor": "sla", "role": "system"}
 _TARGET_ZH = {Target.ACKNOWLEDGE: "確認收到", Target.REPORT: "回報處理情形"}
-_CASE_COLUMNS = ("ack_due_at", "report_due_at", "sla_due_at", "sla_stage", "next_sla_check_at")
 
 
 @dataclass
@@ -81,7 +82,7 @@ def _sweep_batch(session: Session, now: datetime, context: SlaContext, batch_siz
     for case in cases:
         policy = case_policy(session, case)
         if policy is None or case.sla_started_at is None:
-            updates.append({"case_id": case.id, **dict.fromkeys(_CASE_COLUMNS)})
+            updates.append({"case_id": case.id, **dict.fromkeys(SLA_COLUMNS)})
             continue
         case_fired = fired.setdefault(case.id, set())
         timeline, _ = sla_fields(case, policy, context, now=now, pauses=pauses.get(case.id, []), fired=case_fired)
@@ -95,14 +96,7 @@ def _sweep_batch(session: Session, now: datetime, context: SlaContext, batch_siz
             case_fired.add(key)  # recorded now or by a concurrent sweep: either way, done
         _, columns = sla_fields(case, policy, context, now=now, pauses=pauses.get(case.id, []), fired=case_fired)
         updates.append({"case_id": case.id, **columns})
-    # Plain UPDATEs: the SLA stage is not a user's edit, so the case's version does not change.
-    table = cast(Table, Case.__table__)
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("case_id"))
-        .values({name: bindparam(name) for name in _CASE_COLUMNS}),
-        updates,
-    )
+    write_sla_columns(session, updates)
     report.cases += len(cases)
     return len(due_ids)
 

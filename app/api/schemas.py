@@ -17,7 +17,7 @@ from app.vocabulary import CaseStatus, CaseType, Channel
 _NON_BLANK = validate.Regexp(r"\S", error="String does not match expected pattern.")
 
 
-def _text(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.String:
+def text_field(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.String:
     validators = [validate.Length(min=1, max=max_length), _NON_BLANK] if required else [validate.Length(max=max_length)]
     return fields.String(required=required, validate=validators, **kwargs)
 
@@ -42,14 +42,14 @@ class ErrorSchema(ma.Schema):
 class CaseCreateSchema(CleanSchema):
     case_type = fields.Enum(CaseType, by_value=True, metadata={"description": "Defaults to the category's type"})
     channel = fields.Enum(Channel, by_value=True, required=True)
-    category = _text(60, required=True, metadata={"description": "Category code, see /categories"})
+    category = text_field(60, required=True, metadata={"description": "Category code, see /categories"})
     district = fields.String(
         validate=validate.Length(max=40), allow_none=True, metadata={"description": "District code"}
     )
     address = fields.String(validate=validate.Length(max=300), allow_none=True)
     latitude = StrictFloat(validate=validate.Range(min=-90, max=90), allow_none=True, allow_nan=False)
     longitude = StrictFloat(validate=validate.Range(min=-180, max=180), allow_none=True, allow_nan=False)
-    description = _text(DESCRIPTION_MAX, required=True)
+    description = text_field(DESCRIPTION_MAX, required=True)
     reporter_name = fields.String(validate=validate.Length(max=100), allow_none=True)
     reporter_phone = fields.String(
         validate=validate.Length(max=40), allow_none=True, metadata={"example": "0912-345-678"}
@@ -195,15 +195,15 @@ class AssignSchema(VersionedSchema):
 
 
 class TextSchema(VersionedSchema):
-    text = _text(DESCRIPTION_MAX, required=True)
+    text = text_field(DESCRIPTION_MAX, required=True)
 
 
 class ResolutionSchema(VersionedSchema):
-    resolution = _text(DESCRIPTION_MAX, required=True)
+    resolution = text_field(DESCRIPTION_MAX, required=True)
 
 
 class ReasonSchema(VersionedSchema):
-    reason = _text(1000, required=True)
+    reason = text_field(1000, required=True)
 
 
 class MergeSchema(VersionedSchema):

@@ -7,12 +7,13 @@ inside the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.models import CalendarOverride, Case, CaseEvent, SlaPause
@@ -119,6 +120,21 @@ def sla_fields(
             next_sla_check_at=next_check(timeline, done, fired, case.sla_round),
         )
     return timeline, fields
+
+
+SLA_COLUMNS = ("ack_due_at", "report_due_at", "sla_due_at", "sla_stage", "next_sla_check_at")
+
+
+def write_sla_columns(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Plain UPDATEs of SLA columns by the system (sweep, calendar change): not a user's edit, so the
+    case's version does not change and nobody's open form goes stale because a clock moved."""
+    if not rows:
+        return
+    table = cast(Table, Case.__table__)
+    session.execute(
+        update(table).where(table.c.id == bindparam("case_id")).values({name: bindparam(name) for name in SLA_COLUMNS}),
+        list(rows),
+    )
 
 
 def apply_timeline(
