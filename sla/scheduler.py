@@ -8,6 +8,7 @@ takes over at its next tick), or, on SQLite, an exclusive lock on a file beside 
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import logging
 import os
@@ -131,3 +132,17 @@ def build_scheduler(app: Flask, *, interval: float, background: bool) -> tuple[B
         misfire_grace_time=max(1, int(interval * 4)),
     )
     return scheduler, leadership
+
+
+def start_in_process_worker(app: Flask) -> BaseScheduler:
+    """The single-machine setup: the sweep in a background thread of the web process."""
+    interval = app.config["HOTLINE_SETTINGS"].sla_sweep_seconds
+    scheduler, leadership = build_scheduler(app, interval=interval, background=True)
+    scheduler.start()
+
+    def stop() -> None:
+        scheduler.shutdown(wait=False)
+        leadership.release()
+
+    atexit.register(stop)
+    return scheduler

@@ -12,7 +12,7 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -120,7 +120,7 @@ def _record(
     payload = {
         **SWEEP_ACTOR,
         "target": milestone.target.value,
-        "deadline": deadline.isoformat() if deadline else None,
+        "deadline": deadline.astimezone(UTC).isoformat() if deadline else None,
         "policy": policy.key,
         "policy_version": case.sla_policy_version,
         "round": case.sla_round,
@@ -168,7 +168,7 @@ def _notify_supervisors(
         "case_no": case.case_no,
         "target": milestone.target.value,
         "agency": case.agency.code if case.agency else None,
-        "deadline": deadline.isoformat() if deadline else None,
+        "deadline": deadline.astimezone(UTC).isoformat() if deadline else None,
         "text": text,
     }
     rows.append({"channel": "socket", "recipient": SUPERVISORS_ROOM, "body": json.dumps(alert, ensure_ascii=False)})

@@ -52,3 +52,48 @@ def test_agency_users_need_an_agency(app: Flask) -> None:
 def test_the_front_door_leads_to_the_api_documentation(app: Flask) -> None:
     response = app.test_client().get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/api/v1/docs")
+
+
+def test_working_hours_and_sweep_interval_are_configurable(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "HOTLINE_INSTANCE_DIR": str(tmp_path),
+            "HOTLINE_WORKING_HOURS": "09:00-12:00,13:00-18:00",
+            "HOTLINE_SLA_SWEEP_SECONDS": "10",
+        }
+    )
+    assert [(begin.isoformat(), end.isoformat()) for begin, end in settings.working_hours] == [
+        ("09:00:00", "12:00:00"),
+        ("13:00:00", "18:00:00"),
+    ]
+    assert settings.sla_sweep_seconds == 10
+    with pytest.raises(SettingsError, match="HOTLINE_WORKING_HOURS"):
+        Settings.from_env({"HOTLINE_INSTANCE_DIR": str(tmp_path), "HOTLINE_WORKING_HOURS": "13:00-12:00"})
+    with pytest.raises(SettingsError, match="HOTLINE_SLA_SWEEP_SECONDS"):
+        Settings.from_env({"HOTLINE_INSTANCE_DIR": str(tmp_path), "HOTLINE_SLA_SWEEP_SECONDS": "-1"})
+
+
+def test_calendar_close_moves_open_cases_and_asks_before_changing_a_past_day(app: Flask, factory: Factory) -> None:
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from sla.calendar import GovernmentCalendar
+
+    factory.case(category_code="noise", description="噪音")
+    runner = app.test_cli_runner()
+    today = utcnow().astimezone(factory.tz).date()
+    next_working = GovernmentCalendar().next_working_day(today)
+    closed = runner.invoke(args=["calendar", "close", str(next_working), "--reason", "凱米颱風停班"])
+    assert closed.exit_code == 0, closed.output
+    assert "deadlines moved on 1 open case(s)" in closed.output
+    shown = runner.invoke(args=["calendar", "show", str(next_working.year)])
+    assert "凱米颱風停班" in shown.output and "working days" in shown.output
+
+    past = str(today - timedelta(days=3))
+    declined = runner.invoke(args=["calendar", "close", past, "--reason", "補登"], input="n\n")
+    assert declined.exit_code != 0 and "has already passed" in declined.output
+    accepted = runner.invoke(args=["calendar", "close", past, "--reason", "補登"], input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    removed = runner.invoke(args=["calendar", "remove", str(next_working)])
+    assert removed.exit_code == 0 and "removed" in removed.output
+    assert runner.invoke(args=["calendar", "close", "2026-02-30", "--reason", "x"]).exit_code != 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -262,7 +262,7 @@ def resume_case(*, session: Session, actor: Actor, case_no: str, version: int, n
             actor=actor,
             occurred_at=now,
             paused_seconds=int((now - paused).total_seconds()) if paused else 0,
-            report_due_at=timeline.report_due_at.isoformat() if timeline else None,
+            report_due_at=timeline.report_due_at.astimezone(UTC).isoformat() if timeline else None,
         )
     return case
 

@@ -7,7 +7,7 @@ open case on the working clock, and an `sla_recomputed` event on each case whose
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -148,4 +148,5 @@ def _recompute_open_cases(session: Session, actor: Actor, now: datetime, *, day:
 
 
 def _iso(moment: object) -> str | None:
-    return moment.isoformat() if isinstance(moment, datetime) else None
+    # Event payloads carry UTC, like every stored time; the API shows them in local time.
+    return moment.astimezone(UTC).isoformat() if isinstance(moment, datetime) else None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from app.cases.actions import acknowledge_case
 from app.db import db
 from app.models import Agency, Category, District, RoutingRule
 from app.reference.files import ReferenceFileError
@@ -93,6 +95,15 @@ def test_a_removed_category_that_cases_use_is_deactivated_not_deleted(factory: F
         ("categories.yaml", "default_agency: PWD-MAINT", "default_agency: NOBODY", "unknown default_agency"),
         ("routing.yaml", "district: fongshan", "district: atlantis", "unknown district"),
         ("districts.yaml", "code: fongshan", "code: nanzi", "appears twice"),
+        ("sla.yaml", "category: fallen_tree", "category: unicorns", "unknown category 'unicorns'"),
+        ("sla.yaml", "report_within: 4h", "report_within: -4h", "should look like 15m, 4h or 6d"),
+        (
+            "sla.yaml",
+            "{category: supervision_water, clock: wall, acknowledge_within: 30m, report_within: 24h",
+            "{category: supervision_water, clock: wall, acknowledge_within: 30m, report_within: 13d",
+            "over 12 days",
+        ),
+        ("sla.yaml", "{category: pothole,", "{agency: NOBODY, category: pothole,", "unknown agency"),
     ],
 )
 def test_bad_files_fail_with_the_line(
@@ -108,3 +119,23 @@ def test_bad_files_fail_with_the_line(
     assert _counts() == before
     result = app.test_cli_runner().invoke(args=["seed", "--directory", str(reference_copy)])
     assert result.exit_code != 0 and file in result.output
+
+
+def test_a_changed_policy_gets_a_new_version_and_open_cases_keep_theirs(factory: Factory, reference_copy: Path) -> None:
+    before = factory.case()
+    path = reference_copy / "sla.yaml"
+    old = "{category: fallen_tree, clock: wall, acknowledge_within: 15m, report_within: 4h"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, old.replace("report_within: 4h", "report_within: 3h")), encoding="utf-8")
+    report = seed_reference_data(session=db.session, directory=reference_copy)
+    assert report["sla_policies.updated"] == 1
+    after = factory.case(description="又一棵倒樹")
+    assert (before.sla_policy_version, after.sla_policy_version) == (1, 2)
+    assert before.report_due_at is not None and after.report_due_at is not None
+    assert before.report_due_at - before.received_at == timedelta(hours=4)
+    assert after.report_due_at - after.received_at == timedelta(hours=3)
+    # The older case is still measured by the version it got, whatever happens to it next.
+    responder = factory.user("agency", agency=before.agency.code).actor
+    again = acknowledge_case(session=db.session, actor=responder, case_no=before.case_no, version=before.version)
+    assert again.report_due_at - again.received_at == timedelta(hours=4)

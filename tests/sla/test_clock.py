@@ -115,3 +115,33 @@ def test_remaining_is_negative_after_the_deadline() -> None:
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         add(WALL, datetime(2025, 3, 3, 10, 0), timedelta(hours=1))  # noqa: DTZ001
+
+
+def _working_minutes_by_walking(start: datetime, end: datetime) -> timedelta:
+    """The slow, obvious answer: count the working minutes one by one."""
+    minutes, moment = 0, start
+    while moment < end:
+        local = moment.astimezone(TZ)
+        if WORKING.calendar.is_working_day(local.date()) and any(
+            begin <= local.time() < end_ for begin, end_ in WORKING.hours
+        ):
+            minutes += 1
+        moment += timedelta(minutes=1)
+    return timedelta(minutes=minutes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=starts.map(lambda moment: moment.replace(second=0, microsecond=0)),
+    length=st.integers(min_value=0, max_value=4 * 24 * 60),
+)
+def test_the_fast_working_clock_agrees_with_counting_minutes(start: datetime, length: int) -> None:
+    end = start + timedelta(minutes=length)
+    assert elapsed(WORKING, start, end) == _working_minutes_by_walking(start, end)
+
+
+def test_the_working_clock_runs_across_new_year() -> None:
+    # Tuesday 31 December 2024, 16:30, plus two working hours: 1 January is a holiday.
+    assert add(WORKING, datetime(2024, 12, 31, 16, 30, tzinfo=TZ), timedelta(hours=2)) == datetime(
+        2025, 1, 2, 9, 30, tzinfo=TZ
+    )
