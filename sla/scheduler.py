@@ -137,6 +137,12 @@ def build_scheduler(app: Flask, *, interval: float, background: bool) -> tuple[B
 def start_in_process_worker(app: Flask) -> BaseScheduler:
     """The single-machine setup: the sweep in a background thread of the web process."""
     interval = app.config["HOTLINE_SETTINGS"].sla_sweep_seconds
+    # Under gunicorn, our log lines go where gunicorn's go.
+    server_log = logging.getLogger("gunicorn.error")
+    if server_log.handlers:
+        package_log = logging.getLogger("sla")
+        package_log.handlers, package_log.propagate = list(server_log.handlers), False
+        package_log.setLevel(logging.INFO)
     scheduler, leadership = build_scheduler(app, interval=interval, background=True)
     scheduler.start()
 

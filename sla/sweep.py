@@ -12,7 +12,7 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -38,6 +38,7 @@ from sla.timeline import EVENT_TYPES, Milestone, MilestoneKind, Target, due
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+RETRY_UNKNOWN_POLICY = timedelta(minutes=10)
 SUPERVISORS_ROOM = "room:supervisors"
 SWEEP_ACTOR = {"actor": "sla", "role": "system"}
 _TARGET_ZH = {Target.ACKNOWLEDGE: "確認收到", Target.REPORT: "回報處理情形"}
@@ -61,6 +62,7 @@ def sweep(session: Session, *, now: datetime | None = None, batch_size: int = BA
     while True:
         with write_transaction(session):
             checked = _sweep_batch(session, now, context, batch_size, report)
+        # Each batch moves every case it read past `now` (or fires what it must), so this ends.
         if checked < batch_size:
             return report
 
@@ -82,7 +84,10 @@ def _sweep_batch(session: Session, now: datetime, context: SlaContext, batch_siz
     for case in cases:
         policy = case_policy(session, case)
         if policy is None or case.sla_started_at is None:
-            updates.append({"case_id": case.id, **dict.fromkeys(SLA_COLUMNS)})
+            # Cannot happen through the services; keep the deadlines, say so, and look again later.
+            log.error("case %s has no known SLA policy %s v%s", case.case_no, case.sla_policy, case.sla_policy_version)
+            current = {name: getattr(case, name) for name in SLA_COLUMNS}
+            updates.append({"case_id": case.id, **current, "next_sla_check_at": now + RETRY_UNKNOWN_POLICY})
             continue
         case_fired = fired.setdefault(case.id, set())
         timeline, _ = sla_fields(case, policy, context, now=now, pauses=pauses.get(case.id, []), fired=case_fired)

@@ -96,8 +96,9 @@ def assign_case(
             previous_agency=previous,
             reason=reason,
         )
-        # A new agency gets a round of its own; the clock still runs from when the citizen called.
-        deadlines.start_round(session, case, start=case.received_at, now=now)
+        # The first agency's clock runs from when the citizen called; an agency the case is moved to
+        # (改分) gets a round of its own from now, so time spent elsewhere is not counted against it.
+        deadlines.start_round(session, case, start=case.received_at if previous is None else now, now=now)
     return case
 
 

@@ -56,7 +56,13 @@ def case_policy(session: Session, case: Case) -> Policy | None:
     """The policy version that set this case's deadlines."""
     if case.sla_policy is None or case.sla_policy_version is None:
         return None
-    return reference_cache.snapshot(session).policy_versions.get((case.sla_policy, case.sla_policy_version))
+    key = (case.sla_policy, case.sla_policy_version)
+    policy = reference_cache.snapshot(session).policy_versions.get(key)
+    if policy is None:
+        # A version seeded since this process last looked (e.g. by `flask seed` in another shell).
+        reference_cache.clear()
+        policy = reference_cache.snapshot(session).policy_versions.get(key)
+    return policy
 
 
 def targets_done(case: Case) -> set[Target]:

@@ -198,3 +198,23 @@ def test_the_sweep_reads_only_the_cases_that_are_due(factory: Factory) -> None:
     # 12 minutes in, only the first case's acknowledgement warning (at 11m15s) is due.
     report = sweep(db.session, now=NIGHT + timedelta(minutes=12))
     assert report.cases == 1 and report.fired == {"warning": 1}
+
+
+def test_a_case_moved_to_another_agency_gives_that_agency_its_own_round(factory: Factory) -> None:
+    case = factory.case(now=NIGHT)
+    supervisor = factory.user("supervisor").actor
+    moved_at = NIGHT + timedelta(hours=1)
+    sweep(db.session, now=moved_at)
+    case = actions.assign_case(
+        session=db.session,
+        actor=supervisor,
+        case_no=case.case_no,
+        version=_reload(case).version,
+        agency_code="DO-FONGSHAN",
+        now=moved_at,
+    )
+    assert case.sla_round == 2 and case.sla_started_at == moved_at
+    assert case.ack_due_at == moved_at + timedelta(minutes=15) and case.sla_stage == "on_track"
+    # The first agency's missed acknowledgement stays in the trail; the new one starts clean.
+    assert sweep(db.session, now=moved_at + timedelta(minutes=1)).fired == {}
+    assert [key for _, key, _ in _sla_events(case)] == ["1:ack:warning1", "1:ack:breached", "1:ack:escalated"]
