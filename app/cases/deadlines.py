@@ -185,7 +185,9 @@ def start_round(session: Session, case: Case, *, start: datetime, now: datetime)
         return None
     case.sla_policy, case.sla_policy_version = policy.key, snapshot.current_version[policy.key]
     case.sla_started_at = start
-    return refresh(session, case, now=now)
+    # A new round has recorded no milestones and no pauses yet (a case cannot be assigned or
+    # reopened while it waits for the citizen): nothing to read back.
+    return apply_timeline(case, policy, load_context(session), now=now, pauses=[], fired=set())
 
 
 @dataclass(frozen=True)
