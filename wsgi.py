@@ -1,9 +1,16 @@
 """The entry point: `gunicorn wsgi:app` (or `flask --app wsgi run`)."""
 
+from flask import Flask
+
 from app import create_app
-from sla.scheduler import start_in_process_worker
 
 app = create_app()
-# `make run` on one machine: the SLA sweep runs inside the web process (HOTLINE_IN_PROCESS_WORKER=1).
-if app.config["HOTLINE_SETTINGS"].in_process_worker:
+
+
+def app_with_worker() -> Flask:
+    """`make run` on one machine: the same app, with the SLA sweep in a thread of the web process
+    (`gunicorn 'wsgi:app_with_worker()'`). Elsewhere run `flask --app wsgi worker` on its own."""
+    from sla.scheduler import start_in_process_worker
+
     start_in_process_worker(app)
+    return app

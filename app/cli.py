@@ -100,6 +100,7 @@ def register(app: Flask) -> None:
         click.echo(f"Revoked {revoke_tokens(session=current_session(), username=username)} token(s).")
 
     _register_calendar(app)
+    _register_sla(app)
     _register_worker(app)
 
 
@@ -178,6 +179,28 @@ def _register_calendar(app: Flask) -> None:
             if day.kind.value not in ("working", "weekend"):
                 click.echo(f"{day.day}  {day.kind.value:<15} {day.name or ''}")
         click.echo(f"{sum(day.is_working for day in days)} working days in {year}.")
+
+
+def _register_sla(app: Flask) -> None:
+    @app.cli.group("sla")
+    def sla_group() -> None:
+        """The SLA engine's maintenance commands."""
+
+    @sla_group.command("backfill")
+    def backfill() -> None:
+        """Give deadlines to open cases recorded before the SLA engine was installed (safe to run again)."""
+        from app.cases.deadlines import backfill as start_missing_rounds
+        from app.db import utcnow
+
+        count = start_missing_rounds(current_session(), now=utcnow())
+        click.echo(f"Deadlines set on {count} open case(s).")
+
+    @sla_group.command("sweep")
+    def sweep_once() -> None:
+        """Run one sweep now (the worker does this every 30 s)."""
+        from sla.sweep import sweep
+
+        click.echo(sweep(current_session()).summary())
 
 
 def _register_worker(app: Flask) -> None:

@@ -119,7 +119,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只有諮詢案件可以當場答覆結案。",
         "Only consultations can be answered and closed at once.",
     ),
-    "field.bad_date": ("日期格式應為 2024-07-25。", "Dates look like 2024-07-25."),
+    "field.bad_date": (
+        "日期格式應為 2024-07-25（1990 至 2100 年）。",
+        "Dates look like 2024-07-25 (years 1990 to 2100).",
+    ),
     "field.bad_cursor": (
         "分頁游標無效，請從第一頁重新查詢。",
         "The page cursor is not valid; start again from the first page.",
@@ -206,6 +209,7 @@ _WORDS_ZH = {
     "closed": "已結案",
     "merged": "已併案",
     "cancelled": "已取消",
+    "waiting_citizen": "等候民眾補充",
     "assign": "分派",
     "acknowledge": "確認收案",
     "note": "加註",
@@ -214,6 +218,8 @@ _WORDS_ZH = {
     "reopen": "重新開案",
     "merge": "併案",
     "cancel": "取消",
+    "wait": "等候民眾",
+    "resume": "恢復處理",
     "consultation": "諮詢",
     "petition": "陳情",
     "dispatch": "派工",

@@ -49,7 +49,6 @@ class Settings:
     max_request_bytes: int = 1024 * 1024
     working_hours: tuple[tuple[time, time], ...] = DEFAULT_WORKING_HOURS
     sla_sweep_seconds: float = 30.0
-    in_process_worker: bool = False
 
     @property
     def twilio_configured(self) -> bool:
@@ -87,7 +86,6 @@ class Settings:
             instance_dir=instance_dir,
             working_hours=_working_hours(env_vars.get("HOTLINE_WORKING_HOURS")),
             sla_sweep_seconds=_positive_seconds(env_vars.get("HOTLINE_SLA_SWEEP_SECONDS", "30")),
-            in_process_worker=env_vars.get("HOTLINE_IN_PROCESS_WORKER", "") in ("1", "true", "yes"),
         )
 
 

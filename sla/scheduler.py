@@ -3,7 +3,10 @@
 APScheduler cannot share a job store between processes (its FAQ), so there is no job per
 case: one periodic sweep over our own indexed column. Leadership is a PostgreSQL session
 advisory lock held on a connection of its own (it vanishes with the process, so a standby
-takes over at its next tick), or, on SQLite, an exclusive lock on a file beside the database.
+takes over at its next tick), or, on SQLite, an exclusive lock on a file in the instance
+directory (one machine). A leader that hangs without dying keeps the lock: run the worker
+under a supervisor that restarts it. The lock needs a real session, so the worker must
+reach PostgreSQL directly, not through a transaction-mode pgbouncer.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from app.db import current_session, db
 from sla.sweep import sweep
@@ -98,6 +102,15 @@ class SweepLeadership:
         return True
 
 
+def leadership_engine(database_url: str) -> Engine:
+    """An engine of its own for the lock's connection: outside the web pool, and with TCP keepalives
+    so that a leader whose machine vanished loses the lock in about half a minute, not two hours."""
+    if not database_url.startswith("postgresql"):
+        return create_engine(database_url, poolclass=NullPool)
+    keepalive = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
+    return create_engine(database_url, poolclass=NullPool, connect_args={**keepalive, "tcp_user_timeout": 30_000})
+
+
 def sweep_tick(app: Flask, leadership: SweepLeadership) -> None:
     """One run of the job: sweep if this process leads; a failure is logged and retried next tick."""
     with app.app_context():
@@ -116,9 +129,7 @@ def sweep_tick(app: Flask, leadership: SweepLeadership) -> None:
 def build_scheduler(app: Flask, *, interval: float, background: bool) -> tuple[BaseScheduler, SweepLeadership]:
     """The scheduler with its one job; `background` for the in-process worker of `make run`."""
     settings = app.config["HOTLINE_SETTINGS"]
-    with app.app_context():
-        engine = db.engine
-    leadership = SweepLeadership(engine, settings.instance_dir / "sla-sweep.lock")
+    leadership = SweepLeadership(leadership_engine(settings.database_url), settings.instance_dir / "sla-sweep.lock")
     scheduler: BaseScheduler = (BackgroundScheduler if background else BlockingScheduler)(timezone=UTC)
     scheduler.add_job(
         sweep_tick,

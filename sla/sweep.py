@@ -20,14 +20,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import (
+    NO_PAUSES,
     SLA_COLUMNS,
     SlaContext,
     case_policy,
-    closed_pauses,
     fired_keys,
     load_context,
+    pauses_of,
     sla_fields,
-    targets_done,
+    targets_met,
     write_sla_columns,
 )
 from app.db import utcnow, write_transaction
@@ -58,16 +59,15 @@ def sweep(session: Session, *, now: datetime | None = None, batch_size: int = BA
     """Check every case that is due, a batch per transaction, until none is left."""
     now = now or utcnow()
     report = SweepReport()
-    context = load_context(session)
     while True:
         with write_transaction(session):
-            checked = _sweep_batch(session, now, context, batch_size, report)
+            checked = _sweep_batch(session, now, batch_size, report)
         # Each batch moves every case it read past `now` (or fires what it must), so this ends.
         if checked < batch_size:
             return report
 
 
-def _sweep_batch(session: Session, now: datetime, context: SlaContext, batch_size: int, report: SweepReport) -> int:
+def _sweep_batch(session: Session, now: datetime, batch_size: int, report: SweepReport) -> int:
     # SKIP LOCKED: a second sweeper (or a user acting on the case) never waits; it takes other rows.
     due_ids = session.scalars(
         select(Case.id)
@@ -79,7 +79,10 @@ def _sweep_batch(session: Session, now: datetime, context: SlaContext, batch_siz
     if not due_ids:
         return 0
     cases = session.scalars(select(Case).where(Case.id.in_(due_ids))).all()
-    fired, pauses = fired_keys(session, due_ids), closed_pauses(session, due_ids)
+    # The calendar as it stands now that these rows are locked: a typhoon day declared a moment
+    # ago is in it, and no deadline it moved is written back.
+    context = load_context(session)
+    fired, pauses = fired_keys(session, due_ids), pauses_of(session, due_ids)
     updates: list[dict[str, Any]] = []
     for case in cases:
         policy = case_policy(session, case)
@@ -90,8 +93,9 @@ def _sweep_batch(session: Session, now: datetime, context: SlaContext, batch_siz
             updates.append({"case_id": case.id, **current, "next_sla_check_at": now + RETRY_UNKNOWN_POLICY})
             continue
         case_fired = fired.setdefault(case.id, set())
-        timeline, _ = sla_fields(case, policy, context, now=now, pauses=pauses.get(case.id, []), fired=case_fired)
-        for milestone in due(timeline, targets_done(case), now):
+        case_pauses = pauses.get(case.id, NO_PAUSES)
+        timeline, _, as_of = sla_fields(case, policy, context, now=now, pauses=case_pauses, fired=case_fired)
+        for milestone in due(timeline, targets_met(case), as_of):
             key = milestone.key(case.sla_round)
             if key in case_fired:
                 continue
@@ -99,7 +103,7 @@ def _sweep_batch(session: Session, now: datetime, context: SlaContext, batch_siz
             if _record(session, case, policy, milestone, key, deadline, now, context) is not None:
                 report.fired[milestone.kind.value] += 1
             case_fired.add(key)  # recorded now or by a concurrent sweep: either way, done
-        _, columns = sla_fields(case, policy, context, now=now, pauses=pauses.get(case.id, []), fired=case_fired)
+        _, columns, _ = sla_fields(case, policy, context, now=now, pauses=case_pauses, fired=case_fired)
         updates.append({"case_id": case.id, **columns})
     write_sla_columns(session, updates)
     report.cases += len(cases)

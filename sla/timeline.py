@@ -8,11 +8,11 @@ refuses a second event with the same key: that is what makes every milestone fir
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sla.clock import Clock, Interval, add, remaining
+from sla.clock import Clock, Interval, add
 from sla.policy import Policy
 
 
@@ -35,7 +35,8 @@ class Stage(enum.StrEnum):
     BREACHED = "breached"  # 逾期
     ESCALATED = "escalated"
     PAUSED = "paused"  # waiting for the citizen; the clock stands still
-    MET = "met"  # reported back: nothing pending
+    MET = "met"  # reported back in time
+    MET_LATE = "met_late"  # reported back after the deadline
     STOPPED = "stopped"  # merged or cancelled: nothing more to measure
 
 
@@ -104,42 +105,56 @@ def plan(policy: Policy, clock: Clock, start: datetime, pauses: Sequence[Interva
     return Timeline(ack_due_at, report_due_at, tuple(milestones))
 
 
-def pending(timeline: Timeline, done: Collection[Target]) -> list[Milestone]:
-    """Milestones of targets not yet met, in order."""
-    return [milestone for milestone in timeline.milestones if milestone.target not in done]
+Met = Mapping[Target, datetime]  # when each target was met (acknowledged, reported back)
 
 
-def due(timeline: Timeline, done: Collection[Target], now: datetime) -> list[Milestone]:
+def pending(timeline: Timeline, met: Met) -> list[Milestone]:
+    """Milestones still to record: all of an unmet target's; of a target met late, only its breach.
+
+    A report back at 05:00 on a deadline of 03:50 was still a breach, even if no sweep ran
+    in between; its warnings and escalation, on the other hand, can no longer serve anyone.
+    """
+    result = []
+    for milestone in timeline.milestones:
+        met_at = met.get(milestone.target)
+        if met_at is None or (milestone.kind is MilestoneKind.BREACHED and milestone.due_at < met_at):
+            result.append(milestone)
+    return result
+
+
+def due(timeline: Timeline, met: Met, now: datetime) -> list[Milestone]:
     """Milestones that should have fired by `now`, however late the sweep that finds them."""
-    return [milestone for milestone in pending(timeline, done) if milestone.due_at <= now]
+    return [milestone for milestone in pending(timeline, met) if milestone.due_at <= now]
 
 
-def next_check(timeline: Timeline, done: Collection[Target], fired: Collection[str], round_no: int) -> datetime | None:
+def next_check(timeline: Timeline, met: Met, fired: Collection[str], round_no: int) -> datetime | None:
     """When the sweep must look at the case again: its first pending milestone not yet recorded.
 
     That may be in the past (a case recorded late, a clock resumed): the next sweep then fires it.
     """
-    unfired = [m.due_at for m in pending(timeline, done) if m.key(round_no) not in fired]
+    unfired = [m.due_at for m in pending(timeline, met) if m.key(round_no) not in fired]
     return min(unfired, default=None)
 
 
-def stage(timeline: Timeline, done: Collection[Target], now: datetime) -> Stage:
-    """The worst stage among pending targets at `now`."""
-    if Target.REPORT in done:
-        return Stage.MET
-    reached = [milestone.stage for milestone in due(timeline, done, now)]
+def stage(timeline: Timeline, met: Met, now: datetime) -> Stage:
+    """The worst stage among unmet targets at `now`; once reported, whether it was in time."""
+    reported_at = met.get(Target.REPORT)
+    if reported_at is not None:
+        return Stage.MET if reported_at <= timeline.report_due_at else Stage.MET_LATE
+    reached = [m.stage for m in due(timeline, met, now) if m.target not in met]
     return max(reached, key=_SEVERITY.index, default=Stage.ON_TRACK)
 
 
-def nearest_due(timeline: Timeline, done: Collection[Target]) -> datetime | None:
+def nearest_due(timeline: Timeline, met: Met) -> datetime | None:
     """The deadline that matters now: acknowledgement until it is given, then the report back."""
     for target in (Target.ACKNOWLEDGE, Target.REPORT):
         due_at = timeline.due_at(target)
-        if target not in done and due_at is not None:
+        if target not in met and due_at is not None:
             return due_at
     return None
 
 
-def time_left(clock: Clock, now: datetime, deadline: datetime) -> timedelta:
-    """Counting time to the deadline on the case's clock; negative once it has passed."""
-    return remaining(clock, now, deadline)
+def worst(first: Stage, second: Stage) -> Stage:
+    """The more serious of two open-case stages (on_track < at_risk < breached < escalated)."""
+    ranked = [stage for stage in (first, second) if stage in _SEVERITY]
+    return max(ranked, key=_SEVERITY.index, default=first)

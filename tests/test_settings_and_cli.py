@@ -97,3 +97,28 @@ def test_calendar_close_moves_open_cases_and_asks_before_changing_a_past_day(app
     removed = runner.invoke(args=["calendar", "remove", str(next_working)])
     assert removed.exit_code == 0 and "removed" in removed.output
     assert runner.invoke(args=["calendar", "close", "2026-02-30", "--reason", "x"]).exit_code != 0
+
+
+def test_sla_backfill_gives_deadlines_to_cases_from_before_the_engine(app: Flask, factory: Factory) -> None:
+    from sqlalchemy import update
+
+    from app.db import db
+    from app.models import Case
+
+    case = factory.case()
+    # As the case would look if it had been recorded before migration 0002.
+    db.session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(sla_round=0, sla_policy=None, sla_policy_version=None, report_due_at=None, next_sla_check_at=None)
+    )
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["sla", "backfill"])
+    assert result.exit_code == 0 and "on 1 open case(s)" in result.output
+    db.session.expire_all()
+    refreshed = db.session.get(Case, case.id)
+    assert refreshed is not None and refreshed.sla_policy == "fallen_tree" and refreshed.sla_round == 1
+    assert refreshed.report_due_at is not None and refreshed.next_sla_check_at is not None
+    assert "on 0 open case(s)" in runner.invoke(args=["sla", "backfill"]).output
+    assert "case(s) checked" in runner.invoke(args=["sla", "sweep"]).output

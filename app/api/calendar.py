@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 import marshmallow as ma
+from flask import request
 from marshmallow import fields
 
 from app.api.auth import authenticate, current_actor, require_json_body
@@ -14,7 +16,7 @@ from app.api.inputs import ApiBlueprint, CleanSchema, StrictBoolean
 from app.api.present import local_iso
 from app.api.schemas import text_field
 from app.db import current_session
-from app.errors import InvalidInput
+from app.errors import Forbidden, InvalidInput
 from app.reference import calendar
 from app.settings_access import current_settings
 
@@ -58,11 +60,26 @@ class OverrideResultSchema(ma.Schema):
     recomputed_cases = fields.Integer(required=True, metadata={"description": "Open cases whose deadlines moved"})
 
 
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput("validation.failed", fields={"day": ["field.bad_date"]}) from exc
+        day = date.fromisoformat(text) if _DATE.match(text) else None
+    except ValueError:
+        day = None
+    if day is None or not calendar.FIRST_YEAR <= day.year <= calendar.LAST_YEAR:
+        raise InvalidInput("validation.failed", fields={"day": ["field.bad_date"]})
+    return day
+
+
+def _administrators_only() -> None:
+    """Changes are for administrators: say so before looking at what was sent."""
+    if request.method != "GET" and current_actor().role not in calendar.ADMINISTRATORS:
+        raise Forbidden("auth.forbidden", role=current_actor().role.value)
+
+
+blp.before_request(_administrators_only)
 
 
 def _result(result: calendar.OverrideResult) -> dict[str, Any]:

@@ -85,6 +85,7 @@ def assign_case(
                 )
             agency, reason = routed, decision.reason.value
         previous = case.agency.code if case.agency else None
+        moved = previous is not None and previous != agency.code
         case.agency, case.status, case.assigned_at, case.acknowledged_at = agency, CaseStatus.ASSIGNED, now, None
         _touch(case, now)
         record_assignment(
@@ -98,7 +99,11 @@ def assign_case(
         )
         # The first agency's clock runs from when the citizen called; an agency the case is moved to
         # (改分) gets a round of its own from now, so time spent elsewhere is not counted against it.
-        deadlines.start_round(session, case, start=case.received_at if previous is None else now, now=now)
+        # Assigning again to the same agency changes nothing on its clock.
+        if previous is None or moved:
+            deadlines.start_round(session, case, start=case.received_at if previous is None else now, now=now)
+        else:
+            deadlines.refresh(session, case, now=now)
     return case
 
 
@@ -253,7 +258,7 @@ def resume_case(*, session: Session, actor: Actor, case_no: str, version: int, n
     with write_transaction(session):
         case = _begin_action(session, actor, case_no, version, Action.RESUME)
         paused = _end_wait(session, case, now)
-        case.status = CaseStatus.ACKNOWLEDGED if case.acknowledged_at else CaseStatus.ASSIGNED
+        case.status = CaseStatus.ACKNOWLEDGED
         _touch(case, now)
         timeline = deadlines.refresh(session, case, now=now)
         record_event(

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from app.db import write_transaction
 from app.models import CalendarOverride, Case, CaseEvent, SlaPause
 from app.reference.cache import reference_cache
 from app.settings_access import current_settings
@@ -23,9 +25,8 @@ from app.vocabulary import CaseStatus
 from sla.calendar import GovernmentCalendar, Override
 from sla.clock import Clock, Interval, WallClock, remaining, working_clock
 from sla.policy import ClockKind, Policy
-from sla.timeline import Stage, Target, Timeline, next_check, plan, stage
+from sla.timeline import Stage, Target, Timeline, nearest_due, next_check, plan, stage
 
-REPORTED_OR_LATER = frozenset({CaseStatus.REPORTED, CaseStatus.CLOSED})
 STOPPED = frozenset({CaseStatus.MERGED, CaseStatus.CANCELLED})
 
 
@@ -58,20 +59,22 @@ def case_policy(session: Session, case: Case) -> Policy | None:
         return None
     key = (case.sla_policy, case.sla_policy_version)
     policy = reference_cache.snapshot(session).policy_versions.get(key)
-    if policy is None:
+    if policy is None and reference_cache.age() > 1.0:
         # A version seeded since this process last looked (e.g. by `flask seed` in another shell).
         reference_cache.clear()
         policy = reference_cache.snapshot(session).policy_versions.get(key)
     return policy
 
 
-def targets_done(case: Case) -> set[Target]:
-    done: set[Target] = set()
-    if case.acknowledged_at is not None or case.status in REPORTED_OR_LATER:
-        done.add(Target.ACKNOWLEDGE)
-    if case.reported_at is not None or case.status in REPORTED_OR_LATER:
-        done.add(Target.REPORT)
-    return done
+def targets_met(case: Case) -> dict[Target, datetime]:
+    """When the agency acknowledged and reported back, where it has."""
+    met: dict[Target, datetime] = {}
+    acknowledged_at = case.acknowledged_at or case.reported_at
+    if acknowledged_at is not None:
+        met[Target.ACKNOWLEDGE] = acknowledged_at
+    if case.reported_at is not None:
+        met[Target.REPORT] = case.reported_at
+    return met
 
 
 def fired_keys(session: Session, case_ids: Iterable[int]) -> dict[int, set[str]]:
@@ -88,68 +91,106 @@ def fired_keys(session: Session, case_ids: Iterable[int]) -> dict[int, set[str]]
     return fired
 
 
-def closed_pauses(session: Session, case_ids: Iterable[int]) -> dict[int, list[Interval]]:
-    pauses: dict[int, list[Interval]] = {}
+@dataclass(frozen=True)
+class Pauses:
+    """A case's finished pauses, and when its current one began if it is waiting now."""
+
+    closed: list[Interval]
+    open_since: datetime | None = None
+
+
+def pauses_of(session: Session, case_ids: Iterable[int]) -> dict[int, Pauses]:
+    closed: dict[int, list[Interval]] = {}
+    open_since: dict[int, datetime] = {}
     rows = session.execute(
-        select(SlaPause.case_id, SlaPause.started_at, SlaPause.ended_at).where(
-            SlaPause.case_id.in_(list(case_ids)), SlaPause.ended_at.is_not(None)
-        )
+        select(SlaPause.case_id, SlaPause.started_at, SlaPause.ended_at).where(SlaPause.case_id.in_(list(case_ids)))
     )
     for case_id, started_at, ended_at in rows:
-        if ended_at is not None:
-            pauses.setdefault(case_id, []).append((started_at, ended_at))
-    return pauses
+        if ended_at is None:
+            open_since[case_id] = started_at
+        else:
+            closed.setdefault(case_id, []).append((started_at, ended_at))
+    return {
+        case_id: Pauses(closed.get(case_id, []), open_since.get(case_id)) for case_id in set(closed) | set(open_since)
+    }
+
+
+NO_PAUSES = Pauses([])
 
 
 def sla_fields(
-    case: Case, policy: Policy, context: SlaContext, *, now: datetime, pauses: list[Interval], fired: set[str]
-) -> tuple[Timeline, dict[str, object]]:
-    """The case's timeline, and its SLA columns as they should now read."""
+    case: Case, policy: Policy, context: SlaContext, *, now: datetime, pauses: Pauses, fired: set[str]
+) -> tuple[Timeline, dict[str, Any], datetime]:
+    """The case's timeline, its SLA columns as they should now read, and the moment the clock reads.
+
+    While the case waits for the citizen the clock reads the moment the wait began: only what was
+    due before then may still fire, and the stage is the one it had then.
+    """
     assert case.sla_started_at is not None
-    in_round = [pause for pause in pauses if pause[1] > case.sla_started_at]
+    in_round = [pause for pause in pauses.closed if pause[1] > case.sla_started_at]
     timeline = plan(policy, context.clock(policy.clock), case.sla_started_at, in_round)
-    done = targets_done(case)
-    fields: dict[str, object] = {
+    met = targets_met(case)
+    as_of = min(now, pauses.open_since) if pauses.open_since else now
+    reached = stage(timeline, met, as_of)
+    upcoming = next_check(timeline, met, fired, case.sla_round)
+    fields: dict[str, Any] = {
         "ack_due_at": timeline.ack_due_at,
         "report_due_at": timeline.report_due_at,
-        "sla_due_at": next(
-            (due for target in Target if target not in done and (due := timeline.due_at(target)) is not None), None
-        ),
+        "sla_due_at": nearest_due(timeline, met),
+        # Milestones due before a target was met late still fire (the breach stands).
+        "next_sla_check_at": upcoming,
+        "sla_stage": reached.value,
     }
     if case.status in STOPPED:
-        fields.update(sla_stage=Stage.STOPPED.value, next_sla_check_at=None)
-    elif case.status is CaseStatus.WAITING_CITIZEN:
-        fields.update(sla_stage=Stage.PAUSED.value, next_sla_check_at=None)
-    else:
+        fields.update(sla_stage=Stage.STOPPED.value, sla_due_at=None, next_sla_check_at=None)
+    elif pauses.open_since is not None:
+        # A case already overdue stays on the breached list while it waits.
+        paused = reached if reached in (Stage.BREACHED, Stage.ESCALATED) else Stage.PAUSED
         fields.update(
-            sla_stage=stage(timeline, done, now).value,
-            next_sla_check_at=next_check(timeline, done, fired, case.sla_round),
+            sla_stage=paused.value,
+            next_sla_check_at=upcoming if upcoming is not None and upcoming <= as_of else None,
         )
-    return timeline, fields
+    return timeline, fields, as_of
 
 
 SLA_COLUMNS = ("ack_due_at", "report_due_at", "sla_due_at", "sla_stage", "next_sla_check_at")
+ROUND_COLUMNS = ("sla_policy", "sla_policy_version", "sla_round", "sla_started_at")
 
 
 def write_sla_columns(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Plain UPDATEs of SLA columns by the system (sweep, calendar change): not a user's edit, so the
-    case's version does not change and nobody's open form goes stale because a clock moved."""
+    """Plain UPDATEs of SLA columns (same columns in every row): the system's bookkeeping, not a
+    user's edit, so the case's version does not change and no open form goes stale because a clock
+    moved."""
     if not rows:
         return
     table = cast(Table, Case.__table__)
+    names = [name for name in rows[0] if name != "case_id"]
     session.execute(
-        update(table).where(table.c.id == bindparam("case_id")).values({name: bindparam(name) for name in SLA_COLUMNS}),
+        update(table).where(table.c.id == bindparam("case_id")).values({name: bindparam(name) for name in names}),
         list(rows),
     )
 
 
+def _store(session: Session, case: Case, fields: dict[str, Any]) -> None:
+    write_sla_columns(session, [{"case_id": case.id, **fields}])
+    for name, value in fields.items():
+        set_committed_value(case, name, value)
+
+
 def apply_timeline(
-    case: Case, policy: Policy, context: SlaContext, *, now: datetime, pauses: list[Interval], fired: set[str]
+    session: Session,
+    case: Case,
+    policy: Policy,
+    context: SlaContext,
+    *,
+    now: datetime,
+    pauses: Pauses,
+    fired: set[str],
+    extra: dict[str, Any] | None = None,
 ) -> Timeline:
     """Set the case's deadlines, stage and next check from its policy, start and closed pauses."""
-    timeline, fields = sla_fields(case, policy, context, now=now, pauses=pauses, fired=fired)
-    for name, value in fields.items():
-        setattr(case, name, value)
+    timeline, fields, _ = sla_fields(case, policy, context, now=now, pauses=pauses, fired=fired)
+    _store(session, case, {**(extra or {}), **fields})
     return timeline
 
 
@@ -158,13 +199,13 @@ def refresh(session: Session, case: Case, *, now: datetime, context: SlaContext 
     policy = case_policy(session, case)
     if policy is None:
         return None
-    session.flush()  # so the pause rows and events written so far are seen
     return apply_timeline(
+        session,
         case,
         policy,
         context or load_context(session),
         now=now,
-        pauses=closed_pauses(session, [case.id]).get(case.id, []),
+        pauses=pauses_of(session, [case.id]).get(case.id, NO_PAUSES),
         fired=fired_keys(session, [case.id]).get(case.id, set()),
     )
 
@@ -177,17 +218,58 @@ def start_round(session: Session, case: Case, *, start: datetime, now: datetime)
         agency=case.agency.code if case.agency else None,
         case_type=case.case_type.value,
     )
-    case.sla_round = (case.sla_round or 0) + 1
+    round_no = (case.sla_round or 0) + 1
+    session.flush()  # the case's own changes first, in one UPDATE with its version
     if policy is None:
-        case.sla_policy = case.sla_policy_version = None
-        case.sla_stage = case.next_sla_check_at = case.sla_due_at = None
-        case.ack_due_at = case.report_due_at = None
+        _store(
+            session,
+            case,
+            {"sla_policy": None, "sla_policy_version": None, "sla_round": round_no, "sla_started_at": None}
+            | dict.fromkeys(SLA_COLUMNS),
+        )
         return None
-    case.sla_policy, case.sla_policy_version = policy.key, snapshot.current_version[policy.key]
-    case.sla_started_at = start
+    identity = {
+        "sla_policy": policy.key,
+        "sla_policy_version": snapshot.current_version[policy.key],
+        "sla_round": round_no,
+        "sla_started_at": start,
+    }
+    for name, value in identity.items():
+        set_committed_value(case, name, value)
     # A new round has recorded no milestones and no pauses yet (a case cannot be assigned or
     # reopened while it waits for the citizen): nothing to read back.
-    return apply_timeline(case, policy, load_context(session), now=now, pauses=[], fired=set())
+    return apply_timeline(
+        session, case, policy, load_context(session), now=now, pauses=NO_PAUSES, fired=set(), extra=identity
+    )
+
+
+BACKFILL_BATCH = 500
+
+
+def backfill(session: Session, *, now: datetime) -> int:
+    """Give deadlines to open cases that went to an agency before the SLA engine existed.
+
+    Their clocks start from `received_at`, like any case's; a batch per transaction.
+    """
+    started = 0
+    while True:
+        with write_transaction(session):
+            cases = session.scalars(
+                select(Case)
+                .where(
+                    Case.sla_round == 0,
+                    Case.agency_id.is_not(None),
+                    Case.status.in_([CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED]),
+                )
+                .order_by(Case.id)
+                .limit(BACKFILL_BATCH)
+                .with_for_update()
+            ).all()
+            for case in cases:
+                start_round(session, case, start=case.received_at, now=now)
+        started += len(cases)
+        if len(cases) < BACKFILL_BATCH:
+            return started
 
 
 @dataclass(frozen=True)

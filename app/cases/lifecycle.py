@@ -54,10 +54,8 @@ TRANSITIONS: dict[Action, Transition] = {
         _CENTRE,
         CaseStatus.CANCELLED,
     ),
-    Action.WAIT: Transition(
-        frozenset({CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED}), _AGENCY_AND_CENTRE, CaseStatus.WAITING_CITIZEN
-    ),
-    # Back to "assigned" or "acknowledged", whichever it was before the wait.
+    # Only once acknowledged: waiting for the citizen must not stop the acknowledgement clock.
+    Action.WAIT: Transition(frozenset({CaseStatus.ACKNOWLEDGED}), _AGENCY_AND_CENTRE, CaseStatus.WAITING_CITIZEN),
     Action.RESUME: Transition(frozenset({CaseStatus.WAITING_CITIZEN}), _AGENCY_AND_CENTRE, None),
 }
 

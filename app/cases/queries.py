@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -88,21 +89,39 @@ def hidden_case_references(*, session: Session, actor: Actor, events: Sequence[C
     return named - visible
 
 
+_MAX_ID = 2**63 - 1
+_CURSOR = re.compile(r"^c(\d{1,19})$")
+_DUE_CURSOR = re.compile(r"^s(-?\d{1,17})_(\d{1,19})$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _cursor_text(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise _bad_cursor() from exc
+
+
+def _bad_cursor() -> InvalidInput:
+    return InvalidInput("validation.failed", fields={"cursor": ["field.bad_cursor"]})
+
+
+def _case_id(digits: str) -> int:
+    case_id = int(digits)
+    if not 0 < case_id <= _MAX_ID:
+        raise _bad_cursor()
+    return case_id
+
+
 def encode_cursor(case_id: int) -> str:
     return base64.urlsafe_b64encode(f"c{case_id}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("c") or not raw[1:].isdigit():
-            raise ValueError(raw)
-        return int(raw[1:])
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidInput("validation.failed", fields={"cursor": ["field.bad_cursor"]}) from exc
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+    match = _CURSOR.match(_cursor_text(cursor))
+    if match is None:
+        raise _bad_cursor()
+    return _case_id(match.group(1))
 
 
 def encode_due_cursor(due_at: datetime, case_id: int) -> str:
@@ -111,14 +130,16 @@ def encode_due_cursor(due_at: datetime, case_id: int) -> str:
 
 
 def decode_due_cursor(cursor: str) -> tuple[datetime, int]:
+    match = _DUE_CURSOR.match(_cursor_text(cursor))
+    if match is None:
+        raise _bad_cursor()
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        micros, case_id = raw[1:].split("_")
-        if not raw.startswith("s"):
-            raise ValueError(raw)
-        return _EPOCH + timedelta(microseconds=int(micros)), int(case_id)
-    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidInput("validation.failed", fields={"cursor": ["field.bad_cursor"]}) from exc
+        due_at = _EPOCH + timedelta(microseconds=int(match.group(1)))
+    except OverflowError as exc:
+        raise _bad_cursor() from exc
+    if not 1900 <= due_at.year <= 2200:
+        raise _bad_cursor()
+    return due_at, _case_id(match.group(2))
 
 
 def _query_condition(session: Session, query: str) -> ColumnElement[bool] | search.TextMatch:

@@ -74,6 +74,11 @@ class ReferenceCache:
                 self._loaded_at = time.monotonic()
             return self._snapshot
 
+    def age(self) -> float:
+        """Seconds since the snapshot was loaded (infinite if there is none)."""
+        with self._lock:
+            return time.monotonic() - self._loaded_at if self._snapshot is not None else float("inf")
+
     def clear(self) -> None:
         with self._lock:
             self._snapshot = None

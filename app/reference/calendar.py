@@ -24,6 +24,7 @@ from sla.calendar import CalendarDay, GovernmentCalendar, Override
 from sla.policy import ClockKind
 
 ADMINISTRATORS = frozenset({Role.ADMIN})
+FIRST_YEAR, LAST_YEAR = 1990, 2100
 _MEASURED = frozenset({CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.WAITING_CITIZEN})
 _CHUNK = 1000
 
@@ -84,7 +85,7 @@ def calendar_year(
     session: Session, year: int, *, tz_today: date | None = None
 ) -> tuple[list[CalendarDay], list[CalendarOverride]]:
     """Every day of the year as the SLA clock sees it, and the overrides that shaped it."""
-    if not 1990 <= year <= 2100:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         raise NotFound("calendar.year_out_of_range", year=year)
     overrides = session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
     calendar = GovernmentCalendar(Override(row.day, row.working, row.reason) for row in overrides)
@@ -118,14 +119,19 @@ def _recompute_open_cases(session: Session, actor: Actor, now: datetime, *, day:
     moved = 0
     for start in range(0, len(case_ids), _CHUNK):
         chunk = case_ids[start : start + _CHUNK]
-        fired, pauses = deadlines.fired_keys(session, chunk), deadlines.closed_pauses(session, chunk)
+        fired, pauses = deadlines.fired_keys(session, chunk), deadlines.pauses_of(session, chunk)
         for case in session.scalars(select(Case).where(Case.id.in_(chunk))):
             policy = deadlines.case_policy(session, case)
             if policy is None or case.sla_started_at is None:
                 continue
             before = (case.ack_due_at, case.report_due_at)
-            _, fields = deadlines.sla_fields(
-                case, policy, context, now=now, pauses=pauses.get(case.id, []), fired=fired.get(case.id, set())
+            _, fields, _ = deadlines.sla_fields(
+                case,
+                policy,
+                context,
+                now=now,
+                pauses=pauses.get(case.id, deadlines.NO_PAUSES),
+                fired=fired.get(case.id, set()),
             )
             if (fields["ack_due_at"], fields["report_due_at"]) == before and fields["sla_stage"] == case.sla_stage:
                 continue

@@ -31,6 +31,9 @@ def test_a_case_shows_its_deadlines_time_left_stage_and_policy(factory: Factory)
 def test_waiting_for_the_citizen_needs_a_reason_and_freezes_the_time_left(factory: Factory) -> None:
     case = factory.api_case(category="noise", description="噪音")
     responder = factory.user("agency", agency=case["agency"])
+    not_yet = responder.act(case["case_no"], "wait", case["version"], reason="請民眾補充照片")
+    assert not_yet.status_code == 409  # acknowledge first: waiting does not stop that clock
+    case = responder.act(case["case_no"], "acknowledge", case["version"]).get_json()
     refused = responder.act(case["case_no"], "wait", case["version"], reason="  ")
     assert refused.status_code == 422 and "reason" in refused.get_json()["error"]["fields"]
     waiting = responder.act(case["case_no"], "wait", case["version"], reason="請民眾補充照片")
@@ -42,7 +45,7 @@ def test_waiting_for_the_citizen_needs_a_reason_and_freezes_the_time_left(factor
         abs(body["sla"]["time_left_seconds"] - case["sla"]["time_left_seconds"]) <= 5
     )
     resumed = responder.act(case["case_no"], "resume", body["version"])
-    assert resumed.status_code == 200 and resumed.get_json()["status"] == "assigned"
+    assert resumed.status_code == 200 and resumed.get_json()["status"] == "acknowledged"
     assert resumed.get_json()["sla"]["stage"] == "on_track"
 
 
@@ -126,3 +129,26 @@ def test_calendar_changes_are_refused_for_non_admins_and_past_days(factory: Fact
     assert bad_date.status_code == 422
     missing = admin.client.delete(f"/api/v1/calendar/overrides/{tomorrow}", headers=admin.headers())
     assert missing.status_code == 404
+
+
+def test_forged_cursors_and_dates_get_a_clear_422(factory: Factory) -> None:
+    import base64
+
+    supervisor, admin = factory.user("supervisor"), factory.user("admin")
+
+    def forged(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    for cursor in (forged("s0_99999999999999999999"), forged("s99999999999999999_1"), forged("c99999999999999999999")):
+        assert supervisor.get(f"/cases?sla=breached&cursor={cursor}").status_code == 422
+    assert supervisor.get(f"/cases?cursor={forged('c99999999999999999999')}").status_code == 422
+    for day in ("20261201", "2026-W01-1", "9999-12-31"):
+        response = admin.client.put(
+            f"/api/v1/calendar/overrides/{day}", json={"working": False, "reason": "x"}, headers=admin.headers()
+        )
+        assert response.status_code == 422, day
+    # A non-administrator is told so first, whatever the body says.
+    refused = supervisor.client.put(
+        "/api/v1/calendar/overrides/2099-01-05", json={"nonsense": 1}, headers=supervisor.headers()
+    )
+    assert refused.status_code == 403

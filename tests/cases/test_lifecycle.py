@@ -175,7 +175,10 @@ def _case_in(factory: Factory, status: CaseStatus) -> Case:
     steps = {
         CaseStatus.ASSIGNED: [],
         CaseStatus.ACKNOWLEDGED: [(actions.acknowledge_case, responder, {})],
-        CaseStatus.WAITING_CITIZEN: [(actions.wait_for_citizen, responder, {"reason": "等候民眾提供照片"})],
+        CaseStatus.WAITING_CITIZEN: [
+            (actions.acknowledge_case, responder, {}),
+            (actions.wait_for_citizen, responder, {"reason": "等候民眾提供照片"}),
+        ],
         CaseStatus.REPORTED: [(actions.report_back, responder, {"text": "已處理"})],
         CaseStatus.CLOSED: [
             (actions.report_back, responder, {"text": "已處理"}),

@@ -127,6 +127,9 @@ def test_waiting_for_the_citizen_stops_the_clock_and_resuming_moves_the_deadline
     assert case.sla_policy == "type:petition" and case.ack_due_at is None
     original_due = case.report_due_at
     responder = factory.user("agency", agency=case.agency.code).actor
+    case = actions.acknowledge_case(
+        session=db.session, actor=responder, case_no=case.case_no, version=case.version, now=received
+    )
     case = actions.wait_for_citizen(
         session=db.session,
         actor=responder,
@@ -146,7 +149,7 @@ def test_waiting_for_the_citizen_stops_the_clock_and_resuming_moves_the_deadline
         version=case.version,
         now=datetime(2025, 3, 4, 10, 0, tzinfo=TZ),
     )
-    assert case.status.value == "assigned" and case.sla_stage == "on_track"
+    assert case.status.value == "acknowledged" and case.sla_stage == "on_track"
     assert case.report_due_at is not None and original_due is not None
     assert case.report_due_at.astimezone(TZ) == datetime(2025, 3, 12, 9, 0, tzinfo=TZ)
     assert original_due.astimezone(TZ) == datetime(2025, 3, 11, 9, 0, tzinfo=TZ)
@@ -218,3 +221,68 @@ def test_a_case_moved_to_another_agency_gives_that_agency_its_own_round(factory:
     # The first agency's missed acknowledgement stays in the trail; the new one starts clean.
     assert sweep(db.session, now=moved_at + timedelta(minutes=1)).fired == {}
     assert [key for _, key, _ in _sla_events(case)] == ["1:ack:warning1", "1:ack:breached", "1:ack:escalated"]
+
+
+def test_a_late_report_still_counts_as_a_breach(factory: Factory) -> None:
+    case = factory.case(now=NIGHT)
+    responder = factory.user("agency", agency=case.agency.code).actor
+    # The worker was down: the agency acknowledged after 20 minutes and reported after 5 hours.
+    case = actions.acknowledge_case(
+        session=db.session,
+        actor=responder,
+        case_no=case.case_no,
+        version=case.version,
+        now=NIGHT + timedelta(minutes=20),
+    )
+    case = actions.report_back(
+        session=db.session,
+        actor=responder,
+        case_no=case.case_no,
+        version=case.version,
+        text="已移除",
+        now=NIGHT + timedelta(hours=5),
+    )
+    assert case.sla_stage == "met_late"
+    sweep(db.session, now=NIGHT + timedelta(hours=6))
+    # The breaches stand with their own times; warnings and escalations could no longer help anyone.
+    assert _sla_events(case) == [
+        ("sla_breached", "1:ack:breached", "00:05"),
+        ("sla_breached", "1:report:breached", "03:50"),
+    ]
+    assert db.session.scalar(select(Notification).where(Notification.case_id == case.id)) is None
+
+
+def test_a_case_paused_after_its_breach_stays_on_the_breached_list(factory: Factory) -> None:
+    case = factory.case(now=NIGHT)
+    responder = factory.user("agency", agency=case.agency.code).actor
+    case = actions.acknowledge_case(
+        session=db.session, actor=responder, case_no=case.case_no, version=case.version, now=NIGHT
+    )
+    case = actions.wait_for_citizen(
+        session=db.session,
+        actor=responder,
+        case_no=case.case_no,
+        version=case.version,
+        reason="聯絡不到民眾",
+        now=NIGHT + timedelta(hours=5),
+    )
+    # The report-back breach at 03:50 happened before the wait began: it fires, and the stage shows it.
+    assert case.next_sla_check_at is not None
+    sweep(db.session, now=NIGHT + timedelta(hours=5, minutes=1))
+    assert _reload(case).sla_stage == "escalated" and _reload(case).next_sla_check_at is None
+    assert "1:report:breached" in [key for _, key, _ in _sla_events(case)]
+
+
+def test_assigning_again_to_the_same_agency_does_not_reset_its_clock(factory: Factory) -> None:
+    case = factory.case(now=NIGHT)
+    supervisor = factory.user("supervisor").actor
+    sweep(db.session, now=NIGHT + timedelta(minutes=20))
+    case = actions.assign_case(
+        session=db.session,
+        actor=supervisor,
+        case_no=case.case_no,
+        version=_reload(case).version,
+        agency_code=case.agency.code,
+        now=NIGHT + timedelta(minutes=21),
+    )
+    assert case.sla_round == 1 and case.sla_stage == "escalated"

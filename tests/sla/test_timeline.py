@@ -46,7 +46,8 @@ def test_a_fallen_tree_gets_its_deadlines_and_milestones_in_order() -> None:
 def test_a_late_sweep_finds_every_missed_milestone_with_its_own_time() -> None:
     timeline = plan(FALLEN_TREE, WallClock(), RECEIVED)
     six_am = datetime(2025, 3, 4, 6, 0, tzinfo=TZ)
-    missed = due(timeline, done={Target.ACKNOWLEDGE}, now=six_am)
+    acked = {Target.ACKNOWLEDGE: RECEIVED + timedelta(minutes=5)}
+    missed = due(timeline, acked, now=six_am)
     assert [(m.kind, m.due_at.astimezone(TZ).strftime("%H:%M")) for m in missed] == [
         (MilestoneKind.WARNING, "02:50"),
         (MilestoneKind.WARNING, "03:20"),
@@ -54,21 +55,33 @@ def test_a_late_sweep_finds_every_missed_milestone_with_its_own_time() -> None:
         (MilestoneKind.ESCALATED, "03:50"),
     ]
     fired = {milestone.key(1) for milestone in missed}
-    assert next_check(timeline, {Target.ACKNOWLEDGE}, fired, 1) is None
-    assert next_check(timeline, {Target.ACKNOWLEDGE}, set(), 1) == datetime(2025, 3, 4, 2, 50, tzinfo=TZ)
-    assert stage(timeline, {Target.ACKNOWLEDGE}, six_am) is Stage.ESCALATED
+    assert next_check(timeline, acked, fired, 1) is None
+    assert next_check(timeline, acked, set(), 1) == datetime(2025, 3, 4, 2, 50, tzinfo=TZ)
+    assert stage(timeline, acked, six_am) is Stage.ESCALATED
 
 
 def test_acknowledging_stops_the_acknowledgement_milestones_only() -> None:
     timeline = plan(FALLEN_TREE, WallClock(), RECEIVED)
-    assert next_check(timeline, {Target.ACKNOWLEDGE}, set(), 1) == RECEIVED + timedelta(hours=3)
-    assert next_check(timeline, set(), set(), 1) == RECEIVED + timedelta(minutes=15) * 0.75
+    acked = {Target.ACKNOWLEDGE: RECEIVED + timedelta(minutes=5)}
+    assert next_check(timeline, acked, set(), 1) == RECEIVED + timedelta(hours=3)
+    assert next_check(timeline, {}, set(), 1) == RECEIVED + timedelta(minutes=15) * 0.75
     # A milestone of an earlier round does not count for this one.
-    assert next_check(timeline, set(), {"1:ack:warning1"}, 2) == RECEIVED + timedelta(minutes=15) * 0.75
-    assert next_check(timeline, set(), {"1:ack:warning1"}, 1) == RECEIVED + timedelta(minutes=15)
-    assert stage(timeline, set(), RECEIVED + timedelta(minutes=20)) is Stage.ESCALATED
-    assert stage(timeline, {Target.ACKNOWLEDGE}, RECEIVED + timedelta(minutes=20)) is Stage.ON_TRACK
-    assert stage(timeline, {Target.ACKNOWLEDGE, Target.REPORT}, RECEIVED + timedelta(days=1)) is Stage.MET
+    assert next_check(timeline, {}, {"1:ack:warning1"}, 2) == RECEIVED + timedelta(minutes=15) * 0.75
+    assert next_check(timeline, {}, {"1:ack:warning1"}, 1) == RECEIVED + timedelta(minutes=15)
+    assert stage(timeline, {}, RECEIVED + timedelta(minutes=20)) is Stage.ESCALATED
+    assert stage(timeline, acked, RECEIVED + timedelta(minutes=20)) is Stage.ON_TRACK
+    reported = {**acked, Target.REPORT: RECEIVED + timedelta(hours=1)}
+    assert stage(timeline, reported, RECEIVED + timedelta(days=1)) is Stage.MET
+
+
+def test_a_target_met_late_still_records_its_breach_but_nothing_else() -> None:
+    timeline = plan(FALLEN_TREE, WallClock(), RECEIVED)
+    # Acknowledged after 20 minutes and reported after 5 hours, and no sweep ran in between.
+    met = {Target.ACKNOWLEDGE: RECEIVED + timedelta(minutes=20), Target.REPORT: RECEIVED + timedelta(hours=5)}
+    later = RECEIVED + timedelta(hours=6)
+    assert [m.key(1) for m in due(timeline, met, later)] == ["1:ack:breached", "1:report:breached"]
+    assert stage(timeline, met, later) is Stage.MET_LATE
+    assert next_check(timeline, met, {"1:ack:breached", "1:report:breached"}, 1) is None
 
 
 def test_a_petition_warns_in_working_hours_never_at_night() -> None:
