@@ -76,7 +76,7 @@ class WallClock:
     def position(self, moment: datetime) -> int:
         return _micros(moment - _EPOCH)
 
-    def moment(self, position: int, not_before: datetime) -> datetime:
+    def moment(self, position: int, not_before: datetime, floor: int) -> datetime:
         return max(_EPOCH + timedelta(microseconds=position), not_before)
 
 
@@ -119,9 +119,10 @@ class WorkingClock:
             base += (since_midnight if since_midnight < end else end) - begin
         return base
 
-    def moment(self, position: int, not_before: datetime) -> datetime:
-        """The earliest moment, at or after `not_before`, at which the counting position is reached."""
-        if position <= self.position(not_before):
+    def moment(self, position: int, not_before: datetime, floor: int) -> datetime:
+        """The earliest moment, at or after `not_before` (whose position is `floor`), at which the
+        counting position is reached."""
+        if position <= floor:
             return self._next_counting(not_before)
         year = not_before.astimezone(self.tz).year
         while self._year(year).end < position:
@@ -194,18 +195,19 @@ def add(clock: Clock, start: datetime, duration: timedelta, pauses: Sequence[Int
     _require_aware(start)
     if duration < ZERO:
         raise ValueError("a window cannot be negative")
-    target = clock.position(start) + _micros(duration)
+    floor = clock.position(start)
+    target = floor + duration // _MICRO
     not_before = start
-    for pause_start, pause_end in _merged(pauses):
+    for pause_start, pause_end in _merged(pauses) if pauses else ():
         if pause_end <= start:
             continue
-        if clock.position(pause_start) >= target and pause_start >= start:
+        if pause_start >= start and clock.position(pause_start) >= target:
             break
-        # The pause stops the clock: what it covers of counting time is added to the target.
+        # The pause stops the clock: what it covers of counting time is added to the target, and,
+        # counting time being flat inside it, the deadline cannot fall before its end.
         target += clock.position(pause_end) - clock.position(max(pause_start, start))
-        # Counting time is flat inside a pause, so the deadline cannot fall before its end.
-        not_before = pause_end
-    return clock.moment(target, not_before)
+        not_before, floor = pause_end, clock.position(pause_end)
+    return clock.moment(target, not_before, floor)
 
 
 def elapsed(clock: Clock, start: datetime, end: datetime, pauses: Sequence[Interval] = ()) -> timedelta:
