@@ -1,4 +1,4 @@
-"""`python -m bench`: run the intake and search benchmarks and write bench/results/."""
+"""`python -m bench [intake|search|sla_sweep]`: run the benchmarks (default: all) and write bench/results/."""
 
 from __future__ import annotations
 
@@ -19,12 +19,16 @@ from bench.database import DEFAULT_PG_URL
 from bench.intake import IntakeOptions, run_intake
 from bench.report import RESULTS_DIR, record, record_plans, write_summary
 from bench.search import SearchOptions, run_search
+from bench.sla_sweep import SlaSweepOptions, append_to_summary, run_clock, run_sla_sweep, sizes_argument, write_markdown
 from config.settings import Settings
+
+BENCHMARKS = ("intake", "search", "sla_sweep")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=("intake", "search"), help="run one benchmark (default: both)")
+    parser.add_argument("benchmark", nargs="?", choices=BENCHMARKS, help="run one benchmark (default: all)")
+    parser.add_argument("--only", choices=BENCHMARKS, help="the same as the positional argument")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--cases", type=int, default=1_000_000, help="cases loaded for the search benchmark")
     parser.add_argument("--runs", type=int, default=10, help="timed runs of each search query")
@@ -41,6 +45,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight (and Core threads)")
     parser.add_argument("--sqlite-server", default="1x8", metavar="WORKERSxTHREADS", help="gunicorn on SQLite")
     parser.add_argument("--pg-server", default="2x8", metavar="WORKERSxTHREADS", help="gunicorn on PostgreSQL")
+    parser.add_argument(
+        "--sla-sizes",
+        type=sizes_argument,
+        default=SlaSweepOptions.sizes,
+        metavar="N,N,...",
+        help="cases loaded for the SLA sweep, one database each (default: 10000,100000,1000000)",
+    )
+    parser.add_argument(
+        "--sla-sqlite-max",
+        type=int,
+        default=SlaSweepOptions.sqlite_max_cases,
+        metavar="N",
+        help="skip SLA sweep sizes above N cases on SQLite",
+    )
+    parser.add_argument("--sla-runs", type=int, default=SlaSweepOptions.runs, help="timed sweeps per size")
+    parser.add_argument("--sla-due", type=int, default=SlaSweepOptions.due, help="cases due in each sweep")
+    parser.add_argument(
+        "--clock-starts", type=int, default=SlaSweepOptions.clock_starts, help="start times for the clock figures"
+    )
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="database to (re)create; it is dropped afterwards")
     parser.add_argument("--seed", type=int, default=1999)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and PostgreSQL databases")
@@ -75,6 +98,9 @@ def _check_postgres(url: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.benchmark and args.only and args.benchmark != args.only:
+        raise SystemExit(f"python -m bench: {args.benchmark} or --only {args.only}, not both")
+    selected = args.benchmark or args.only
     command = shlex.join([".venv/bin/python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     if "postgresql" in backends:
@@ -85,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = " / ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"bench: working in {workdir}; results to {args.results}; load average {load_before}", flush=True)
     try:
-        if args.only in (None, "intake"):
+        if selected in (None, "intake"):
             for kind in backends:
                 workers, threads = _server_shape(args.sqlite_server if kind == "sqlite" else args.pg_server)
                 options = IntakeOptions(
@@ -102,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                     pg_databases += [http_url, core_url]
                 result = run_intake(kind, workdir / f"intake-{kind}", options, http_url, core_url)
                 print(f"  wrote {record(args.results, 'intake', result, command, load_before)}", flush=True)
-        if args.only in (None, "search"):
+        if selected in (None, "search"):
             for kind in backends:
                 options_search = SearchOptions(
                     cases=args.cases,
@@ -120,7 +146,28 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  wrote {record(args.results, 'search', result, command, load_before)}", flush=True)
                     if plans:
                         print(f"  wrote {record_plans(args.results, result['backend'], plans)}", flush=True)
+        if selected in (None, "sla_sweep"):
+            options_sla = SlaSweepOptions(
+                sizes=args.sla_sizes,
+                sqlite_max_cases=args.sla_sqlite_max,
+                runs=args.sla_runs,
+                due=args.sla_due,
+                clock_starts=args.clock_starts,
+                seed=args.seed,
+            )
+            print("sla_sweep: working-time clock", flush=True)
+            clock = run_clock(options_sla)
+            print(f"  wrote {record(args.results, 'sla_sweep', clock, command, load_before)}", flush=True)
+            for kind in backends:
+                print(f"sla_sweep on {kind}", flush=True)
+                sla_url = _pg_url(args.pg_url, "_sla")
+                if kind == "postgresql":
+                    pg_databases.append(sla_url)
+                result = run_sla_sweep(kind, workdir / f"sla-{kind}", options_sla, sla_url)
+                print(f"  wrote {record(args.results, 'sla_sweep', result, command, load_before)}", flush=True)
+            print(f"  wrote {write_markdown(args.results)}", flush=True)
         print(f"  wrote {write_summary(args.results)}", flush=True)
+        append_to_summary(args.results)
     finally:
         if args.keep:
             print(f"bench: kept {workdir} and PostgreSQL databases {', '.join(pg_databases) or '(none)'}")

@@ -6,10 +6,11 @@ import multiprocessing
 import queue
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from itertools import islice
 from multiprocessing.queues import Queue
 from typing import Any
@@ -88,23 +89,36 @@ def _progress(label: str, done: int, total: int, started: float) -> None:
 
 
 def load_cases(
-    database: BenchDatabase, *, count: int, agent_id: int, end: datetime, seed: int
+    database: BenchDatabase,
+    *,
+    count: int,
+    agent_id: int,
+    end: datetime,
+    seed: int,
+    generator: CaseGenerator | None = None,
+    columns: Sequence[str] = CASE_COLUMNS,
 ) -> tuple[LoadReport, Sample]:
-    """Fill `cases` and its search indexes with `count` generated cases; return timings and sample values."""
-    engine = database.engine()
-    try:
-        reference = load_reference(engine)
-    finally:
-        engine.dispose()
-    generator = CaseGenerator(reference, count=count, agent_id=agent_id, end=end, seed=seed)
+    """Fill `cases` and its search indexes with `count` generated cases; return timings and sample values.
+
+    `generator` (with the `columns` its rows are in) replaces the default CaseGenerator, e.g. one
+    that adds the SLA columns.
+    """
+    if generator is None:
+        engine = database.engine()
+        try:
+            reference = load_reference(engine)
+        finally:
+            engine.dispose()
+        generator = CaseGenerator(reference, count=count, agent_id=agent_id, end=end, seed=seed)
     report = LoadReport(cases=count)
     started = time.perf_counter()
+    columns = tuple(columns)
     if database.kind == "postgresql":
         producer = Producer(generator, PG_BATCH, _pg_rows)
-        _load_postgresql(database, producer, report)
+        _load_postgresql(database, producer, report, columns)
     else:
-        producer = Producer(generator, SQLITE_BATCH, _sqlite_rows)
-        _load_sqlite(database, producer, report)
+        producer = Producer(generator, SQLITE_BATCH, partial(_sqlite_rows, columns=columns))
+        _load_sqlite(database, producer, report, columns)
     report.seconds = time.perf_counter() - started
     assert producer.sample is not None
     return report, producer.sample
@@ -113,9 +127,9 @@ def load_cases(
 # --- SQLite ----------------------------------------------------------------------------------
 
 
-def _sqlite_rows(batch: list[GeneratedCase]) -> list[tuple[list[Any], str]]:
-    """Rows as sqlite3 takes them: times as SQLAlchemy writes them, grams space-separated for FTS5."""
-    time_index = [CASE_COLUMNS.index(name) for name in TIME_COLUMNS]
+def _sqlite_rows(batch: list[GeneratedCase], columns: Sequence[str] = CASE_COLUMNS) -> list[tuple[list[Any], str]]:
+    """Rows as sqlite3 takes them: times as SQLAlchemy writes them (UTC), grams space-separated for FTS5."""
+    time_index = [index for index, name in enumerate(columns) if name in TIME_COLUMNS or name.endswith("_at")]
     rows = []
     for case in batch:
         row = list(case.row)
@@ -126,7 +140,9 @@ def _sqlite_rows(batch: list[GeneratedCase]) -> list[tuple[list[Any], str]]:
     return rows
 
 
-def _load_sqlite(database: BenchDatabase, producer: Producer, report: LoadReport) -> None:
+def _load_sqlite(
+    database: BenchDatabase, producer: Producer, report: LoadReport, columns: Sequence[str] = CASE_COLUMNS
+) -> None:
     path = make_url(database.url).database
     connection = sqlite3.connect(path, isolation_level=None)
     try:
@@ -138,7 +154,7 @@ def _load_sqlite(database: BenchDatabase, producer: Producer, report: LoadReport
             f"batched executemany, {SQLITE_BATCH:,} rows per transaction, synchronous=OFF during the load; "
             "FTS5 trigram index filled by the migration's triggers, case_grams by the loader"
         )
-        insert_case = f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({', '.join('?' * len(CASE_COLUMNS))})"
+        insert_case = f"INSERT INTO cases ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         insert_grams = "INSERT INTO case_grams (rowid, grams) VALUES (?, ?)"
         started = time.perf_counter()
         done = 0
@@ -183,20 +199,22 @@ ORDER BY i.relname
 """
 
 
-def _pg_case_types(connection: psycopg.Connection) -> list[str]:
+def _pg_case_types(connection: psycopg.Connection, columns: Sequence[str] = CASE_COLUMNS) -> list[str]:
     rows = connection.execute(
         "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
         "WHERE attrelid = 'cases'::regclass AND attnum > 0 AND NOT attisdropped"
     ).fetchall()
     declared = {name: kind.split("(")[0] for name, kind in rows}  # "character varying(16)" -> "character varying"
-    return [declared[name] for name in CASE_COLUMNS]
+    return [declared[name] for name in columns]
 
 
 def _pg_rows(batch: list[GeneratedCase]) -> list[tuple[tuple[Any, ...], list[str]]]:
     return [(case.row, case.grams) for case in batch]
 
 
-def _load_postgresql(database: BenchDatabase, producer: Producer, report: LoadReport) -> None:
+def _load_postgresql(
+    database: BenchDatabase, producer: Producer, report: LoadReport, columns: Sequence[str] = CASE_COLUMNS
+) -> None:
     dsn = _pg_dsn(database)
     with psycopg.connect(dsn, autocommit=True) as connection:
         # Secondary indexes are built once after the load (the same definitions the migration made).
@@ -210,8 +228,8 @@ def _load_postgresql(database: BenchDatabase, producer: Producer, report: LoadRe
             "(incl. pg_trgm and grams GIN) dropped before and rebuilt after from their own definitions; "
             "foreign-key triggers skipped (session_replication_role=replica)"
         )
-        case_types = _pg_case_types(connection)
-        copy_cases = f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+        case_types = _pg_case_types(connection, columns)
+        copy_cases = f"COPY cases ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
         started = time.perf_counter()
         done = 0
         for batch in producer:
