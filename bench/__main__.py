@@ -19,7 +19,9 @@ from bench.database import DEFAULT_PG_URL
 from bench.intake import IntakeOptions, run_intake
 from bench.report import RESULTS_DIR, record, record_plans, write_summary
 from bench.search import SearchOptions, run_search
-from bench.sla_sweep import SlaSweepOptions, append_to_summary, run_clock, run_sla_sweep, sizes_argument, write_markdown
+from bench.sla_clock import run_clock
+from bench.sla_report import append_to_summary, write_markdown
+from bench.sla_sweep import SlaSweepOptions, run_sla_sweep, sizes_argument
 from config.settings import Settings
 
 BENCHMARKS = ("intake", "search", "sla_sweep")

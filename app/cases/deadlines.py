@@ -263,7 +263,7 @@ def backfill(session: Session, *, now: datetime) -> int:
                 )
                 .order_by(Case.id)
                 .limit(BACKFILL_BATCH)
-                .with_for_update()
+                .with_for_update(of=Case)
             ).all()
             for case in cases:
                 start_round(session, case, start=case.received_at, now=now)
