@@ -177,6 +177,9 @@ class Case(Base):
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the pending deadline that comes first
     sla_stage: Mapped[str | None] = mapped_column(String(20))
     next_sla_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The alert ladder of an urgent dispatch: the last step taken and when the next one is due.
+    alert_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
@@ -218,7 +221,8 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))
-    channel: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))  # sms, voice, socket
+    kind: Mapped[str] = mapped_column(String(30), default="message", server_default="message")
     recipient: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[NotificationStatus] = mapped_column(
@@ -228,8 +232,11 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     last_error: Mapped[str | None] = mapped_column(Text)
+    provider_status: Mapped[str | None] = mapped_column(String(20))  # as the provider's callbacks last said
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when a sender took it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SlaPolicyVersion(Base):
@@ -270,3 +277,12 @@ class SlaPause(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SmsOptOut(Base):
+    """A number that replied STOP: no SMS is ever sent to it until it replies START."""
+
+    __tablename__ = "sms_opt_outs"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

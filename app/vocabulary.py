@@ -50,5 +50,6 @@ class NotificationStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     DELIVERED = "delivered"
-    FAILED = "failed"
-    DEAD = "dead"
+    FAILED = "failed"  # will be tried again at next_attempt_at
+    DEAD = "dead"  # will never be sent: a permanent failure, or out of attempts
+    CANCELLED = "cancelled"  # no longer needed: the case was acknowledged before it went out

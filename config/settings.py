@@ -45,6 +45,7 @@ class Settings:
     twilio_auth_token: str | None = None
     twilio_from_number: str | None = None
     public_base_url: str | None = None
+    twilio_api_base_url: str | None = None  # tests and benchmarks: a local fake Twilio
     instance_dir: Path = INSTANCE_DIR
     max_request_bytes: int = 1024 * 1024
     working_hours: tuple[tuple[time, time], ...] = DEFAULT_WORKING_HOURS
@@ -83,6 +84,7 @@ class Settings:
             twilio_auth_token=env_vars.get("TWILIO_AUTH_TOKEN") or None,
             twilio_from_number=env_vars.get("TWILIO_FROM_NUMBER") or None,
             public_base_url=env_vars.get("PUBLIC_BASE_URL") or None,
+            twilio_api_base_url=env_vars.get("TWILIO_API_BASE_URL") or None,
             instance_dir=instance_dir,
             working_hours=_working_hours(env_vars.get("HOTLINE_WORKING_HOURS")),
             sla_sweep_seconds=_positive_seconds(env_vars.get("HOTLINE_SLA_SWEEP_SECONDS", "30")),

@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from app.db import current_session, db
+from dispatch.escalation import climb
 from sla.sweep import sweep
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,9 @@ def sweep_tick(app: Flask, leadership: SweepLeadership) -> None:
             report = sweep(current_session())
             if report.cases:
                 log.info("SLA sweep: %s", report.summary())
+            steps = climb(current_session())
+            if steps:
+                log.info("alert ladder: %s", dict(steps))
         except Exception:
             log.exception("SLA sweep failed; it will run again at the next tick")
         finally:

@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.cases.audit import record_once
 from app.cases.deadlines import (
     NO_PAUSES,
     SLA_COLUMNS,
@@ -32,7 +32,7 @@ from app.cases.deadlines import (
     write_sla_columns,
 )
 from app.db import utcnow, write_transaction
-from app.models import Case, CaseEvent, Notification
+from app.models import Case, Notification
 from sla.policy import Policy
 from sla.timeline import EVENT_TYPES, Milestone, MilestoneKind, Target, due
 
@@ -110,11 +110,6 @@ def _sweep_batch(session: Session, now: datetime, batch_size: int, report: Sweep
     return len(due_ids)
 
 
-def _insert_once(session: Session) -> Any:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(CaseEvent.__table__)
-
-
 def _record(
     session: Session,
     case: Case,
@@ -138,21 +133,15 @@ def _record(
     }
     if milestone.kind is MilestoneKind.WARNING:
         payload["warning"] = milestone.number
-    statement = (
-        _insert_once(session)
-        .values(
-            case_id=case.id,
-            event_type=EVENT_TYPES[milestone.kind],
-            actor_id=None,
-            occurred_at=milestone.due_at,
-            recorded_at=now,
-            payload=payload,
-            sla_key=key,
-        )
-        .on_conflict_do_nothing(index_elements=["case_id", "sla_key"])
-        .returning(CaseEvent.__table__.c.id)
+    event_id = record_once(
+        session,
+        case.id,
+        EVENT_TYPES[milestone.kind],
+        key=key,
+        occurred_at=milestone.due_at,
+        recorded_at=now,
+        payload=payload,
     )
-    event_id: int | None = session.execute(statement).scalar()
     if event_id is not None and milestone.kind is MilestoneKind.ESCALATED:
         _notify_supervisors(session, case, milestone, event_id, deadline, context)
     return event_id
@@ -169,7 +158,7 @@ def _notify_supervisors(
         f"應於{when}前{_TARGET_ZH[milestone.target]}，已逾期，請督導處理。"
     )
     rows: list[dict[str, Any]] = [
-        {"channel": "sms", "recipient": phone, "body": text}
+        {"channel": "sms", "kind": "sla_escalation_sms", "recipient": phone, "body": text}
         for phone in (case.agency.supervisor_phones if case.agency else [])
     ]
     alert = {
@@ -180,7 +169,14 @@ def _notify_supervisors(
         "deadline": deadline.astimezone(UTC).isoformat() if deadline else None,
         "text": text,
     }
-    rows.append({"channel": "socket", "recipient": SUPERVISORS_ROOM, "body": json.dumps(alert, ensure_ascii=False)})
+    rows.append(
+        {
+            "channel": "socket",
+            "kind": "sla_escalation_alert",
+            "recipient": SUPERVISORS_ROOM,
+            "body": json.dumps(alert, ensure_ascii=False),
+        }
+    )
     session.execute(
         insert(Notification),
         [{"case_id": case.id, "event_id": event_id, "next_attempt_at": milestone.due_at, **row} for row in rows],

@@ -16,6 +16,7 @@ from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import Case, SlaPause
 from app.reference import lookups
 from app.vocabulary import CaseStatus
+from dispatch import alerts
 from dispatch.assignment import resolve_agency
 
 
@@ -101,22 +102,32 @@ def assign_case(
         # (改分) gets a round of its own from now, so time spent elsewhere is not counted against it.
         # Assigning again to the same agency changes nothing on its clock.
         if previous is None or moved:
+            alerts.stop_ladder(session, case)
             deadlines.start_round(session, case, start=case.received_at if previous is None else now, now=now)
+            alerts.alert_on_dispatch(session, case, actor=actor, now=now)
         else:
             deadlines.refresh(session, case, now=now)
     return case
 
 
 def acknowledge_case(
-    *, session: Session, actor: Actor, case_no: str, version: int, now: datetime | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    case_no: str,
+    version: int,
+    now: datetime | None = None,
+    via: dict[str, str] | None = None,
 ) -> Case:
-    """The agency confirms it has the case (收到)."""
+    """The agency confirms it has the case (收到); `via` says how when not at a console (SMS, keypress)."""
     now = now or utcnow()
+    via = via or {}
     with write_transaction(session):
         case = _begin_action(session, actor, case_no, version, Action.ACKNOWLEDGE)
         case.status, case.acknowledged_at = CaseStatus.ACKNOWLEDGED, now
         _touch(case, now)
-        record_event(session, case, "case_acknowledged", actor=actor, occurred_at=now)
+        record_event(session, case, "case_acknowledged", actor=actor, occurred_at=now, **via)
+        alerts.stop_ladder(session, case)
         deadlines.refresh(session, case, now=now)
     return case
 
@@ -147,7 +158,9 @@ def report_back(
         case.status, case.reported_at, case.report_text = CaseStatus.REPORTED, now, text.strip()
         _touch(case, now)
         record_event(session, case, "case_reported", actor=actor, occurred_at=now, text=case.report_text)
+        alerts.stop_ladder(session, case)
         deadlines.refresh(session, case, now=now)
+        alerts.text_citizen(session, case, kind="citizen_outcome", body=alerts.citizen_outcome(case), now=now)
     return case
 
 
@@ -189,6 +202,7 @@ def reopen_case(
         )
         if case.agency_id is not None:
             deadlines.start_round(session, case, start=now, now=now)
+            alerts.alert_on_dispatch(session, case, actor=actor, now=now)
     return case
 
 
@@ -218,6 +232,7 @@ def merge_case(
         _touch(target, now)
         record_event(session, case, "case_merged", actor=actor, occurred_at=now, into=target.case_no, reason=reason)
         record_event(session, target, "case_merge_received", actor=actor, occurred_at=now, merged=case.case_no)
+        alerts.stop_ladder(session, case)
         deadlines.refresh(session, case, now=now)
     return case
 
@@ -233,6 +248,7 @@ def cancel_case(
         case.status, case.cancelled_at = CaseStatus.CANCELLED, now
         _touch(case, now)
         record_event(session, case, "case_cancelled", actor=actor, occurred_at=now, reason=reason.strip())
+        alerts.stop_ladder(session, case)
         deadlines.refresh(session, case, now=now)
     return case
 

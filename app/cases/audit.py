@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.cases.actors import Actor
@@ -53,3 +54,37 @@ def record_assignment(
         previous_agency=previous_agency,
         reason=reason,
     )
+
+
+def record_once(
+    session: Session,
+    case_id: int,
+    event_type: str,
+    *,
+    key: str,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    payload: dict[str, Any],
+) -> int | None:
+    """Append an event that may exist only once per case and key (an SLA milestone, a ladder step).
+
+    The unique index on (case_id, sla_key) decides: returns the new event's id, or None if
+    another sweep (or an earlier run) already recorded it.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(CaseEvent.__table__)
+        .values(
+            case_id=case_id,
+            event_type=event_type,
+            actor_id=None,
+            occurred_at=occurred_at,
+            recorded_at=recorded_at,
+            payload=payload,
+            sla_key=key,
+        )
+        .on_conflict_do_nothing(index_elements=["case_id", "sla_key"])
+        .returning(CaseEvent.__table__.c.id)
+    )
+    event_id: int | None = session.execute(statement).scalar()
+    return event_id

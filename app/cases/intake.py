@@ -17,6 +17,7 @@ from app.errors import Forbidden, InvalidInput
 from app.models import Case, Category
 from app.reference import lookups
 from app.vocabulary import CaseStatus, CaseType, Channel, Role
+from dispatch import alerts
 from dispatch.assignment import resolve_agency
 
 RECEIVED_MAX_AGE = timedelta(days=30)
@@ -167,8 +168,10 @@ def open_case(
                 reason=decision.reason.value,
             )
             deadlines.start_round(session, case, start=received_at, now=now)
+            alerts.alert_on_dispatch(session, case, actor=actor, now=now)
         elif decision is not None:
             record_event(session, case, "routing_failed", actor=actor, occurred_at=now, reason=decision.reason.value)
         elif answered:
             record_event(session, case, "case_closed", actor=actor, occurred_at=now, resolution=case.resolution)
+        alerts.text_citizen(session, case, kind="citizen_receipt", body=alerts.citizen_receipt(case), now=now)
     return case

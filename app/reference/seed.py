@@ -22,6 +22,7 @@ from app.reference.cache import reference_cache
 from app.reference.files import ReferenceFileError, load_entries, required, where
 from app.reference.policies import read_policies, store_policies
 from app.vocabulary import CaseType
+from dispatch.alerts import read_ladders
 from sla.policy import WORKING_DAY
 
 Row = TypeVar("Row", District, Agency, Category, RoutingRule)
@@ -196,5 +197,6 @@ def seed_reference_data(*, session: Session, directory: Path, working_day: timed
             directory / "sla.yaml", categories=categories, agencies=agencies, working_day=working_day
         )
         store_policies(session, policies, report)
+        read_ladders(directory / "alerts.yaml")  # read at run time; checked here so a mistake names its line
     reference_cache.clear()
     return report

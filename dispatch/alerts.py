@@ -1,0 +1,182 @@
+"""Alerts at dispatch: socket and SMS at the same moment, the ladder while nobody acknowledges, citizen SMS.
+
+Every function here runs inside the caller's transaction and only writes rows (events and
+outbox notifications); the worker's sender does the sending after commit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.cases import phones
+from app.cases.actors import Actor
+from app.cases.audit import record_event
+from app.models import Case, Notification, SmsOptOut
+from app.reference.files import ReferenceFileError, load_entries, where
+from app.vocabulary import CaseStatus, NotificationStatus, Role
+from config.settings import REFERENCE_DIR
+from dispatch.ladder import LadderBook, LadderPolicy, build_ladder
+from sla.policy import PolicyError
+
+log = logging.getLogger(__name__)
+
+SUPERVISORS_ROOM = "room:supervisors"
+LADDER_KINDS = ("duty_call", "supervisor_call", "supervisors_alert")
+# Steps the system takes by itself (the ladder) are recorded under this name.
+SYSTEM = Actor(user_id=None, username="dispatch", role=Role.ADMIN)
+
+
+def read_ladders(path: Path) -> LadderBook:
+    """The ladders in alerts.yaml, checked; a mistake names its line."""
+    ladders = []
+    for entry in load_entries(path, "ladders"):
+        try:
+            ladders.append(build_ladder(entry, where=where(path, entry)))
+        except PolicyError as exc:
+            raise ReferenceFileError(str(exc)) from exc
+    try:
+        return LadderBook(ladders)
+    except PolicyError as exc:
+        raise ReferenceFileError(f"{path.name}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def ladder_book() -> LadderBook:
+    return read_ladders(REFERENCE_DIR / "alerts.yaml")
+
+
+def ladder_for(case: Case) -> LadderPolicy:
+    return ladder_book().for_case(category=case.category.code, agency=case.agency.code if case.agency else None)
+
+
+def _place(case: Case) -> str:
+    district = case.district.name_zh if case.district else ""
+    return f"{district}{case.address or ''}"
+
+
+def dispatch_text(case: Case) -> str:
+    """The SMS to the agency's duty phone: what, where, and how to acknowledge by reply."""
+    return (
+        f"【1999派工】{case.case_no} {case.category.name_zh}，{_place(case)}。{case.description[:60]}"
+        f" 收到請回覆 1（或「收到 {case.case_no}」）。"
+    )
+
+
+def spoken_text(case: Case) -> str:
+    """What the voice call says, in Mandarin: case number, category, district, address."""
+    digits = " ".join(case.case_no.replace("-", " 之 "))
+    return f"這裡是高雄市一九九九派工通知。案件編號 {digits}，{case.category.name_zh}，地點 {_place(case)}。"
+
+
+def _notify(session: Session, case: Case, *, kind: str, channel: str, recipient: str, body: str, now: datetime) -> None:
+    session.add(
+        Notification(case_id=case.id, kind=kind, channel=channel, recipient=recipient, body=body, next_attempt_at=now)
+    )
+
+
+def socket_body(case: Case, event: str, **extra: Any) -> str:
+    summary = {
+        "event": event,
+        "case_no": case.case_no,
+        "category": case.category.code,
+        "district": case.district.code if case.district else None,
+        "agency": case.agency.code if case.agency else None,
+        "address": case.address,
+        **extra,
+    }
+    return json.dumps(summary, ensure_ascii=False)
+
+
+def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: datetime) -> None:
+    """The agency learns of the case by socket and SMS at once; an urgent case starts its ladder."""
+    agency = case.agency
+    if agency is None:
+        return
+    _notify(
+        session,
+        case,
+        kind="dispatch_alert",
+        channel="socket",
+        recipient=f"room:agency:{agency.code}",
+        body=socket_body(case, "dispatched"),
+        now=now,
+    )
+    text = dispatch_text(case)
+    for phone in agency.duty_phones:
+        if phones.is_mobile(phone):
+            _notify(session, case, kind="dispatch_sms", channel="sms", recipient=phone, body=text, now=now)
+        else:
+            # A landline cannot take an SMS; the ladder's voice call still reaches it.
+            record_event(
+                session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="landline: no SMS"
+            )
+    if case.category.urgent:
+        set_ladder(session, case, step=0, next_alert_at=now + ladder_for(case).delay_before(1))
+
+
+def set_ladder(session: Session, case: Case, *, step: int, next_alert_at: datetime | None) -> None:
+    """The ladder's state is the system's bookkeeping: written without touching the case's version."""
+    session.flush()
+    session.execute(
+        update(Case.__table__)  # type: ignore[arg-type]
+        .where(Case.__table__.c.id == case.id)
+        .values(alert_step=step, next_alert_at=next_alert_at)
+    )
+    set_committed_value(case, "alert_step", step)
+    set_committed_value(case, "next_alert_at", next_alert_at)
+
+
+def stop_ladder(session: Session, case: Case) -> int:
+    """The case was acknowledged (or left the agency): no more calls. Returns the calls cancelled."""
+    if case.next_alert_at is not None:
+        set_ladder(session, case, step=case.alert_step, next_alert_at=None)
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.case_id == case.id,
+            Notification.kind.in_(LADDER_KINDS),
+            Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.FAILED]),
+        )
+        .values(status=NotificationStatus.CANCELLED, last_error="acknowledged before it was sent")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def opted_out(session: Session, phone: str) -> bool:
+    return session.get(SmsOptOut, phone) is not None
+
+
+def text_citizen(session: Session, case: Case, *, kind: str, body: str, now: datetime) -> bool:
+    """An SMS to the reporter, if they asked for replies on a mobile and have not opted out."""
+    phone = case.reporter_phone
+    if not (case.wants_sms_reply and phone and phones.is_mobile(phone)) or opted_out(session, phone):
+        return False
+    _notify(session, case, kind=kind, channel="sms", recipient=phone, body=body, now=now)
+    return True
+
+
+def citizen_receipt(case: Case) -> str:
+    return f"【高雄市1999】您的案件已受理，編號 {case.case_no}，可憑此編號查詢處理情形。回覆STOP不再接收簡訊。"
+
+
+def citizen_outcome(case: Case) -> str:
+    outcome = (case.report_text or "").strip()
+    return f"【高雄市1999】案件 {case.case_no} 處理情形：{outcome[:120]}"
+
+
+def unacknowledged_cases(session: Session, agency_id: int) -> list[Case]:
+    return list(
+        session.scalars(
+            select(Case).where(Case.agency_id == agency_id, Case.status == CaseStatus.ASSIGNED).order_by(Case.id)
+        )
+    )

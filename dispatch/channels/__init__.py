@@ -1,0 +1,1 @@
+"""Ways to reach a person: Twilio SMS and voice, and a console backend for development."""

@@ -1,0 +1,107 @@
+"""The ladder's sweep: for urgent dispatches nobody has acknowledged, take the next step when it is due.
+
+Like the SLA sweep it reads only the cases whose `next_alert_at` has passed (an index
+range), records each step as an event with a once-only key, and writes the calls and
+alerts to the outbox. After an outage it takes one step now and spaces the next from
+now, rather than placing every missed call at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.cases.audit import record_once
+from app.db import utcnow, write_transaction
+from app.models import Case, Notification
+from app.vocabulary import CaseStatus
+from dispatch.alerts import SUPERVISORS_ROOM, ladder_for, set_ladder, socket_body, spoken_text
+from dispatch.ladder import Rung, rung
+
+BATCH_SIZE = 200
+
+
+def climb(session: Session, *, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Counter[str]:
+    """Take every ladder step that is due, a batch per transaction; returns the steps taken by rung."""
+    now = now or utcnow()
+    taken: Counter[str] = Counter()
+    while True:
+        with write_transaction(session):
+            checked = _climb_batch(session, now, batch_size, taken)
+        if checked < batch_size:
+            return taken
+
+
+def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counter[str]) -> int:
+    due_ids = session.scalars(
+        select(Case.id)
+        .where(Case.next_alert_at <= now)
+        .order_by(Case.next_alert_at)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not due_ids:
+        return 0
+    for case in session.scalars(select(Case).where(Case.id.in_(due_ids))):
+        if case.status is not CaseStatus.ASSIGNED or case.agency is None:
+            # Acknowledged (or moved on) by a path that did not stop the ladder: stop it now.
+            set_ladder(session, case, step=case.alert_step, next_alert_at=None)
+            continue
+        step = case.alert_step + 1
+        ladder = ladder_for(case)
+        current = rung(step)
+        recipients = case.agency.duty_phones if current is Rung.CALL_DUTY else case.agency.supervisor_phones
+        event_id = record_once(
+            session,
+            case.id,
+            "alert_escalated",
+            key=f"{case.sla_round}:ladder:{step}",
+            occurred_at=now,
+            recorded_at=now,
+            payload={
+                "actor": "dispatch",
+                "role": "system",
+                "step": step,
+                "rung": current.value,
+                "agency": case.agency.code,
+                "calls": list(recipients),
+                "no_one_to_call": not recipients,
+            },
+        )
+        if event_id is not None:
+            _write_step(session, case, current, list(recipients), event_id, now)
+            taken[current.value] += 1
+        set_ladder(session, case, step=step, next_alert_at=now + ladder.delay_before(step + 1))
+    return len(due_ids)
+
+
+def _write_step(session: Session, case: Case, current: Rung, phones: list[str], event_id: int, now: datetime) -> None:
+    kind = "duty_call" if current is Rung.CALL_DUTY else "supervisor_call"
+    text = spoken_text(case)
+    for phone in phones:
+        session.add(
+            Notification(
+                case_id=case.id,
+                event_id=event_id,
+                kind=kind,
+                channel="voice",
+                recipient=phone,
+                body=text,
+                next_attempt_at=now,
+            )
+        )
+    if current is Rung.CALL_SUPERVISOR:
+        session.add(
+            Notification(
+                case_id=case.id,
+                event_id=event_id,
+                kind="supervisors_alert",
+                channel="socket",
+                recipient=SUPERVISORS_ROOM,
+                body=socket_body(case, "unacknowledged", step=case.alert_step + 1),
+                next_attempt_at=now,
+            )
+        )
