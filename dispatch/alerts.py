@@ -60,7 +60,8 @@ def ladder_for(case: Case) -> LadderPolicy:
 
 def _place(case: Case) -> str:
     district = case.district.name_zh if case.district else ""
-    return f"{district}{case.address or ''}"
+    address = case.address or ""
+    return address if district and address.startswith(district) else f"{district}{address}"
 
 
 def dispatch_text(case: Case) -> str:

@@ -28,7 +28,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from app.db import current_session, db
+from dispatch.channels.factory import channel_for
 from dispatch.escalation import climb
+from dispatch.outbox import send_due
 from sla.sweep import sweep
 
 log = logging.getLogger(__name__)
@@ -130,6 +132,23 @@ def sweep_tick(app: Flask, leadership: SweepLeadership) -> None:
             db.session.remove()
 
 
+SEND_INTERVAL = 1.0  # seconds: an alert leaves within about a second of its commit
+
+
+def send_tick(app: Flask) -> None:
+    """Send what the outbox holds. Every worker sends (rows are claimed with SKIP LOCKED), no leader needed."""
+    settings = app.config["HOTLINE_SETTINGS"]
+    with app.app_context():
+        try:
+            results = send_due(current_session(), channel_for(settings), public_base_url=settings.public_base_url)
+            if results:
+                log.info("outbox: %s", dict(results))
+        except Exception:
+            log.exception("outbox sender failed; it will run again at the next tick")
+        finally:
+            db.session.remove()
+
+
 def build_scheduler(app: Flask, *, interval: float, background: bool) -> tuple[BaseScheduler, SweepLeadership]:
     """The scheduler with its one job; `background` for the in-process worker of `make run`."""
     settings = app.config["HOTLINE_SETTINGS"]
@@ -145,6 +164,17 @@ def build_scheduler(app: Flask, *, interval: float, background: bool) -> tuple[B
         coalesce=True,  # after a pause, one catch-up run, not one per missed tick
         max_instances=1,
         misfire_grace_time=max(1, int(interval * 4)),
+    )
+    scheduler.add_job(
+        send_tick,
+        "interval",
+        args=(app,),
+        seconds=SEND_INTERVAL,
+        id="outbox-sender",
+        next_run_time=datetime.now(UTC),
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=5,
     )
     return scheduler, leadership
 

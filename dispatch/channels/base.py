@@ -17,11 +17,13 @@ class Accepted:
 class SendFailed(Exception):
     """The provider refused or could not be reached; `permanent` failures are never retried."""
 
-    def __init__(self, reason: str, *, permanent: bool, code: int | None = None) -> None:
+    def __init__(self, reason: str, *, permanent: bool, code: int | None = None, maybe_sent: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.code = code
+        # The request reached the provider but no answer came back: it may have been accepted.
+        self.maybe_sent = maybe_sent
 
 
 class Channel(Protocol):

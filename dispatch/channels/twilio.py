@@ -114,6 +114,21 @@ class TwilioChannel:
             kwargs["status_callback_event"] = CALL_STATUS_EVENTS
         return self._create("call", self._client.calls.create, kwargs)
 
+    def find_sent(self, *, kind: str, to: str, body: str) -> Accepted | None:
+        """An SMS to `to` with this text that Twilio already accepted, for a sender that died mid-send.
+
+        Calls cannot be matched by content, so for them this always says no (a call may repeat).
+        """
+        if kind != "sms":
+            return None
+        try:
+            for message in self._client.messages.list(to=to, limit=50):
+                if message.body == body and message.sid:
+                    return Accepted(provider_id=str(message.sid), status=str(message.status or "sent"))
+        except (TwilioException, requests.exceptions.RequestException, json.JSONDecodeError):
+            logger.warning("could not ask Twilio whether an SMS to %s was already sent; sending it", to)
+        return None
+
     def _create(self, what: str, create: Any, kwargs: dict[str, Any]) -> Accepted:
         try:
             instance = create(**kwargs)
@@ -127,6 +142,7 @@ class TwilioChannel:
             raise SendFailed(
                 f"Twilio did not answer within {self.timeout:g}s (the {what} may or may not have been accepted)",
                 permanent=False,
+                maybe_sent=True,
             ) from exc
         except requests.exceptions.ConnectionError as exc:
             raise SendFailed(f"could not reach Twilio: {_first_line(exc)}", permanent=False) from exc

@@ -1,0 +1,179 @@
+"""The outbox sender: claim due SMS and voice rows, send them, record what happened. Never send twice.
+
+A row goes pending → sending (claimed, in its own short transaction) → sent, or failed (tried
+again later, with exponential backoff and jitter), or dead (a permanent refusal, or out of
+attempts). The provider is called outside any transaction, and its SID is stored the moment
+it answers. The one window in which a message could go out twice: the sender dies after the
+provider accepted and before that commit (milliseconds). Such a row stays `sending`; after
+CLAIM_TIMEOUT another sender first asks the provider whether it has a message to that number
+with that text, and adopts its SID instead of sending again. The same check follows a send
+whose answer timed out (the request may have been accepted). Calls cannot be matched by
+content, so a call in either window may ring twice: the lesser harm for an urgent alert.
+
+Socket rows are not this sender's: the live-push process delivers them.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.cases.audit import record_event
+from app.db import utcnow, write_transaction
+from app.models import Case, Notification
+from app.vocabulary import NotificationStatus
+from dispatch.alerts import SUPERVISORS_ROOM, SYSTEM, socket_body
+from dispatch.channels.base import Accepted, Channel, SendFailed
+from dispatch.voice import alert_twiml
+
+log = logging.getLogger(__name__)
+
+SENT_CHANNELS = ("sms", "voice")
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=15)
+BACKOFF_CAP = timedelta(minutes=15)
+CLAIM_TIMEOUT = timedelta(minutes=2)
+MAYBE_SENT = "maybe sent: "  # prefix of last_error when the provider may have accepted it
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    channel: str
+    kind: str
+    recipient: str
+    body: str
+    attempts: int
+    claimed_at: datetime
+    abandoned: bool  # it may already have gone out: ask the provider before sending again
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """How long to wait after the `attempts`-th failure: doubling from 15 s up to 15 min, ±25 % jitter."""
+    delay: timedelta = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    jitter: float = (rng or random).uniform(0.75, 1.25)
+    return delay * jitter
+
+
+def claim(session: Session, *, now: datetime, limit: int) -> list[Claimed]:
+    """Take up to `limit` due rows for this sender; others skip them (SKIP LOCKED on PostgreSQL)."""
+    abandoned_before = now - CLAIM_TIMEOUT
+    with write_transaction(session):
+        rows = session.scalars(
+            select(Notification)
+            .where(
+                Notification.channel.in_(SENT_CHANNELS),
+                or_(
+                    Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.FAILED])
+                    & (Notification.next_attempt_at <= now),
+                    (Notification.status == NotificationStatus.SENDING) & (Notification.claimed_at < abandoned_before),
+                ),
+            )
+            .order_by(Notification.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        claimed = []
+        for row in rows:
+            # A sender that died mid-send, or a send whose answer was lost: ask the provider first.
+            abandoned = row.status is NotificationStatus.SENDING or (row.last_error or "").startswith(MAYBE_SENT)
+            row.status, row.claimed_at, row.attempts = NotificationStatus.SENDING, now, row.attempts + 1
+            claimed.append(
+                Claimed(row.id, row.channel, row.kind, row.recipient, row.body, row.attempts, now, abandoned)
+            )
+    return claimed
+
+
+def deliver(channel: Channel, item: Claimed, *, public_base_url: str | None) -> Accepted | SendFailed:
+    """Hand one message to the provider; never raises."""
+    callback = f"{public_base_url}/telephony/status" if public_base_url else None
+    try:
+        if item.abandoned:
+            found = _already_sent(channel, item)
+            if found is not None:
+                return found
+        if item.channel == "sms":
+            return channel.send_sms(to=item.recipient, body=item.body, status_callback=callback)
+        gather = f"{public_base_url}/telephony/voice/{item.id}/keypress" if public_base_url else None
+        return channel.place_call(to=item.recipient, twiml=alert_twiml(item.body, gather), status_callback=callback)
+    except SendFailed as failure:
+        return failure
+    except Exception as exc:  # a bug or an unexpected library error must not kill the sender
+        log.exception("sending notification %s failed unexpectedly", item.id)
+        return SendFailed(f"unexpected error: {exc}", permanent=False)
+
+
+def _already_sent(channel: Channel, item: Claimed) -> Accepted | None:
+    lookup = getattr(channel, "find_sent", None)
+    if lookup is None:
+        return None
+    found: Accepted | None = lookup(kind=item.channel, to=item.recipient, body=item.body)
+    return found
+
+
+def record(session: Session, item: Claimed, outcome: Accepted | SendFailed, *, now: datetime) -> str:
+    """Store the outcome in one transaction; a dead alert of an urgent case tells the supervisors."""
+    with write_transaction(session):
+        row = session.get(Notification, item.id, with_for_update=True)
+        if row is None or row.status is not NotificationStatus.SENDING or row.claimed_at != item.claimed_at:
+            return "superseded"  # cancelled by an acknowledgement, or reclaimed after a timeout
+        if isinstance(outcome, Accepted):
+            row.status, row.provider_id, row.provider_status = (
+                NotificationStatus.SENT,
+                outcome.provider_id,
+                outcome.status,
+            )
+            row.sent_at, row.last_error = now, None
+            return "sent"
+        row.last_error = f"{MAYBE_SENT}{outcome.reason}" if outcome.maybe_sent else outcome.reason
+        if outcome.permanent or row.attempts >= MAX_ATTEMPTS:
+            row.status = NotificationStatus.DEAD
+            _report_dead(session, row, now)
+            return "dead"
+        row.status, row.next_attempt_at = NotificationStatus.FAILED, now + backoff(row.attempts)
+        return "failed"
+
+
+def _report_dead(session: Session, row: Notification, now: datetime) -> None:
+    case = session.get(Case, row.case_id) if row.case_id else None
+    if case is None or not case.category.urgent or row.kind.startswith("citizen"):
+        return
+    record_event(
+        session,
+        case,
+        "alert_dead",
+        actor=SYSTEM,
+        occurred_at=now,
+        channel=row.channel,
+        recipient=row.recipient,
+        reason=row.last_error,
+        advice="請以人工電話通知機關 / call the agency by hand",
+    )
+    session.add(
+        Notification(
+            case_id=case.id,
+            kind="dead_alert",
+            channel="socket",
+            recipient=SUPERVISORS_ROOM,
+            body=socket_body(case, "alert_dead", recipient=row.recipient, reason=row.last_error),
+            next_attempt_at=now,
+        )
+    )
+
+
+def send_due(
+    session: Session, channel: Channel, *, public_base_url: str | None, now: datetime | None = None, limit: int = 50
+) -> Counter[str]:
+    """One pass: claim, send, record. Returns how many were sent, failed, dead or superseded."""
+    claimed = claim(session, now=now or utcnow(), limit=limit)
+    results: Counter[str] = Counter()
+    for item in claimed:
+        outcome = deliver(channel, item, public_base_url=public_base_url)
+        results[record(session, item, outcome, now=utcnow() if now is None else now)] += 1
+    return results
