@@ -16,6 +16,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from app.db import db, install_sqlite_pragmas
     from app.extensions import migrate
     from app.i18n import babel, select_locale
+    from app.telephony import views as telephony_views
 
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()), instance_relative_config=False)
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     with app.app_context():
         install_sqlite_pragmas(db.engine)
     init_api(app)
+    app.register_blueprint(telephony_views.bp)
     cli.register(app)
     # Until the consoles land, the front door is the browsable API documentation.
     app.add_url_rule("/", "index", lambda: redirect("/api/v1/docs"))

@@ -134,13 +134,13 @@ def record(session: Session, item: Claimed, outcome: Accepted | SendFailed, *, n
         row.last_error = f"{MAYBE_SENT}{outcome.reason}" if outcome.maybe_sent else outcome.reason
         if outcome.permanent or row.attempts >= MAX_ATTEMPTS:
             row.status = NotificationStatus.DEAD
-            _report_dead(session, row, now)
+            report_dead(session, row, now)
             return "dead"
         row.status, row.next_attempt_at = NotificationStatus.FAILED, now + backoff(row.attempts)
         return "failed"
 
 
-def _report_dead(session: Session, row: Notification, now: datetime) -> None:
+def report_dead(session: Session, row: Notification, now: datetime) -> None:
     case = session.get(Case, row.case_id) if row.case_id else None
     if case is None or not case.category.urgent or row.kind.startswith("citizen"):
         return
