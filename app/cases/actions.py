@@ -87,6 +87,12 @@ def assign_case(
             agency, reason = routed, decision.reason.value
         previous = case.agency.code if case.agency else None
         moved = previous is not None and previous != agency.code
+        # 改分: the time the case spent with the agency it is taken from, kept apart from the new one's.
+        details = (
+            {"time_with_previous_agency_seconds": int((now - case.assigned_at).total_seconds())}
+            if moved and case.assigned_at
+            else {}
+        )
         case.agency, case.status, case.assigned_at, case.acknowledged_at = agency, CaseStatus.ASSIGNED, now, None
         _touch(case, now)
         record_assignment(
@@ -97,6 +103,7 @@ def assign_case(
             agency_code=agency.code,
             previous_agency=previous,
             reason=reason,
+            **details,
         )
         # The first agency's clock runs from when the citizen called; an agency the case is moved to
         # (改分) gets a round of its own from now, so time spent elsewhere is not counted against it.

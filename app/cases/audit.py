@@ -42,6 +42,7 @@ def record_assignment(
     agency_code: str,
     previous_agency: str | None,
     reason: str,
+    **details: Any,
 ) -> CaseEvent:
     """The case went to an agency: which, from which, and why (rule, default, or by hand)."""
     return record_event(
@@ -53,6 +54,7 @@ def record_assignment(
         agency=agency_code,
         previous_agency=previous_agency,
         reason=reason,
+        **details,
     )
 
 

@@ -217,6 +217,13 @@ def test_a_case_moved_to_another_agency_gives_that_agency_its_own_round(factory:
         now=moved_at,
     )
     assert case.sla_round == 2 and case.sla_started_at == moved_at
+    moved = db.session.scalar(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.event_type == "case_assigned")
+        .order_by(CaseEvent.id.desc())
+    )
+    assert moved is not None and moved.payload["time_with_previous_agency_seconds"] == 3600
+    assert moved.payload["previous_agency"] != moved.payload["agency"]
     assert case.ack_due_at == moved_at + timedelta(minutes=15) and case.sla_stage == "on_track"
     # The first agency's missed acknowledgement stays in the trail; the new one starts clean.
     assert sweep(db.session, now=moved_at + timedelta(minutes=1)).fired == {}
