@@ -50,6 +50,7 @@ class Settings:
     max_request_bytes: int = 1024 * 1024
     working_hours: tuple[tuple[time, time], ...] = DEFAULT_WORKING_HOURS
     sla_sweep_seconds: float = 30.0
+    outbox_claim_seconds: float = 120.0  # a row "sending" for longer was abandoned by a dead sender
 
     @property
     def twilio_configured(self) -> bool:
@@ -87,7 +88,12 @@ class Settings:
             twilio_api_base_url=env_vars.get("TWILIO_API_BASE_URL") or None,
             instance_dir=instance_dir,
             working_hours=_working_hours(env_vars.get("HOTLINE_WORKING_HOURS")),
-            sla_sweep_seconds=_positive_seconds(env_vars.get("HOTLINE_SLA_SWEEP_SECONDS", "30")),
+            sla_sweep_seconds=_positive_seconds(
+                "HOTLINE_SLA_SWEEP_SECONDS", env_vars.get("HOTLINE_SLA_SWEEP_SECONDS", "30")
+            ),
+            outbox_claim_seconds=_positive_seconds(
+                "HOTLINE_OUTBOX_CLAIM_SECONDS", env_vars.get("HOTLINE_OUTBOX_CLAIM_SECONDS", "120")
+            ),
         )
 
 
@@ -100,13 +106,13 @@ def _working_hours(text: str | None) -> tuple[tuple[time, time], ...]:
         raise SettingsError(f"HOTLINE_WORKING_HOURS: {exc}") from exc
 
 
-def _positive_seconds(text: str) -> float:
+def _positive_seconds(name: str, text: str) -> float:
     try:
         seconds = float(text)
     except ValueError:
         seconds = 0.0
     if seconds <= 0:
-        raise SettingsError(f"HOTLINE_SLA_SWEEP_SECONDS must be a positive number of seconds, not {text!r}")
+        raise SettingsError(f"{name} must be a positive number of seconds, not {text!r}")
     return seconds
 
 

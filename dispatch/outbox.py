@@ -61,9 +61,9 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     return delay * jitter
 
 
-def claim(session: Session, *, now: datetime, limit: int) -> list[Claimed]:
+def claim(session: Session, *, now: datetime, limit: int, claim_timeout: timedelta = CLAIM_TIMEOUT) -> list[Claimed]:
     """Take up to `limit` due rows for this sender; others skip them (SKIP LOCKED on PostgreSQL)."""
-    abandoned_before = now - CLAIM_TIMEOUT
+    abandoned_before = now - claim_timeout
     with write_transaction(session):
         rows = session.scalars(
             select(Notification)
@@ -168,10 +168,16 @@ def report_dead(session: Session, row: Notification, now: datetime) -> None:
 
 
 def send_due(
-    session: Session, channel: Channel, *, public_base_url: str | None, now: datetime | None = None, limit: int = 50
+    session: Session,
+    channel: Channel,
+    *,
+    public_base_url: str | None,
+    now: datetime | None = None,
+    limit: int = 50,
+    claim_timeout: timedelta = CLAIM_TIMEOUT,
 ) -> Counter[str]:
     """One pass: claim, send, record. Returns how many were sent, failed, dead or superseded."""
-    claimed = claim(session, now=now or utcnow(), limit=limit)
+    claimed = claim(session, now=now or utcnow(), limit=limit, claim_timeout=claim_timeout)
     results: Counter[str] = Counter()
     for item in claimed:
         outcome = deliver(channel, item, public_base_url=public_base_url)

@@ -15,7 +15,7 @@ import atexit
 import fcntl
 import logging
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -140,7 +140,12 @@ def send_tick(app: Flask) -> None:
     settings = app.config["HOTLINE_SETTINGS"]
     with app.app_context():
         try:
-            results = send_due(current_session(), channel_for(settings), public_base_url=settings.public_base_url)
+            results = send_due(
+                current_session(),
+                channel_for(settings),
+                public_base_url=settings.public_base_url,
+                claim_timeout=timedelta(seconds=settings.outbox_claim_seconds),
+            )
             if results:
                 log.info("outbox: %s", dict(results))
         except Exception:
