@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -28,6 +29,8 @@ from dispatch.voice import acknowledged_twiml, alert_twiml, say_twiml
 log = logging.getLogger(__name__)
 
 _CASE_NO = re.compile(r"\d{7}-\d{4}")
+# "1", "收到", "收到 1", "1 收到", "ok 1": one open case, acknowledged.
+_ACKNOWLEDGING = re.compile(r"^(?:收到|OK|好)?\s*1?\s*(?:收到)?$", re.IGNORECASE)
 _STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "退訂", "取消訂閱"}
 _START_WORDS = {"START", "YES", "UNSTOP", "訂閱"}
 
@@ -41,11 +44,18 @@ _DELIVERED = {"delivered", "completed", "read"}
 _NOT_DELIVERED = {"undelivered", "failed"}
 
 
-def _duty_agency(session: Session, phone: str) -> Agency | None:
-    for agency in session.scalars(select(Agency).where(Agency.active.is_(True))):
-        if phone in agency.duty_phones:
-            return agency
-    return None
+def _duty_agencies(session: Session, phone: str) -> list[Agency]:
+    """Every active agency that lists this duty phone (a district office may share one with a bureau)."""
+    return [
+        agency
+        for agency in session.scalars(select(Agency).where(Agency.active.is_(True)))
+        if phone in agency.duty_phones
+    ]
+
+
+def _plain(text: str) -> str:
+    """Full-width digits and punctuation as people type them on a phone, made plain."""
+    return unicodedata.normalize("NFKC", text).strip().rstrip("。.!！")
 
 
 def _phone_actor(agency: Agency, phone: str, via: str) -> Actor:
@@ -54,8 +64,11 @@ def _phone_actor(agency: Agency, phone: str, via: str) -> Actor:
 
 def reply_to_sms(session: Session, *, sender: str, body: str, now: datetime) -> str:
     """Handle an inbound SMS: STOP/START, or 收到 from a duty phone. Returns the reply text."""
-    phone = phones.try_normalise(sender) or sender
-    words = body.strip().upper()
+    phone = phones.try_normalise(sender)
+    if phone is None:
+        return "無法辨識來電號碼，未做任何變更。"
+    text = _plain(body)
+    words = text.upper()
     if words in _STOP_WORDS:
         with write_transaction(session):
             if session.get(SmsOptOut, phone) is None:
@@ -65,16 +78,16 @@ def reply_to_sms(session: Session, *, sender: str, body: str, now: datetime) -> 
         with write_transaction(session):
             session.execute(delete(SmsOptOut).where(SmsOptOut.phone == phone))
         return "已恢復傳送高雄市1999簡訊。"
-    agency = _duty_agency(session, phone)
-    if agency is None:
+    agencies = _duty_agencies(session, phone)
+    if not agencies:
         return "您好，此號碼不是登錄的機關值勤電話，無法以簡訊確認案件。如需協助請撥 1999。"
-    waiting = unacknowledged_cases(session, agency.id)
-    named = _CASE_NO.search(body)
+    waiting = [case for agency in agencies for case in unacknowledged_cases(session, agency.id)]
+    named = _CASE_NO.search(text)
     if named:
         chosen = [case for case in waiting if case.case_no == named.group(0)]
         if not chosen:
-            return f"案件 {named.group(0)} 不是 {agency.name_zh} 待確認的案件，未做任何變更。"
-    elif body.strip() in ("1", "收到", "１"):
+            return f"案件 {named.group(0)} 不是此值勤電話待確認的案件，未做任何變更。"
+    elif _ACKNOWLEDGING.match(text):
         if not waiting:
             return "目前沒有待確認的案件，謝謝。"
         if len(waiting) > 1:
@@ -83,7 +96,9 @@ def reply_to_sms(session: Session, *, sender: str, body: str, now: datetime) -> 
         chosen = waiting
     else:
         return "請回覆 1 確認收到；有多件時請回覆「收到 案件編號」。"
-    return _acknowledge(session, chosen[0], _phone_actor(agency, phone, "sms"), now, via="sms", phone=phone)
+    case = chosen[0]
+    assert case.agency is not None
+    return _acknowledge(session, case, _phone_actor(case.agency, phone, "sms"), now, via="sms", phone=phone)
 
 
 def _acknowledge(session: Session, case: Case, actor: Actor, now: datetime, *, via: str, phone: str) -> str:
@@ -104,16 +119,19 @@ def _acknowledge(session: Session, case: Case, actor: Actor, now: datetime, *, v
 
 def answer_keypress(session: Session, *, notification_id: int, digits: str, gather_url: str, now: datetime) -> str:
     """Handle a key pressed on an alert call: 1 acknowledges, 2 repeats. Returns TwiML."""
-    notification = session.get(Notification, notification_id)
+    notification = session.get(Notification, notification_id) if 0 < notification_id < 2**63 else None
     case = session.get(Case, notification.case_id) if notification and notification.case_id else None
     if notification is None or case is None or case.agency is None:
         return say_twiml("查無此通知。")
+    if notification.recipient not in (*case.agency.duty_phones, *case.agency.supervisor_phones):
+        # A call placed for the agency the case was taken from: that agency can no longer acknowledge it.
+        return say_twiml(f"案件 {case.case_no} 已改由其他機關處理，不需確認，謝謝。")
     if digits == "2":
         return alert_twiml(notification.body, gather_url)
     if digits != "1":
         return alert_twiml(notification.body, gather_url)  # any other key: say it all again
     if case.status is not CaseStatus.ASSIGNED:
-        return say_twiml(f"案件 {case.case_no} 已經確認，謝謝。")
+        return say_twiml(f"案件 {case.case_no} 目前不需確認（狀態已變更），謝謝。")
     actor = _phone_actor(case.agency, notification.recipient, "voice")
     reply = _acknowledge(session, case, actor, now, via="voice", phone=notification.recipient)
     return acknowledged_twiml(case.case_no) if reply.startswith("已確認") else say_twiml(reply)

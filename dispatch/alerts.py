@@ -113,7 +113,11 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
     )
     text = dispatch_text(case)
     for phone in agency.duty_phones:
-        if phones.is_mobile(phone):
+        if opted_out(session, phone):
+            record_event(
+                session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="replied STOP: no SMS"
+            )
+        elif phones.is_mobile(phone):
             _notify(session, case, kind="dispatch_sms", channel="sms", recipient=phone, body=text, now=now)
         else:
             # A landline cannot take an SMS; the ladder's voice call still reaches it.
@@ -136,7 +140,7 @@ def set_ladder(session: Session, case: Case, *, step: int, next_alert_at: dateti
     set_committed_value(case, "next_alert_at", next_alert_at)
 
 
-def stop_ladder(session: Session, case: Case) -> int:
+def stop_ladder(session: Session, case: Case, why: str = "acknowledged before it was sent") -> int:
     """The case was acknowledged (or left the agency): no more calls. Returns the calls cancelled."""
     if case.next_alert_at is not None:
         set_ladder(session, case, step=case.alert_step, next_alert_at=None)
@@ -147,7 +151,7 @@ def stop_ladder(session: Session, case: Case) -> int:
             Notification.kind.in_(LADDER_KINDS),
             Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.FAILED]),
         )
-        .values(status=NotificationStatus.CANCELLED, last_error="acknowledged before it was sent")
+        .values(status=NotificationStatus.CANCELLED, last_error=why)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

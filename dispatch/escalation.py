@@ -54,6 +54,9 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
         ladder = ladder_for(case)
         current = rung(step)
         recipients = case.agency.duty_phones if current is Rung.CALL_DUTY else case.agency.supervisor_phones
+        if not recipients:
+            # An agency with no supervisor on file: call its duty phones again rather than no one.
+            recipients = case.agency.duty_phones
         event_id = record_once(
             session,
             case.id,

@@ -18,17 +18,17 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.cases.audit import record_event
 from app.db import utcnow, write_transaction
 from app.models import Case, Notification
-from app.vocabulary import NotificationStatus
-from dispatch.alerts import SUPERVISORS_ROOM, SYSTEM, socket_body
+from app.vocabulary import CaseStatus, NotificationStatus
+from dispatch.alerts import LADDER_KINDS, SUPERVISORS_ROOM, SYSTEM, opted_out, socket_body
 from dispatch.channels.base import Accepted, Channel, SendFailed
 from dispatch.voice import alert_twiml
 
@@ -51,6 +51,7 @@ class Claimed:
     body: str
     attempts: int
     claimed_at: datetime
+    created_at: datetime
     abandoned: bool  # it may already have gone out: ask the provider before sending again
 
 
@@ -81,13 +82,52 @@ def claim(session: Session, *, now: datetime, limit: int, claim_timeout: timedel
         ).all()
         claimed = []
         for row in rows:
+            unneeded = _no_longer_needed(session, row)
+            if unneeded:
+                row.status, row.last_error = NotificationStatus.CANCELLED, unneeded
+                continue
             # A sender that died mid-send, or a send whose answer was lost: ask the provider first.
             abandoned = row.status is NotificationStatus.SENDING or (row.last_error or "").startswith(MAYBE_SENT)
             row.status, row.claimed_at, row.attempts = NotificationStatus.SENDING, now, row.attempts + 1
             claimed.append(
-                Claimed(row.id, row.channel, row.kind, row.recipient, row.body, row.attempts, now, abandoned)
+                Claimed(
+                    row.id, row.channel, row.kind, row.recipient, row.body, row.attempts, now, row.created_at, abandoned
+                )
             )
     return claimed
+
+
+def _no_longer_needed(session: Session, row: Notification) -> str | None:
+    """Why a due row must not go out after all: its case was acknowledged, or the number said STOP."""
+    case = session.get(Case, row.case_id) if row.case_id is not None else None
+    if case is not None and row.kind in LADDER_KINDS and case.status is not CaseStatus.ASSIGNED:
+        return "the case was acknowledged (or moved on) before this call went out"
+    if case is not None and row.kind in (*LADDER_KINDS, "dispatch_sms") and row.channel != "socket":
+        agency = case.agency
+        if agency is None or row.recipient not in (*agency.duty_phones, *agency.supervisor_phones):
+            return "the case was moved to another agency before this went out"
+    if row.channel == "sms" and opted_out(session, row.recipient):
+        return "the number replied STOP"
+    return None
+
+
+def restamp(session: Session, item: Claimed, now: datetime) -> Claimed | None:
+    """Renew this sender's claim just before sending, so a long batch is never taken over mid-way;
+    None if another sender took the row meanwhile (it is that sender's now)."""
+    with write_transaction(session):
+        result = session.execute(
+            update(Notification)
+            .where(
+                Notification.id == item.id,
+                Notification.status == NotificationStatus.SENDING,
+                Notification.claimed_at == item.claimed_at,
+            )
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    if not getattr(result, "rowcount", 0):
+        return None
+    return replace(item, claimed_at=now)
 
 
 def deliver(channel: Channel, item: Claimed, *, public_base_url: str | None) -> Accepted | SendFailed:
@@ -113,7 +153,7 @@ def _already_sent(channel: Channel, item: Claimed) -> Accepted | None:
     lookup = getattr(channel, "find_sent", None)
     if lookup is None:
         return None
-    found: Accepted | None = lookup(kind=item.channel, to=item.recipient, body=item.body)
+    found: Accepted | None = lookup(kind=item.channel, to=item.recipient, body=item.body, since=item.created_at)
     return found
 
 
@@ -124,6 +164,16 @@ def record(session: Session, item: Claimed, outcome: Accepted | SendFailed, *, n
         if row is None or row.status is not NotificationStatus.SENDING or row.claimed_at != item.claimed_at:
             return "superseded"  # cancelled by an acknowledgement, or reclaimed after a timeout
         if isinstance(outcome, Accepted):
+            taken = session.scalar(
+                select(Notification.id).where(
+                    Notification.provider_id == outcome.provider_id, Notification.id != row.id
+                )
+            )
+            if taken is not None:
+                # The provider's message belongs to another row (the same text sent before): not ours after all.
+                row.status, row.next_attempt_at = NotificationStatus.FAILED, now
+                row.last_error = f"found {outcome.provider_id}, but it is notification {taken}'s"
+                return "failed"
             row.status, row.provider_id, row.provider_status = (
                 NotificationStatus.SENT,
                 outcome.provider_id,
@@ -180,6 +230,16 @@ def send_due(
     claimed = claim(session, now=now or utcnow(), limit=limit, claim_timeout=claim_timeout)
     results: Counter[str] = Counter()
     for item in claimed:
-        outcome = deliver(channel, item, public_base_url=public_base_url)
-        results[record(session, item, outcome, now=utcnow() if now is None else now)] += 1
+        current = restamp(session, item, now or utcnow())
+        if current is None:
+            results["superseded"] += 1
+            continue
+        outcome = deliver(channel, current, public_base_url=public_base_url)
+        try:
+            results[record(session, current, outcome, now=now or utcnow())] += 1
+        except Exception:
+            # One row that cannot be recorded must not keep the others from being recorded.
+            log.exception("could not record the outcome of notification %s", item.id)
+            session.rollback()
+            results["unrecorded"] += 1
     return results

@@ -109,7 +109,7 @@ def assign_case(
         # (改分) gets a round of its own from now, so time spent elsewhere is not counted against it.
         # Assigning again to the same agency changes nothing on its clock.
         if previous is None or moved:
-            alerts.stop_ladder(session, case)
+            alerts.stop_ladder(session, case, "the case was moved to another agency")
             deadlines.start_round(session, case, start=case.received_at if previous is None else now, now=now)
             alerts.alert_on_dispatch(session, case, actor=actor, now=now)
         else:
@@ -165,7 +165,7 @@ def report_back(
         case.status, case.reported_at, case.report_text = CaseStatus.REPORTED, now, text.strip()
         _touch(case, now)
         record_event(session, case, "case_reported", actor=actor, occurred_at=now, text=case.report_text)
-        alerts.stop_ladder(session, case)
+        alerts.stop_ladder(session, case, "the agency reported back")
         deadlines.refresh(session, case, now=now)
         alerts.text_citizen(session, case, kind="citizen_outcome", body=alerts.citizen_outcome(case), now=now)
     return case
@@ -239,7 +239,7 @@ def merge_case(
         _touch(target, now)
         record_event(session, case, "case_merged", actor=actor, occurred_at=now, into=target.case_no, reason=reason)
         record_event(session, target, "case_merge_received", actor=actor, occurred_at=now, merged=case.case_no)
-        alerts.stop_ladder(session, case)
+        alerts.stop_ladder(session, case, "the case was merged into another")
         deadlines.refresh(session, case, now=now)
     return case
 
@@ -255,7 +255,7 @@ def cancel_case(
         case.status, case.cancelled_at = CaseStatus.CANCELLED, now
         _touch(case, now)
         record_event(session, case, "case_cancelled", actor=actor, occurred_at=now, reason=reason.strip())
-        alerts.stop_ladder(session, case)
+        alerts.stop_ladder(session, case, "the case was cancelled")
         deadlines.refresh(session, case, now=now)
     return case
 

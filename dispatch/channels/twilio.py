@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,8 +29,14 @@ PERMANENT_ERROR_CODES: dict[int, str] = {
     21612: "Twilio cannot route a message to the 'To' number",
     21614: "'To' number is not a mobile number",
     21635: "'To' number is a landline",
+    30004: "the message was blocked (the recipient blocks it, or it is on a do-not-send list)",
+    30005: "'To' number is unknown or no longer exists",
     30006: "'To' number is a landline or its carrier is unreachable",
 }
+
+# Our account or configuration is wrong (token, SID, From number): every message would fail alike.
+# Kept as temporary so that nothing is lost, and fixed settings send them all.
+CONFIGURATION_ERROR_CODES = frozenset({20003, 20404, 21212, 21606})
 
 # Plain-English wording for common codes that are not in the permanent set; their HTTP status decides.
 OTHER_ERROR_CODES: dict[int, str] = {
@@ -114,16 +121,17 @@ class TwilioChannel:
             kwargs["status_callback_event"] = CALL_STATUS_EVENTS
         return self._create("call", self._client.calls.create, kwargs)
 
-    def find_sent(self, *, kind: str, to: str, body: str) -> Accepted | None:
-        """An SMS to `to` with this text that Twilio already accepted, for a sender that died mid-send.
-
-        Calls cannot be matched by content, so for them this always says no (a call may repeat).
+    def find_sent(self, *, kind: str, to: str, body: str, since: datetime) -> Accepted | None:
+        """An SMS to `to` with this text that Twilio accepted at or after `since`, for a sender that died
+        mid-send. Calls cannot be matched by content, so for them this always says no (a call may repeat).
         """
         if kind != "sms":
             return None
         try:
             for message in self._client.messages.list(to=to, limit=50):
-                if message.body == body and message.sid:
+                created = message.date_created
+                recent = created is None or created >= since - timedelta(seconds=5)  # clocks differ a little
+                if message.body == body and message.sid and recent:
                     return Accepted(provider_id=str(message.sid), status=str(message.status or "sent"))
         except (TwilioException, requests.exceptions.RequestException, json.JSONDecodeError):
             logger.warning("could not ask Twilio whether an SMS to %s was already sent; sending it", to)
@@ -168,8 +176,8 @@ def _from_twilio_error(exc: TwilioRestException | TwilioServiceException) -> Sen
     code: int | None = int(exc.code) if exc.code is not None and exc.code != status else None
     if code in PERMANENT_ERROR_CODES:
         return SendFailed(f"Twilio {code}: {PERMANENT_ERROR_CODES[code]}", permanent=True, code=code)
-    # 429 and 5xx may clear up; any other 4xx is a problem with the request or account that resending will not fix.
-    permanent = 400 <= status < 500 and status != 429
+    # 429, 5xx and our own misconfiguration may clear up; any other 4xx is a problem with this request.
+    permanent = 400 <= status < 500 and status not in (401, 403, 404, 429) and code not in CONFIGURATION_ERROR_CODES
     if code is not None and code in OTHER_ERROR_CODES:
         reason = f"Twilio {code} (HTTP {status}): {OTHER_ERROR_CODES[code]}"
     elif code is not None:

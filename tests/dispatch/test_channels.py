@@ -148,11 +148,12 @@ def test_an_unknown_4xx_is_permanent(fake_twilio: FakeTwilio) -> None:
     assert failed.value.permanent is True and failed.value.code == 21999
 
 
-def test_bad_credentials_are_permanent(fake_twilio: FakeTwilio) -> None:
+def test_bad_credentials_are_kept_for_a_retry_once_the_settings_are_fixed(fake_twilio: FakeTwilio) -> None:
     with pytest.raises(SendFailed) as failed:
         _channel(fake_twilio, auth_token="wrong").send_sms(to=CITIZEN, body="hi", status_callback=None)
 
-    assert failed.value.permanent is True and failed.value.code == 20003
+    # Every alert would fail alike: none is given up, and fixed settings send them all.
+    assert failed.value.permanent is False and failed.value.code == 20003
     assert "TWILIO_AUTH_TOKEN" in failed.value.reason
     assert fake_twilio.accepted() == []
 

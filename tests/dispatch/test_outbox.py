@@ -10,12 +10,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from app.cases import actions
 from app.db import db
 from app.models import CaseEvent, Notification
 from app.vocabulary import NotificationStatus
+from dispatch.channels.base import SendFailed
 from dispatch.channels.twilio import TwilioChannel
 from dispatch.escalation import climb
-from dispatch.outbox import CLAIM_TIMEOUT, claim, deliver, send_due
+from dispatch.outbox import CLAIM_TIMEOUT, claim, deliver, record, restamp, send_due
 from tests.factories import Factory
 from tests.fake_twilio import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, FakeTwilio
 
@@ -158,3 +160,40 @@ def test_two_senders_share_the_outbox_without_a_double_send(
     assert _statuses() == {"sent": total}
     assert fake_twilio.duplicates() == {}
     assert len(fake_twilio.accepted()) == total
+
+
+def test_a_slow_sender_whose_claim_was_taken_over_does_not_send_again(
+    factory: Factory, fake_twilio: FakeTwilio, channel
+) -> None:
+    factory.case(now=NOON)
+    stalled = claim(db.session, now=NOON, limit=50)
+    # This sender stalls past the claim timeout; another one takes the rows over and sends them.
+    send_due(db.session, channel, public_base_url=PUBLIC, now=NOON + CLAIM_TIMEOUT + timedelta(seconds=1))
+    # When the first one wakes up, its claim is gone: it sends nothing.
+    assert all(restamp(db.session, item, NOON + CLAIM_TIMEOUT * 2) is None for item in stalled)
+    assert fake_twilio.duplicates() == {} and len(fake_twilio.accepted("sms")) == len(stalled)
+
+
+def test_a_call_queued_when_the_case_is_acknowledged_is_never_placed(
+    factory: Factory, fake_twilio: FakeTwilio, channel
+) -> None:
+    case = factory.case(now=NOON)
+    send_due(db.session, channel, public_base_url=PUBLIC, now=NOON)
+    climb(db.session, now=NOON + timedelta(minutes=10))
+    calls = claim(db.session, now=NOON + timedelta(minutes=10), limit=50)  # a sender took the calls…
+    responder = factory.user("agency", agency=case.agency.code).actor
+    actions.acknowledge_case(
+        session=db.session,
+        actor=responder,
+        case_no=case.case_no,
+        version=case.version,
+        now=NOON + timedelta(minutes=11),
+    )
+    # …and fails to place them; they must not be tried again after the acknowledgement.
+    for item in calls:
+        record(
+            db.session, item, SendFailed("Twilio answered HTTP 500", permanent=False), now=NOON + timedelta(minutes=11)
+        )
+    _drain(channel, NOON + timedelta(minutes=12))
+    assert fake_twilio.accepted("call") == []
+    assert _statuses().get("cancelled", 0) == len(calls)

@@ -125,3 +125,36 @@ def test_stop_opts_a_citizen_out_and_start_back_in(factory: Factory, twilio: Twi
     twilio.post("/telephony/sms/inbound", {"From": "+886912345678", "Body": "START"})
     db.session.expire_all()
     assert db.session.get(SmsOptOut, "+886912345678") is None
+
+
+def test_replies_as_people_type_them_are_understood(factory: Factory, twilio: Twilio) -> None:
+    for reply in ("１", "收到 1", "1 收到", "1。"):
+        case = factory.case(description=f"倒樹 {reply}")
+        duty = case.agency.duty_phones[0]
+        answer = twilio.post("/telephony/sms/inbound", {"From": duty, "Body": reply}).get_data(as_text=True)
+        assert "已確認收到案件" in answer, reply
+    case = factory.case(description="倒樹 全形")
+    full_width = case.case_no.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    twilio.post("/telephony/sms/inbound", {"From": case.agency.duty_phones[0], "Body": f"收到 {full_width}"})
+    assert _reloaded(case).status is CaseStatus.ACKNOWLEDGED
+
+
+def test_a_keypress_from_the_agency_the_case_was_taken_from_acknowledges_nothing(
+    factory: Factory, twilio: Twilio
+) -> None:
+    from app.cases import actions
+
+    case = factory.case()
+    first_call_at = case.next_alert_at
+    assert first_call_at is not None
+    climb(db.session, now=first_call_at)
+    old_call = db.session.scalar(select(Notification).where(Notification.kind == "duty_call"))
+    assert old_call is not None
+    supervisor = factory.user("supervisor").actor
+    actions.assign_case(
+        session=db.session, actor=supervisor, case_no=case.case_no, version=case.version, agency_code="DO-FONGSHAN"
+    )
+    answer = twilio.post(f"/telephony/voice/{old_call.id}/keypress", {"Digits": "1"}).get_data(as_text=True)
+    assert "改由其他機關" in answer
+    assert _reloaded(case).status is CaseStatus.ASSIGNED
+    assert twilio.post("/telephony/voice/99999999999999999999/keypress", {"Digits": "1"}).status_code == 200
