@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         install_sqlite_pragmas(db.engine)
     init_api(app)
     app.register_blueprint(telephony_views.bp)
+    if settings.twilio_configured and not settings.public_base_url:
+        # Twilio signs the URL it called; behind a proxy this app cannot know it and every webhook fails.
+        app.logger.warning("TWILIO_* is set but PUBLIC_BASE_URL is not: Twilio webhooks will be refused (403)")
     cli.register(app)
     # Until the consoles land, the front door is the browsable API documentation.
     app.add_url_rule("/", "index", lambda: redirect("/api/v1/docs"))

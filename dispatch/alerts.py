@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -35,10 +36,18 @@ LADDER_KINDS = ("duty_call", "supervisor_call", "supervisors_alert")
 SYSTEM = Actor(user_id=None, username="dispatch", role=Role.ADMIN)
 
 
-def read_ladders(path: Path) -> LadderBook:
-    """The ladders in alerts.yaml, checked; a mistake names its line."""
+def read_ladders(
+    path: Path, *, categories: Collection[str] | None = None, agencies: Collection[str] | None = None
+) -> LadderBook:
+    """The ladders in alerts.yaml, checked (against the known codes, when given); a mistake names its line."""
     ladders = []
     for entry in load_entries(path, "ladders"):
+        for field, known in (("category", categories), ("agency", agencies)):
+            code = entry.get(field)
+            if code is not None and known is not None and code not in known:
+                raise ReferenceFileError(f"{where(path, entry)}: unknown {field} {code!r}")
+        if entry.get("category") and entry.get("agency"):
+            raise ReferenceFileError(f"{where(path, entry)}: a ladder is for a category or an agency, not both")
         try:
             ladders.append(build_ladder(entry, where=where(path, entry)))
         except PolicyError as exc:

@@ -180,6 +180,8 @@ def record(session: Session, item: Claimed, outcome: Accepted | SendFailed, *, n
                 outcome.status,
             )
             row.sent_at, row.last_error = now, None
+            if outcome.status == "delivered":  # the console backend, which has no callbacks to wait for
+                row.status, row.delivered_at = NotificationStatus.DELIVERED, now
             return "sent"
         row.last_error = f"{MAYBE_SENT}{outcome.reason}" if outcome.maybe_sent else outcome.reason
         if outcome.permanent or row.attempts >= MAX_ATTEMPTS:

@@ -197,6 +197,7 @@ def seed_reference_data(*, session: Session, directory: Path, working_day: timed
             directory / "sla.yaml", categories=categories, agencies=agencies, working_day=working_day
         )
         store_policies(session, policies, report)
-        read_ladders(directory / "alerts.yaml")  # read at run time; checked here so a mistake names its line
+        # Read at run time; checked here so that a mistake names its line.
+        read_ladders(directory / "alerts.yaml", categories=set(categories), agencies=set(agencies))
     reference_cache.clear()
     return report

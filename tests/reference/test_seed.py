@@ -105,6 +105,7 @@ def test_a_removed_category_that_cases_use_is_deactivated_not_deleted(factory: F
         ),
         ("sla.yaml", "{category: pothole,", "{agency: NOBODY, category: pothole,", "unknown agency"),
         ("alerts.yaml", "{call_duty_after: 10m,", "{call_duty_after: -10m,", "should look like"),
+        ("alerts.yaml", "{category: traffic_incident,", "{category: unicorns,", "unknown category"),
     ],
 )
 def test_bad_files_fail_with_the_line(
