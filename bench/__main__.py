@@ -1,4 +1,4 @@
-"""`python -m bench [intake|search|sla_sweep]`: run the benchmarks (default: all) and write bench/results/."""
+"""`python -m bench [intake|search|sla_sweep|dispatch]`: run the benchmarks (default: all) and write bench/results/."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from sqlalchemy.engine import make_url
 
 from app.database_admin import drop_postgres_database
 from bench.database import DEFAULT_PG_URL
+from bench.dispatch import DispatchOptions, run_dispatch
+from bench.dispatch_report import append_to_summary as append_dispatch
+from bench.dispatch_report import write_markdown as write_dispatch_markdown
 from bench.intake import IntakeOptions, run_intake
 from bench.report import RESULTS_DIR, record, record_plans, write_summary
 from bench.search import SearchOptions, run_search
@@ -24,7 +27,7 @@ from bench.sla_report import append_to_summary, write_markdown
 from bench.sla_sweep import SlaSweepOptions, run_sla_sweep, sizes_argument
 from config.settings import Settings
 
-BENCHMARKS = ("intake", "search", "sla_sweep")
+BENCHMARKS = ("intake", "search", "sla_sweep", "dispatch")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,6 +68,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sla-due", type=int, default=SlaSweepOptions.due, help="cases due in each sweep")
     parser.add_argument(
         "--clock-starts", type=int, default=SlaSweepOptions.clock_starts, help="start times for the clock figures"
+    )
+    parser.add_argument(
+        "--dispatches", type=int, default=DispatchOptions.dispatches, help="dispatches per dispatch phase"
+    )
+    parser.add_argument(
+        "--dispatch-rate", type=float, default=DispatchOptions.rate, help="dispatches per second in the live phases"
+    )
+    parser.add_argument(
+        "--dispatch-senders", type=int, default=DispatchOptions.senders, help="sender threads in the live phases"
+    )
+    parser.add_argument(
+        "--tick-dispatches",
+        type=int,
+        default=DispatchOptions.tick_dispatches,
+        help="dispatches in the phase with one sender ticking every second",
+    )
+    parser.add_argument(
+        "--failure-rate", type=float, default=DispatchOptions.failure_rate, help="share of requests the fake fails"
     )
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="database to (re)create; it is dropped afterwards")
     parser.add_argument("--seed", type=int, default=1999)
@@ -168,8 +189,26 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_sla_sweep(kind, workdir / f"sla-{kind}", options_sla, sla_url)
                 print(f"  wrote {record(args.results, 'sla_sweep', result, command, load_before)}", flush=True)
             print(f"  wrote {write_markdown(args.results)}", flush=True)
+        if selected in (None, "dispatch"):
+            options_dispatch = DispatchOptions(
+                dispatches=args.dispatches,
+                rate=args.dispatch_rate,
+                senders=args.dispatch_senders,
+                tick_dispatches=args.tick_dispatches,
+                failure_rate=args.failure_rate,
+                seed=args.seed,
+            )
+            for kind in backends:
+                print(f"dispatch on {kind}", flush=True)
+                dispatch_url = _pg_url(args.pg_url, "_dispatch")
+                if kind == "postgresql":
+                    pg_databases.append(dispatch_url)
+                result = run_dispatch(kind, workdir / f"dispatch-{kind}", options_dispatch, dispatch_url)
+                print(f"  wrote {record(args.results, 'dispatch', result, command, load_before)}", flush=True)
+            print(f"  wrote {write_dispatch_markdown(args.results)}", flush=True)
         print(f"  wrote {write_summary(args.results)}", flush=True)
         append_to_summary(args.results)
+        append_dispatch(args.results)
     finally:
         if args.keep:
             print(f"bench: kept {workdir} and PostgreSQL databases {', '.join(pg_databases) or '(none)'}")
