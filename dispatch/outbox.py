@@ -232,7 +232,10 @@ def send_due(
     claimed = claim(session, now=now or utcnow(), limit=limit, claim_timeout=claim_timeout)
     results: Counter[str] = Counter()
     for item in claimed:
-        current = restamp(session, item, now or utcnow())
+        moment = now or utcnow()
+        # A claim older than a quarter of its timeout is renewed before the send, so no other sender can
+        # take the row over while this one is still working through a slow batch.
+        current = restamp(session, item, moment) if moment - item.claimed_at > claim_timeout / 4 else item
         if current is None:
             results["superseded"] += 1
             continue
