@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.audit import record_once
+from app.cases.due import lock_due
 from app.db import utcnow, write_transaction
 from app.models import Case, Notification
 from app.vocabulary import CaseStatus
@@ -36,16 +36,8 @@ def climb(session: Session, *, now: datetime | None = None, batch_size: int = BA
 
 
 def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counter[str]) -> int:
-    due_ids = session.scalars(
-        select(Case.id)
-        .where(Case.next_alert_at <= now)
-        .order_by(Case.next_alert_at)
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not due_ids:
-        return 0
-    for case in session.scalars(select(Case).where(Case.id.in_(due_ids))):
+    due_ids, cases = lock_due(session, Case.next_alert_at, now=now, limit=batch_size)
+    for case in cases:
         if case.status is not CaseStatus.ASSIGNED or case.agency is None:
             # Acknowledged (or moved on) by a path that did not stop the ladder: stop it now.
             set_ladder(session, case, step=case.alert_step, next_alert_at=None)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.cases.audit import record_once
@@ -31,6 +31,7 @@ from app.cases.deadlines import (
     targets_met,
     write_sla_columns,
 )
+from app.cases.due import lock_due
 from app.db import utcnow, write_transaction
 from app.models import Case, Notification
 from sla.policy import Policy
@@ -68,17 +69,9 @@ def sweep(session: Session, *, now: datetime | None = None, batch_size: int = BA
 
 
 def _sweep_batch(session: Session, now: datetime, batch_size: int, report: SweepReport) -> int:
-    # SKIP LOCKED: a second sweeper (or a user acting on the case) never waits; it takes other rows.
-    due_ids = session.scalars(
-        select(Case.id)
-        .where(Case.next_sla_check_at <= now)
-        .order_by(Case.next_sla_check_at)
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
-    ).all()
+    due_ids, cases = lock_due(session, Case.next_sla_check_at, now=now, limit=batch_size)
     if not due_ids:
         return 0
-    cases = session.scalars(select(Case).where(Case.id.in_(due_ids))).all()
     # The calendar as it stands now that these rows are locked: a typhoon day declared a moment
     # ago is in it, and no deadline it moved is written back.
     context = load_context(session)
