@@ -34,6 +34,7 @@ from app.cases.deadlines import (
 from app.cases.due import lock_due
 from app.db import utcnow, write_transaction
 from app.models import Case, Notification
+from dispatch.alerts import SUPERVISORS_ROOM
 from sla.policy import Policy
 from sla.timeline import EVENT_TYPES, Milestone, MilestoneKind, Target, due
 
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 RETRY_UNKNOWN_POLICY = timedelta(minutes=10)
-SUPERVISORS_ROOM = "room:supervisors"
 SWEEP_ACTOR = {"actor": "sla", "role": "system"}
 _TARGET_ZH = {Target.ACKNOWLEDGE: "確認收到", Target.REPORT: "回報處理情形"}
 

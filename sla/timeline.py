@@ -152,9 +152,3 @@ def nearest_due(timeline: Timeline, met: Met) -> datetime | None:
         if target not in met and due_at is not None:
             return due_at
     return None
-
-
-def worst(first: Stage, second: Stage) -> Stage:
-    """The more serious of two open-case stages (on_track < at_risk < breached < escalated)."""
-    ranked = [stage for stage in (first, second) if stage in _SEVERITY]
-    return max(ranked, key=_SEVERITY.index, default=first)

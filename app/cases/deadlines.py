@@ -154,7 +154,6 @@ def sla_fields(
 
 
 SLA_COLUMNS = ("ack_due_at", "report_due_at", "sla_due_at", "sla_stage", "next_sla_check_at")
-ROUND_COLUMNS = ("sla_policy", "sla_policy_version", "sla_round", "sla_started_at")
 
 
 def write_sla_columns(session: Session, rows: Sequence[dict[str, Any]]) -> None:
