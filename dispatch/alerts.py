@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -106,8 +106,9 @@ def socket_body(case: Case, event: str, **extra: Any) -> str:
     return json.dumps(summary, ensure_ascii=False)
 
 
-def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: datetime) -> None:
-    """The agency learns of the case by socket and SMS at once; an urgent case starts its ladder."""
+def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: datetime, start_ladder: bool = True) -> None:
+    """The agency learns of the case by socket and SMS at once; an urgent case starts its ladder
+    (unless the caller started it already, as intake does before the case's INSERT)."""
     agency = case.agency
     if agency is None:
         return
@@ -121,8 +122,9 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
         now=now,
     )
     text = dispatch_text(case)
+    stopped = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(agency.duty_phones))))
     for phone in agency.duty_phones:
-        if opted_out(session, phone):
+        if phone in stopped:
             record_event(
                 session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="replied STOP: no SMS"
             )
@@ -133,12 +135,21 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
             record_event(
                 session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="landline: no SMS"
             )
-    if case.category.urgent:
+    if start_ladder:
+        start_ladder_of(session, case, now=now)
+
+
+def start_ladder_of(session: Session, case: Case, *, now: datetime) -> None:
+    """An urgent case's ladder starts: its first call is due after the ladder's first delay."""
+    if case.category.urgent and case.agency is not None:
         set_ladder(session, case, step=0, next_alert_at=now + ladder_for(case).delay_before(1))
 
 
 def set_ladder(session: Session, case: Case, *, step: int, next_alert_at: datetime | None) -> None:
     """The ladder's state is the system's bookkeeping: written without touching the case's version."""
+    if inspect(case).pending:
+        case.alert_step, case.next_alert_at = step, next_alert_at  # a case being recorded: in its INSERT
+        return
     session.flush()
     session.execute(
         update(Case.__table__)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -171,6 +171,11 @@ def write_sla_columns(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def _store(session: Session, case: Case, fields: dict[str, Any]) -> None:
+    if inspect(case).pending:
+        # A case being recorded: the values go into its INSERT.
+        for name, value in fields.items():
+            setattr(case, name, value)
+        return
     write_sla_columns(session, [{"case_id": case.id, **fields}])
     for name, value in fields.items():
         set_committed_value(case, name, value)
@@ -218,7 +223,8 @@ def start_round(session: Session, case: Case, *, start: datetime, now: datetime)
         case_type=case.case_type.value,
     )
     round_no = (case.sla_round or 0) + 1
-    session.flush()  # the case's own changes first, in one UPDATE with its version
+    if not inspect(case).pending:
+        session.flush()  # the case's own changes first, in one UPDATE with its version
     if policy is None:
         _store(
             session,
@@ -234,7 +240,11 @@ def start_round(session: Session, case: Case, *, start: datetime, now: datetime)
         "sla_started_at": start,
     }
     for name, value in identity.items():
-        set_committed_value(case, name, value)
+        # A case being recorded takes them in its INSERT; a stored one gets them by a plain UPDATE below.
+        if inspect(case).pending:
+            setattr(case, name, value)
+        else:
+            set_committed_value(case, name, value)
     # A new round has recorded no milestones and no pauses yet (a case cannot be assigned or
     # reopened while it waits for the citizen): nothing to read back.
     return apply_timeline(

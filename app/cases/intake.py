@@ -142,6 +142,11 @@ def open_case(
             closed_at=now if answered else None,
         )
         session.add(case)
+        if agency is not None:
+            # Deadlines and the ladder go into the case's own INSERT (no UPDATE after it).
+            with session.no_autoflush:
+                deadlines.start_round(session, case, start=received_at, now=now)
+                alerts.start_ladder_of(session, case, now=now)
         session.flush()
         search.index_case(session, case)
         record_event(
@@ -167,8 +172,7 @@ def open_case(
                 previous_agency=None,
                 reason=decision.reason.value,
             )
-            deadlines.start_round(session, case, start=received_at, now=now)
-            alerts.alert_on_dispatch(session, case, actor=actor, now=now)
+            alerts.alert_on_dispatch(session, case, actor=actor, now=now, start_ladder=False)
         elif decision is not None:
             record_event(session, case, "routing_failed", actor=actor, occurred_at=now, reason=decision.reason.value)
         elif answered:
