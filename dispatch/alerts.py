@@ -122,7 +122,8 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
         now=now,
     )
     text = dispatch_text(case)
-    stopped = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(agency.duty_phones))))
+    with session.no_autoflush:  # the rows written so far need not be flushed to answer this
+        stopped = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(agency.duty_phones))))
     for phone in agency.duty_phones:
         if phone in stopped:
             record_event(
@@ -178,7 +179,8 @@ def stop_ladder(session: Session, case: Case, why: str = "acknowledged before it
 
 
 def opted_out(session: Session, phone: str) -> bool:
-    return session.get(SmsOptOut, phone) is not None
+    with session.no_autoflush:  # the rows written so far need not be flushed to answer this
+        return session.get(SmsOptOut, phone) is not None
 
 
 def text_citizen(session: Session, case: Case, *, kind: str, body: str, now: datetime) -> bool:
