@@ -17,13 +17,14 @@ from sqlalchemy.engine import make_url
 from app.database_admin import drop_postgres_database
 from bench.database import DEFAULT_PG_URL
 from bench.dispatch import DispatchOptions, run_dispatch
-from bench.dispatch_report import append_to_summary as append_dispatch
+from bench.dispatch_report import markdown_section as dispatch_section
 from bench.dispatch_report import write_markdown as write_dispatch_markdown
 from bench.intake import IntakeOptions, run_intake
-from bench.report import RESULTS_DIR, record, record_plans, write_summary
+from bench.report import RESULTS_DIR, append_sections, record, record_plans, write_summary
 from bench.search import SearchOptions, run_search
 from bench.sla_clock import run_clock
-from bench.sla_report import append_to_summary, write_markdown
+from bench.sla_report import markdown_section as sla_section
+from bench.sla_report import write_markdown
 from bench.sla_sweep import SlaSweepOptions, run_sla_sweep, sizes_argument
 from config.settings import Settings
 
@@ -207,8 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  wrote {record(args.results, 'dispatch', result, command, load_before)}", flush=True)
             print(f"  wrote {write_dispatch_markdown(args.results)}", flush=True)
         print(f"  wrote {write_summary(args.results)}", flush=True)
-        append_to_summary(args.results)
-        append_dispatch(args.results)
+        append_sections(args.results, sla_section(args.results), dispatch_section(args.results))
     finally:
         if args.keep:
             print(f"bench: kept {workdir} and PostgreSQL databases {', '.join(pg_databases) or '(none)'}")

@@ -146,14 +146,3 @@ def write_markdown(results_dir: Path) -> Path:
     path = results_dir / "dispatch.md"
     _write_atomically(path, "\n".join(lines))
     return path
-
-
-def append_to_summary(results_dir: Path) -> Path | None:
-    """Add the dispatch figures to README.md (which report.write_summary rewrites from the other benchmarks)."""
-    lines = markdown_section(results_dir)
-    if not lines:
-        return None
-    path = results_dir / "README.md"
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    _write_atomically(path, existing.rstrip("\n") + "\n\n" + "\n".join(lines))
-    return path

@@ -21,6 +21,17 @@ def _write_atomically(path: Path, content: str) -> None:
     temporary.replace(path)
 
 
+def append_sections(results_dir: Path, *sections: list[str]) -> Path:
+    """Add sections (lists of markdown lines; empty ones skipped) to the README.md write_summary wrote."""
+    path = results_dir / "README.md"
+    text = path.read_text(encoding="utf-8").rstrip("\n") if path.exists() else ""
+    for lines in sections:
+        if lines:
+            text += "\n\n" + "\n".join(lines)
+    _write_atomically(path, text)
+    return path
+
+
 def _read(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
