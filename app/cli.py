@@ -207,16 +207,16 @@ def _register_worker(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--interval", type=float, help="Seconds between sweeps (default HOTLINE_SLA_SWEEP_SECONDS, 30).")
     def worker(interval: float | None) -> None:
-        """Run the background worker: the SLA sweep, one leader across processes."""
+        """Run the background worker: the SLA sweep (one leader across processes), the outbox and the ladder."""
         import logging
 
         from app.settings_access import current_settings
-        from sla.scheduler import build_scheduler
+        from app.worker import build_worker
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
         seconds = interval or current_settings().sla_sweep_seconds
-        scheduler, leadership = build_scheduler(app, interval=seconds, background=False)
-        click.echo(f"Worker started (pid {os.getpid()}): SLA sweep every {seconds:g} s.")
+        scheduler, leadership = build_worker(app, interval=seconds, background=False)
+        click.echo(f"Worker started (pid {os.getpid()}): SLA sweep every {seconds:g} s, outbox every second.")
         try:
             scheduler.start()
         except (KeyboardInterrupt, SystemExit):

@@ -126,10 +126,8 @@ def answer_keypress(session: Session, *, notification_id: int, digits: str, gath
     if notification.recipient not in (*case.agency.duty_phones, *case.agency.supervisor_phones):
         # A call placed for the agency the case was taken from: that agency can no longer acknowledge it.
         return say_twiml(f"案件 {case.case_no} 已改由其他機關處理，不需確認，謝謝。")
-    if digits == "2":
-        return alert_twiml(notification.body, gather_url)
     if digits != "1":
-        return alert_twiml(notification.body, gather_url)  # any other key: say it all again
+        return alert_twiml(notification.body, gather_url)  # 2 asks to hear it again; any other key too
     if case.status is not CaseStatus.ASSIGNED:
         return say_twiml(f"案件 {case.case_no} 目前不需確認（狀態已變更），謝謝。")
     actor = _phone_actor(case.agency, notification.recipient, "voice")

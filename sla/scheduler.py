@@ -11,11 +11,10 @@ reach PostgreSQL directly, not through a transaction-mode pgbouncer.
 
 from __future__ import annotations
 
-import atexit
 import fcntl
 import logging
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -28,9 +27,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from app.db import current_session, db
-from dispatch.channels.factory import channel_for
-from dispatch.escalation import climb
-from dispatch.outbox import send_due
 from sla.sweep import sweep
 
 log = logging.getLogger(__name__)
@@ -123,39 +119,14 @@ def sweep_tick(app: Flask, leadership: SweepLeadership) -> None:
             report = sweep(current_session())
             if report.cases:
                 log.info("SLA sweep: %s", report.summary())
-            steps = climb(current_session())
-            if steps:
-                log.info("alert ladder: %s", dict(steps))
         except Exception:
             log.exception("SLA sweep failed; it will run again at the next tick")
         finally:
             db.session.remove()
 
 
-SEND_INTERVAL = 1.0  # seconds: an alert leaves within about a second of its commit
-
-
-def send_tick(app: Flask) -> None:
-    """Send what the outbox holds. Every worker sends (rows are claimed with SKIP LOCKED), no leader needed."""
-    settings = app.config["HOTLINE_SETTINGS"]
-    with app.app_context():
-        try:
-            results = send_due(
-                current_session(),
-                channel_for(settings),
-                public_base_url=settings.public_base_url,
-                claim_timeout=timedelta(seconds=settings.outbox_claim_seconds),
-            )
-            if results:
-                log.info("outbox: %s", dict(results))
-        except Exception:
-            log.exception("outbox sender failed; it will run again at the next tick")
-        finally:
-            db.session.remove()
-
-
 def build_scheduler(app: Flask, *, interval: float, background: bool) -> tuple[BaseScheduler, SweepLeadership]:
-    """The scheduler with its one job; `background` for the in-process worker of `make run`."""
+    """A scheduler with the SLA sweep job; `background` for the in-process worker of `make run`."""
     settings = app.config["HOTLINE_SETTINGS"]
     leadership = SweepLeadership(leadership_engine(settings.database_url), settings.instance_dir / "sla-sweep.lock")
     scheduler: BaseScheduler = (BackgroundScheduler if background else BlockingScheduler)(timezone=UTC)
@@ -170,35 +141,4 @@ def build_scheduler(app: Flask, *, interval: float, background: bool) -> tuple[B
         max_instances=1,
         misfire_grace_time=max(1, int(interval * 4)),
     )
-    scheduler.add_job(
-        send_tick,
-        "interval",
-        args=(app,),
-        seconds=SEND_INTERVAL,
-        id="outbox-sender",
-        next_run_time=datetime.now(UTC),
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=5,
-    )
     return scheduler, leadership
-
-
-def start_in_process_worker(app: Flask) -> BaseScheduler:
-    """The single-machine setup: the sweep in a background thread of the web process."""
-    interval = app.config["HOTLINE_SETTINGS"].sla_sweep_seconds
-    # Under gunicorn, our log lines go where gunicorn's go.
-    server_log = logging.getLogger("gunicorn.error")
-    if server_log.handlers:
-        package_log = logging.getLogger("sla")
-        package_log.handlers, package_log.propagate = list(server_log.handlers), False
-        package_log.setLevel(logging.INFO)
-    scheduler, leadership = build_scheduler(app, interval=interval, background=True)
-    scheduler.start()
-
-    def stop() -> None:
-        scheduler.shutdown(wait=False)
-        leadership.release()
-
-    atexit.register(stop)
-    return scheduler
