@@ -16,6 +16,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from app.db import db, install_sqlite_pragmas
     from app.extensions import migrate
     from app.i18n import babel, select_locale
+    from app.realtime import init_realtime
     from app.telephony import views as telephony_views
 
     settings = settings or Settings.from_env()
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     with app.app_context():
         install_sqlite_pragmas(db.engine)
     init_api(app)
+    init_realtime(app, settings)
     app.register_blueprint(telephony_views.bp)
     if settings.twilio_configured and not settings.public_base_url:
         # Twilio signs the URL it called; behind a proxy this app cannot know it and every webhook fails.

@@ -35,6 +35,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The token is invalid or revoked; ask an administrator for a new one.",
     ),
     "auth.forbidden": ("您的角色（{role}）不能執行此操作。", "Your role ({role}) may not do this."),
+    "realtime.unauthenticated": (
+        "請先登入主控台，或在連線時提供有效的 API 憑證。",
+        "Log in to the console first, or connect with a valid API token.",
+    ),
+    "realtime.rate_limited": (
+        "連線過於頻繁，請稍候幾秒再試。",
+        "Too many connection attempts; wait a few seconds and try again.",
+    ),
+    "realtime.forbidden_room": (
+        "您的帳號不能加入此頻道；頻道依您的角色自動加入。",
+        "Your account may not join this room; rooms are joined for you by your role.",
+    ),
+    "stats.forbidden": ("您的角色（{role}）不能查看即時統計。", "Your role ({role}) may not see the live statistics."),
     "http.bad_request": ("請求格式錯誤：{detail}", "Malformed request: {detail}"),
     "http.not_found": ("找不到此網址。", "There is nothing at this address."),
     "http.method_not_allowed": ("此網址不接受這個方法。", "This address does not accept this method."),

@@ -197,6 +197,9 @@ class CaseEvent(Base):
         Index("ix_case_events_case_id_id", "case_id", "id"),
         # Exactly once: a second SLA warning, breach or escalation with the same key cannot exist.
         Index("uq_case_events_case_id_sla_key", "case_id", "sla_key", unique=True),
+        # Live pushes and their replay after a reconnect, per agency console.
+        Index("ix_case_events_agency_id_id", "agency_id", "id"),
+        Index("ix_case_events_left_agency_id_id", "left_agency_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -207,6 +210,11 @@ class CaseEvent(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     sla_key: Mapped[str | None] = mapped_column(String(40))  # e.g. "1:report:breached"; NULL for other events
+    # Who may see it, decided when it is written: the case's agency after the event, and on a
+    # re-route (改分) the agency the case left, so that agency's console learns it is gone.
+    # No foreign keys: ADD COLUMN only, so SQLite keeps the append-only triggers.
+    agency_id: Mapped[int | None] = mapped_column(Integer)
+    left_agency_id: Mapped[int | None] = mapped_column(Integer)
 
     # Not joined: the payload already names the actor; this is for the rare code that needs the row.
     actor: Mapped[User | None] = relationship()

@@ -51,6 +51,12 @@ class Settings:
     working_hours: tuple[tuple[time, time], ...] = DEFAULT_WORKING_HOURS
     sla_sweep_seconds: float = 30.0
     outbox_claim_seconds: float = 120.0  # a row "sending" for longer was abandoned by a dead sender
+    socketio_channel: str = "hotline1999"  # the Redis channel prefix of this installation's pushes
+    replay_max_events: int = 2000  # a console further behind than this reloads instead of replaying
+    replay_retention_seconds: float = 24 * 3600.0  # ... and so does one whose gap is older than this
+    feed_poll_seconds: float = 0.5  # the live feed reads new events at least this often
+    socket_connect_burst: int = 60  # connects one address may make at once ...
+    socket_connects_per_second: float = 5.0  # ... and then per second
 
     @property
     def twilio_configured(self) -> bool:
@@ -93,6 +99,22 @@ class Settings:
             ),
             outbox_claim_seconds=_positive_seconds(
                 "HOTLINE_OUTBOX_CLAIM_SECONDS", env_vars.get("HOTLINE_OUTBOX_CLAIM_SECONDS", "120")
+            ),
+            socketio_channel=env_vars.get("HOTLINE_SOCKETIO_CHANNEL") or "hotline1999",
+            replay_max_events=int(
+                _positive_seconds("HOTLINE_REPLAY_MAX_EVENTS", env_vars.get("HOTLINE_REPLAY_MAX_EVENTS", "2000"))
+            ),
+            replay_retention_seconds=_positive_seconds(
+                "HOTLINE_REPLAY_RETENTION_SECONDS", env_vars.get("HOTLINE_REPLAY_RETENTION_SECONDS", "86400")
+            ),
+            feed_poll_seconds=_positive_seconds(
+                "HOTLINE_FEED_POLL_SECONDS", env_vars.get("HOTLINE_FEED_POLL_SECONDS", "0.5")
+            ),
+            socket_connect_burst=int(
+                _positive_seconds("HOTLINE_SOCKET_CONNECT_BURST", env_vars.get("HOTLINE_SOCKET_CONNECT_BURST", "60"))
+            ),
+            socket_connects_per_second=_positive_seconds(
+                "HOTLINE_SOCKET_CONNECTS_PER_SECOND", env_vars.get("HOTLINE_SOCKET_CONNECTS_PER_SECOND", "5")
             ),
         )
 

@@ -65,6 +65,7 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
                 "calls": list(recipients),
                 "no_one_to_call": not recipients,
             },
+            agency_id=case.agency.id,
         )
         if event_id is not None:
             _write_step(session, case, current, list(recipients), event_id, now)

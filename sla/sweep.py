@@ -134,6 +134,7 @@ def _record(
         occurred_at=milestone.due_at,
         recorded_at=now,
         payload=payload,
+        agency_id=case.agency_id,
     )
     if event_id is not None and milestone.kind is MilestoneKind.ESCALATED:
         _notify_supervisors(session, case, milestone, event_id, deadline, context)

@@ -86,6 +86,7 @@ def assign_case(
                 )
             agency, reason = routed, decision.reason.value
         previous = case.agency.code if case.agency else None
+        previous_id = case.agency.id if case.agency else None
         moved = previous is not None and previous != agency.code
         # 改分: the time the case spent with the agency it is taken from, kept apart from the new one's.
         details = (
@@ -103,6 +104,7 @@ def assign_case(
             agency_code=agency.code,
             previous_agency=previous,
             reason=reason,
+            left_agency_id=previous_id if moved else None,
             **details,
         )
         # The first agency's clock runs from when the citizen called; an agency the case is moved to

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Session
 from app.cases.actors import Actor
 from app.models import Case, CaseEvent
 
+# Set in a session's info when its transaction appends events: after the commit, the live feed
+# is woken (app/realtime/wakeup.py) instead of waiting for its next poll.
+EVENTS_WRITTEN = "case_events_written"
+
 
 def record_event(
     session: Session,
@@ -19,17 +23,23 @@ def record_event(
     *,
     actor: Actor,
     occurred_at: datetime,
+    left_agency_id: int | None = None,
     **payload: Any,
 ) -> CaseEvent:
-    """Append one event to the case's trail, in the caller's transaction."""
+    """Append one event to the case's trail, in the caller's transaction; the case's agency
+    (as this transaction leaves it) is the agency that may see the event."""
     event = CaseEvent(
         case_id=case.id,
         event_type=event_type,
         actor_id=actor.user_id,
         occurred_at=occurred_at,
         payload={"actor": actor.username, "role": actor.role.value, **payload},
+        # The relationship, not agency_id: an assignment sets `case.agency` before any flush.
+        agency_id=case.agency.id if case.agency is not None else None,
+        left_agency_id=left_agency_id,
     )
     session.add(event)
+    session.info[EVENTS_WRITTEN] = True
     return event
 
 
@@ -42,6 +52,7 @@ def record_assignment(
     agency_code: str,
     previous_agency: str | None,
     reason: str,
+    left_agency_id: int | None = None,
     **details: Any,
 ) -> CaseEvent:
     """The case went to an agency: which, from which, and why (rule, default, or by hand)."""
@@ -51,6 +62,7 @@ def record_assignment(
         "case_assigned",
         actor=actor,
         occurred_at=occurred_at,
+        left_agency_id=left_agency_id,
         agency=agency_code,
         previous_agency=previous_agency,
         reason=reason,
@@ -67,6 +79,7 @@ def record_once(
     occurred_at: datetime,
     recorded_at: datetime,
     payload: dict[str, Any],
+    agency_id: int | None,
 ) -> int | None:
     """Append an event that may exist only once per case and key (an SLA milestone, a ladder step).
 
@@ -84,9 +97,11 @@ def record_once(
             recorded_at=recorded_at,
             payload=payload,
             sla_key=key,
+            agency_id=agency_id,
         )
         .on_conflict_do_nothing(index_elements=["case_id", "sla_key"])
         .returning(CaseEvent.__table__.c.id)
     )
     event_id: int | None = session.execute(statement).scalar()
+    session.info[EVENTS_WRITTEN] = True
     return event_id

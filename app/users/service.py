@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.cases.actors import Actor
 from app.db import utcnow, write_transaction
@@ -90,6 +90,31 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
     if row is None:
         return None
     return Actor(user_id=row.id, username=row.username, role=row.role, agency_id=row.agency_id)
+
+
+def actor_for_user(session: Session, user_id: int) -> Actor | None:
+    """The console session's user, if still active (a deactivated user's open sessions stop working)."""
+    row = session.execute(
+        select(User.id, User.username, User.role, User.agency_id).where(User.id == user_id, User.active.is_(True))
+    ).one_or_none()
+    if row is None:
+        return None
+    return Actor(user_id=row.id, username=row.username, role=row.role, agency_id=row.agency_id)
+
+
+def check_password(session: Session, username: str, password: str) -> Actor | None:
+    """The active user with this username and password, or None (the same None for either mistake)."""
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None or not user.password_hash:
+        # Spend the same time as a real check, so a wrong username is not told apart by timing.
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return Actor(user_id=user.id, username=user.username, role=user.role, agency_id=user.agency_id)
+
+
+_DUMMY_HASH = generate_password_hash("not a password")
 
 
 def revoke_tokens(*, session: Session, username: str) -> int:

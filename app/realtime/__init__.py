@@ -1,0 +1,60 @@
+"""Live pushes over Socket.IO (Flask-SocketIO, threading mode with simple-websocket).
+
+`init_realtime` gives the app its Socket.IO server. Each web process runs one live feed
+(app/realtime/feed.py) that pushes committed events to its own clients; with REDIS_URL set,
+Redis is Socket.IO's message queue (so an emit from any process, the worker's included,
+reaches every client) and carries the commit wake-ups between processes.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIO
+from sqlalchemy import Engine
+
+from config.settings import Settings
+
+
+def init_realtime(app: Flask, settings: Settings) -> SocketIO:
+    from app.db import db
+    from app.realtime.connections import Realtime, register, replay_limits
+    from app.realtime.feed import EventFeed
+    from app.realtime.ratelimit import ConnectLimiter
+    from app.realtime.wakeup import EXTENSION, Wakeup
+
+    socketio = SocketIO(
+        app,
+        async_mode="threading",
+        message_queue=settings.redis_url,
+        channel=settings.socketio_channel,
+        # Same-origin only (the default), said here because a console's session cookie rides along.
+        cors_allowed_origins=None,
+        logger=False,
+        engineio_logger=False,
+    )
+
+    def emit_locally(event: str, data: Any, to: str | list[str]) -> None:
+        # Every web process has its own feed: its pushes are for its own clients, not the queue.
+        socketio.server.emit(event, data, to=to, namespace="/", ignore_queue=True)
+
+    @cache
+    def engine() -> Engine:
+        with app.app_context():
+            return db.engine
+
+    feed = EventFeed(engine=engine, emit=emit_locally, tz=settings.timezone, poll_seconds=settings.feed_poll_seconds)
+    wakeup = Wakeup(settings.redis_url, settings.socketio_channel)
+    wakeup.on_local_commit(feed.wake)
+    app.extensions[EXTENSION] = wakeup
+    realtime = Realtime(
+        socketio=socketio,
+        feed=feed,
+        wakeup=wakeup,
+        limiter=ConnectLimiter(burst=settings.socket_connect_burst, per_second=settings.socket_connects_per_second),
+        limits=replay_limits(settings.replay_max_events, settings.replay_retention_seconds),
+    )
+    register(socketio, app, realtime)
+    return socketio

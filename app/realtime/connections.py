@@ -1,0 +1,152 @@
+"""Socket.IO handlers: who may connect, which rooms they get, and the replay that admits them."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask_socketio import SocketIO
+
+from app.cases.actors import Actor
+from app.db import db
+from app.i18n import message
+from app.realtime.audience import rooms_for, view_for
+from app.realtime.feed import EventFeed
+from app.realtime.ratelimit import ConnectLimiter
+from app.realtime.replay import ReplayLimits, admit
+from app.reference.cache import reference_cache
+from app.realtime.wakeup import Wakeup
+from app.users.service import actor_for_token, actor_for_user
+
+EXTENSION = "hotline_realtime"
+CONNECT_WAIT = 5.0  # seconds the admission waits for Socket.IO to finish accepting the connection
+SESSION_USER = "user_id"  # the console login's key in the Flask session
+
+
+class Refused(ConnectionRefusedError):
+    """python-socketio sends the arguments to the client as the connect_error's data."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__({"code": code, "message": message(code)})
+
+
+@dataclass
+class Realtime:
+    """One web process's live pushes: its feed, its connect limiter, and who is connected."""
+
+    socketio: SocketIO
+    feed: EventFeed
+    wakeup: Wakeup
+    limiter: ConnectLimiter
+    limits: ReplayLimits
+    connected: dict[str, frozenset[str]] = field(default_factory=dict)  # sid -> rooms
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start_feed(self) -> None:
+        """The feed starts with the first connection: until then there is no one to push to."""
+        if self.feed.start(self.socketio.start_background_task):
+            self.wakeup.listen(self.feed.wake)
+
+
+def current_realtime() -> Realtime:
+    realtime: Realtime = current_app.extensions[EXTENSION]
+    return realtime
+
+
+def authenticate(auth: object) -> Actor | None:
+    """An API token in the `auth` payload, else the console's login session; else no one."""
+    if isinstance(auth, dict) and "token" in auth:
+        token = auth["token"]
+        if not isinstance(token, str) or not token.strip() or len(token) > 200:
+            return None
+        return actor_for_token(db.session, token.strip())
+    user_id = session.get(SESSION_USER)
+    if isinstance(user_id, int):
+        return actor_for_user(db.session, user_id)
+    return None
+
+
+def register(socketio: SocketIO, app: Flask, realtime: Realtime) -> None:
+    app.extensions[EXTENSION] = realtime
+
+    @socketio.on("connect")
+    def on_connect(auth: object = None) -> None:
+        live = current_realtime()
+        if not live.limiter.allow(request.remote_addr or "unknown"):
+            raise Refused("realtime.rate_limited")
+        try:
+            actor = authenticate(auth)
+            agency_code = _agency_code(actor)
+        finally:
+            db.session.remove()  # this thread serves the connection; it must not keep a connection
+        if actor is None:
+            raise Refused("realtime.unauthenticated")
+        sid: str = request.sid  # type: ignore[attr-defined]
+        rooms = rooms_for(actor, agency_code)
+        with live.lock:
+            live.connected[sid] = rooms
+        live.start_feed()
+        last = auth.get("last_event_id") if isinstance(auth, dict) else None
+        socketio.start_background_task(_admit_once_connected, app, live, sid, actor, rooms, agency_code, last)
+
+    @socketio.on("disconnect")
+    def on_disconnect(*_: Any) -> None:
+        live = current_realtime()
+        with live.lock:
+            live.connected.pop(request.sid, None)  # type: ignore[attr-defined]
+
+    @socketio.on("join")
+    def on_join(room: object = None) -> dict[str, Any]:
+        """Rooms are joined by the server at connect; a client asking for another is refused."""
+        live = current_realtime()
+        with live.lock:
+            rooms = live.connected.get(request.sid, frozenset())  # type: ignore[attr-defined]
+        if isinstance(room, str) and room in rooms:
+            return {"ok": True, "room": room}
+        return {"ok": False, "error": {"code": "realtime.forbidden_room", "message": message("realtime.forbidden_room")}}
+
+
+def _agency_code(actor: Actor | None) -> str | None:
+    if actor is None or actor.agency_id is None:
+        return None
+    snapshot = reference_cache.snapshot(db.session)
+    return next((agency.code for agency in snapshot.agencies.values() if agency.id == actor.agency_id), None)
+
+
+def _admit_once_connected(
+    app: Flask,
+    live: Realtime,
+    sid: str,
+    actor: Actor,
+    rooms: frozenset[str],
+    agency_code: str | None,
+    last: object,
+) -> None:
+    """Socket.IO accepts the connection when the connect handler returns; replay only after that,
+    so the client's first messages arrive on an open connection."""
+    server = live.socketio.server
+    deadline = time.monotonic() + CONNECT_WAIT
+    while not server.manager.is_connected(sid, "/"):
+        if time.monotonic() > deadline:
+            return  # refused or gone before it was accepted
+        time.sleep(0.002)
+    with app.app_context():
+        admit(
+            live.feed,
+            sid=sid,
+            actor=actor,
+            view=view_for(actor),
+            rooms=rooms,
+            agency_code=agency_code,
+            raw_last_event_id=last,
+            limits=live.limits,
+            enter_room=lambda client, room: server.enter_room(client, room, namespace="/"),
+        )
+
+
+def replay_limits(max_events: int, retention_seconds: float) -> ReplayLimits:
+    return ReplayLimits(max_events=max_events, retention=timedelta(seconds=retention_seconds))

@@ -1,0 +1,134 @@
+"""Admitting a connection: replay what it missed from the database, then let the live feed in.
+
+The client sends the last event id it saw. Everything after it that this user may see is sent
+from `case_events` in id order; then, under the feed's lock, the connection joins its rooms, so
+the first live event it gets is the first one after the replay: no gap, no duplicate. A client
+too far behind (more than `replay_max_events`, or a gap older than the retention window), or
+with an id that is not a number or lies in the future, is told to reload its state instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.cases.actors import Actor
+from app.db import utcnow
+from app.models import CaseEvent
+from app.realtime.audience import View
+from app.realtime.counters import counters_view
+from app.realtime.feed import EventFeed, Loaded, load_events
+from app.realtime.messages import ReferenceNames
+
+
+@dataclass(frozen=True)
+class ReplayLimits:
+    max_events: int
+    retention: timedelta
+
+
+@dataclass
+class Plan:
+    reload_reason: str | None = None
+    events: list[Loaded] = field(default_factory=list)
+    last_event_id: int | None = None  # the client's, when valid
+
+
+def parse_last_event_id(raw: object) -> int | None:
+    """A non-negative integer (or its decimal string); anything else is None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if raw >= 0 else None
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 19:
+        return int(raw)
+    return None
+
+
+def visible_to(actor: Actor, view: View) -> list[ColumnElement[bool]]:
+    """The events this user may see, as SQL: an agency its own (and those of cases it lost)."""
+    if view is View.AGENCY:
+        return [or_(CaseEvent.agency_id == actor.agency_id, CaseEvent.left_agency_id == actor.agency_id)]
+    return []
+
+
+def plan_replay(
+    session: Session, actor: Actor, view: View | None, raw: object, *, upto: int, limits: ReplayLimits
+) -> Plan:
+    """What to send a reconnecting client, read up to the feed's cursor `upto` (outside its lock)."""
+    if raw is None:
+        return Plan()
+    last = parse_last_event_id(raw)
+    if last is None:
+        return Plan(reload_reason="invalid_last_event_id")
+    newest = session.scalar(select(func.max(CaseEvent.id))) or 0
+    if last > newest:
+        return Plan(reload_reason="last_event_id_in_future")
+    if view is None:
+        return Plan(last_event_id=last)
+    events = load_events(
+        session, CaseEvent.id > last, CaseEvent.id <= upto, *visible_to(actor, view), limit=limits.max_events + 1
+    )
+    if len(events) > limits.max_events:
+        return Plan(reload_reason="too_far_behind")
+    if events and events[0][0].recorded_at < utcnow() - limits.retention:
+        return Plan(reload_reason="too_old")
+    return Plan(events=events, last_event_id=last)
+
+
+def admit(
+    feed: EventFeed,
+    *,
+    sid: str,
+    actor: Actor,
+    view: View | None,
+    rooms: frozenset[str],
+    agency_code: str | None,
+    raw_last_event_id: object,
+    limits: ReplayLimits,
+    enter_room: Callable[[str, str], None],
+) -> Plan:
+    """Replay, then join the rooms under the feed's lock, then say `ready` with the new watermark."""
+    started = feed.clock()
+    with feed.lock:
+        upto = feed.cursor
+    with feed.session() as session:
+        plan = plan_replay(session, actor, view, raw_last_event_id, upto=upto, limits=limits)
+        names = ReferenceNames.load(session)
+        watched_late = _late_before(feed, session, actor, view, plan)
+        with feed.lock:
+            cursor = feed.cursor
+            if plan.reload_reason is not None:
+                feed.emit("reload", {"reason": plan.reload_reason, "last_event_id": cursor}, to=sid)
+            elif view is not None:
+                # Pushed by the feed while the replay was read: read them too, before joining.
+                caught_up = load_events(session, CaseEvent.id > upto, CaseEvent.id <= cursor, *visible_to(actor, view))
+                late_now = _load_ids(session, feed.late_since(started), actor, view)
+                feed.send(sid, [*plan.events, *caught_up], view, names, late=False)
+                feed.send(sid, [*watched_late, *late_now], view, names, late=True)
+            for room in rooms:
+                enter_room(sid, room)
+            replayed = len(plan.events) if plan.reload_reason is None else 0
+            last = max(cursor, plan.last_event_id or 0) if plan.reload_reason is None else cursor
+            feed.emit("ready", {"last_event_id": last, "replayed": replayed, "rooms": sorted(rooms)}, to=sid)
+    counts = feed.current_counts()
+    feed.emit("counters", counters_view(counts, utcnow().astimezone(feed.tz).isoformat(), agency_code), to=sid)
+    return plan
+
+
+def _late_before(feed: EventFeed, session: Session, actor: Actor, view: View | None, plan: Plan) -> list[Loaded]:
+    """Events pushed late (after later ids) that a client gone meanwhile may have missed; it de-duplicates."""
+    if view is None or plan.reload_reason is not None or plan.last_event_id is None:
+        return []
+    ids = [event_id for event_id, _ in feed.late_log if event_id <= plan.last_event_id]
+    return _load_ids(session, ids, actor, view)
+
+
+def _load_ids(session: Session, ids: list[int], actor: Actor, view: View | None) -> list[Loaded]:
+    if not ids or view is None:
+        return []
+    return load_events(session, CaseEvent.id.in_(ids), *visible_to(actor, view))

@@ -1,0 +1,107 @@
+"""A real server on a loopback port and real python-socketio clients connected to it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import socketio
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served by Werkzeug in a thread, WebSocket included (simple-websocket)."""
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@dataclass
+class LiveClient:
+    """A console as the server sees it: records every message, in arrival order."""
+
+    url: str
+    auth: dict[str, Any] | None = None
+    messages: list[tuple[str, Any]] = field(default_factory=list)
+    sio: socketio.Client = field(default_factory=lambda: socketio.Client(reconnection=False))
+    received_at: dict[int, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        lock = threading.Lock()
+
+        def recorder(name: str) -> Callable[[Any], None]:
+            def record(data: Any = None) -> None:
+                with lock:
+                    self.messages.append((name, data))
+                    if name == "event":
+                        self.received_at.setdefault(data["id"], time.monotonic())
+
+            return record
+
+        for name in ("event", "ready", "reload", "counters", "alert"):
+            self.sio.on(name, recorder(name))
+
+    def connect(self, **auth: Any) -> LiveClient:
+        self.messages.clear()
+        self.sio.connect(self.url, auth={**(self.auth or {}), **auth}, transports=["websocket"], wait_timeout=5)
+        self.wait_for("ready")
+        return self
+
+    def disconnect(self) -> None:
+        self.sio.disconnect()
+
+    def of(self, name: str) -> list[Any]:
+        return [data for kind, data in list(self.messages) if kind == name]
+
+    def events(self) -> list[dict[str, Any]]:
+        return self.of("event")
+
+    def event_ids(self) -> list[int]:
+        return [event["id"] for event in self.events()]
+
+    def wait_for(self, name: str, count: int = 1, timeout: float = 5.0) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        while len(self.of(name)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {timeout}s for {count} {name!r}; got {self.messages!r}")
+            time.sleep(0.01)
+        return self.of(name)
+
+    def wait_events(self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate(self.events()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not met in {timeout}s; events: {self.event_ids()}")
+            time.sleep(0.01)
+
+    @property
+    def last_event_id(self) -> int:
+        ready = self.of("ready") + self.of("reload")
+        marks = [message["last_event_id"] for message in ready] + self.event_ids()
+        return max(marks, default=0)
+
+
+@pytest.fixture
+def connect(live_server: str) -> Iterator[Callable[..., LiveClient]]:
+    clients: list[LiveClient] = []
+
+    def open_client(token: str | None = None, **auth: Any) -> LiveClient:
+        client = LiveClient(live_server, auth={"token": token} if token else {})
+        clients.append(client)
+        return client.connect(**auth)
+
+    yield open_client
+    # websocket-client waits up to 3 s for the server's close frame: close them all at once.
+    closing = [threading.Thread(target=client.disconnect) for client in clients if client.sio.connected]
+    for thread in closing:
+        thread.start()
+    for thread in closing:
+        thread.join()
