@@ -1,11 +1,16 @@
-"""`python -m bench [intake|search|sla_sweep|dispatch]`: run the benchmarks (default: all) and write bench/results/."""
+"""`python -m bench [intake|search|sla_sweep|dispatch|push_latency]`: run the benchmarks (default: all).
+
+Results go to bench/results/.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,15 +25,20 @@ from bench.dispatch import DispatchOptions, run_dispatch
 from bench.dispatch_report import markdown_section as dispatch_section
 from bench.dispatch_report import write_markdown as write_dispatch_markdown
 from bench.intake import IntakeOptions, run_intake
+from bench.measure import CODE_VERSION_ENV, HEAD_EXPORT_ENV
+from bench.push_latency import SCENARIOS, PushOptions, run_push_latency
+from bench.push_latency import markdown_section as push_section
+from bench.push_latency import write_markdown as write_push_markdown
 from bench.report import RESULTS_DIR, append_sections, record, record_plans, write_summary
 from bench.search import SearchOptions, run_search
 from bench.sla_clock import run_clock
 from bench.sla_report import markdown_section as sla_section
 from bench.sla_report import write_markdown
 from bench.sla_sweep import SlaSweepOptions, run_sla_sweep, sizes_argument
-from config.settings import Settings
+from config.settings import PROJECT_ROOT, Settings
 
-BENCHMARKS = ("intake", "search", "sla_sweep", "dispatch")
+COMMAND_ENV = "BENCH_COMMAND"  # the command as typed, for a child run on an export of HEAD
+BENCHMARKS = ("intake", "search", "sla_sweep", "dispatch", "push_latency")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,11 +98,42 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--failure-rate", type=float, default=DispatchOptions.failure_rate, help="share of requests the fake fails"
     )
+    parser.add_argument("--clients", type=int, default=PushOptions.clients, help="push: consoles connected")
+    parser.add_argument("--agencies", type=int, default=PushOptions.agencies, help="push: agencies the cases go to")
+    parser.add_argument(
+        "--supervisors", type=int, default=PushOptions.supervisors, help="push: consoles that are supervisors"
+    )
+    parser.add_argument("--push-rate", type=float, default=PushOptions.rate, help="push: cases per second")
+    parser.add_argument("--seconds", type=float, default=PushOptions.seconds, help="push: seconds of cases")
+    parser.add_argument(
+        "--client-processes", type=int, default=PushOptions.client_processes, help="push: client processes"
+    )
+    parser.add_argument(
+        "--scenarios",
+        type=_scenarios,
+        default=None,
+        metavar="NAME,...",
+        help=f"push: {', '.join(SCENARIOS)} (default: those of --backend)",
+    )
+    parser.add_argument("--redis-url", default=PushOptions.redis_url, help="push: Redis for the two-process scenario")
+    parser.add_argument(
+        "--head",
+        action="store_true",
+        help="run on a `git archive HEAD` export (bench/ from the working tree): others' uncommitted edits unmeasured",
+    )
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="database to (re)create; it is dropped afterwards")
     parser.add_argument("--seed", type=int, default=1999)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and PostgreSQL databases")
     parser.add_argument("--results", type=Path, default=RESULTS_DIR, help="where to write the results")
     return parser
+
+
+def _scenarios(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SCENARIOS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"scenarios are {', '.join(SCENARIOS)}; not {', '.join(unknown) or value!r}")
+    return names
 
 
 def _server_shape(value: str) -> tuple[int, int]:
@@ -120,12 +161,41 @@ def _check_postgres(url: str) -> None:
         engine.dispose()
 
 
+def _run_on_head(argv: list[str], command: str, results: Path, *, keep: bool) -> int:
+    """The same command in a child process whose code is `git archive HEAD`, but for bench/ (the working tree's)."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    export = Path(tempfile.mkdtemp(prefix="hotline-bench-head-"))
+    try:
+        archive = subprocess.run(["git", "archive", commit], cwd=PROJECT_ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(export)], input=archive.stdout, check=True)
+        shutil.rmtree(export / "bench", ignore_errors=True)
+        ignore = shutil.ignore_patterns("__pycache__", "results")
+        shutil.copytree(PROJECT_ROOT / "bench", export / "bench", ignore=ignore)
+        env = {
+            **os.environ,
+            HEAD_EXPORT_ENV: f"git archive {commit} (bench/ from the working tree)",
+            CODE_VERSION_ENV: json.dumps({"commit": commit, "uncommitted_app_files": 0}),
+            COMMAND_ENV: command,
+        }
+        print(f"bench: running on an export of HEAD ({commit}) in {export}", flush=True)
+        child = [sys.executable, "-m", "bench", *argv, "--results", str(results.resolve())]
+        return subprocess.run(child, cwd=export, env=env, check=False).returncode
+    finally:
+        if not keep:
+            shutil.rmtree(export, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.benchmark and args.only and args.benchmark != args.only:
         raise SystemExit(f"python -m bench: {args.benchmark} or --only {args.only}, not both")
     selected = args.benchmark or args.only
-    command = shlex.join([".venv/bin/python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
+    argv = sys.argv[1:] if argv is None else argv
+    command = os.environ.get(COMMAND_ENV) or shlex.join([".venv/bin/python", "-m", "bench", *argv])
+    if args.head and not os.environ.get(HEAD_EXPORT_ENV):
+        return _run_on_head(argv, command, args.results, keep=args.keep)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     if "postgresql" in backends:
         _check_postgres(args.pg_url)
@@ -207,8 +277,31 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_dispatch(kind, workdir / f"dispatch-{kind}", options_dispatch, dispatch_url)
                 print(f"  wrote {record(args.results, 'dispatch', result, command, load_before)}", flush=True)
             print(f"  wrote {write_dispatch_markdown(args.results)}", flush=True)
+        if selected in (None, "push_latency"):
+            options_push = PushOptions(
+                clients=args.clients,
+                agencies=args.agencies,
+                supervisors=args.supervisors,
+                rate=args.push_rate,
+                seconds=args.seconds,
+                client_processes=args.client_processes,
+                redis_url=args.redis_url,
+                seed=args.seed,
+            )
+            names = args.scenarios or [name for name, s in SCENARIOS.items() if s.kind in backends]
+            for name in names:
+                print(f"push_latency: {name}", flush=True)
+                push_url = _pg_url(args.pg_url, "_push")
+                if SCENARIOS[name].kind == "postgresql":
+                    _check_postgres(args.pg_url)
+                    pg_databases.append(push_url)
+                result = run_push_latency(SCENARIOS[name], workdir / f"push-{name}", options_push, push_url)
+                print(f"  wrote {record(args.results, 'push_latency', result, command, load_before)}", flush=True)
+            print(f"  wrote {write_push_markdown(args.results)}", flush=True)
         print(f"  wrote {write_summary(args.results)}", flush=True)
-        append_sections(args.results, sla_section(args.results), dispatch_section(args.results))
+        append_sections(
+            args.results, sla_section(args.results), dispatch_section(args.results), push_section(args.results)
+        )
     finally:
         if args.keep:
             print(f"bench: kept {workdir} and PostgreSQL databases {', '.join(pg_databases) or '(none)'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -11,6 +12,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 _TICKS = os.sysconf("SC_CLK_TCK")
+# Set by `python -m bench --head` for the run it starts on an export of HEAD: what is served, and its code version.
+HEAD_EXPORT_ENV = "BENCH_HEAD_EXPORT"
+CODE_VERSION_ENV = "BENCH_CODE_VERSION"
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:
@@ -95,6 +99,8 @@ class NamedCpu:
 
 def code_version() -> dict[str, object]:
     """The commit measured, and which application files differed from it (uncommitted work)."""
+    if os.environ.get(CODE_VERSION_ENV):
+        return dict(json.loads(os.environ[CODE_VERSION_ENV]))
     root = Path(__file__).resolve().parent.parent
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
