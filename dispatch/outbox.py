@@ -10,7 +10,7 @@ with that text, and adopts its SID instead of sending again. The same check foll
 whose answer timed out (the request may have been accepted). Calls cannot be matched by
 content, so a call in either window may ring twice: the lesser harm for an urgent alert.
 
-Socket rows are not this sender's: the live-push process delivers them.
+Socket rows go through the same claim and record, but are pushed by dispatch/socket_alerts.py.
 """
 
 from __future__ import annotations
@@ -62,14 +62,21 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     return delay * jitter
 
 
-def claim(session: Session, *, now: datetime, limit: int, claim_timeout: timedelta = CLAIM_TIMEOUT) -> list[Claimed]:
+def claim(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    claim_timeout: timedelta = CLAIM_TIMEOUT,
+    channels: tuple[str, ...] = SENT_CHANNELS,
+) -> list[Claimed]:
     """Take up to `limit` due rows for this sender; others skip them (SKIP LOCKED on PostgreSQL)."""
     abandoned_before = now - claim_timeout
     with write_transaction(session):
         rows = session.scalars(
             select(Notification)
             .where(
-                Notification.channel.in_(SENT_CHANNELS),
+                Notification.channel.in_(channels),
                 or_(
                     Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.FAILED])
                     & (Notification.next_attempt_at <= now),

@@ -36,7 +36,7 @@ def _swagger_assets() -> Blueprint:
 
 
 def init_api(app: Flask) -> None:
-    from app.api import calendar, cases, reference
+    from app.api import calendar, cases, reference, stats
 
     app.config.update(
         API_TITLE="hotline1999 API",
@@ -59,6 +59,6 @@ def init_api(app: Flask) -> None:
     }
     api = HotlineApi(app, spec_kwargs=spec_options)
     errors.register(app)
-    for blueprint in (cases.blp, reference.blp, calendar.blp):
+    for blueprint in (cases.blp, reference.blp, calendar.blp, stats.blp):
         api.register_blueprint(blueprint, url_prefix=PREFIX)
     app.register_blueprint(_swagger_assets())

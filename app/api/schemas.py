@@ -239,3 +239,25 @@ class CategorySchema(DistrictSchema):
     case_type = fields.String(required=True)
     default_agency = fields.String(allow_none=True)
     urgent = fields.Boolean(required=True)
+
+
+class AgencyCountsSchema(ma.Schema):
+    agency = fields.String(allow_none=True, metadata={"description": "Agency code; null for cases still in triage"})
+    name_zh = fields.String(allow_none=True)
+    open = fields.Integer(required=True)
+    at_risk = fields.Integer(required=True)
+    breached = fields.Integer(required=True)
+    unacknowledged = fields.Integer(required=True, metadata={"description": "Dispatches not yet acknowledged"})
+
+
+class CountTotalsSchema(ma.Schema):
+    open = fields.Integer(required=True)
+    at_risk = fields.Integer(required=True)
+    breached = fields.Integer(required=True)
+    unacknowledged = fields.Integer(required=True)
+
+
+class LiveStatsSchema(ma.Schema):
+    as_of = fields.String(required=True)
+    agencies = fields.List(fields.Nested(AgencyCountsSchema), required=True)
+    totals = fields.Nested(CountTotalsSchema, required=True)

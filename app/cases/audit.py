@@ -23,7 +23,6 @@ def record_event(
     *,
     actor: Actor,
     occurred_at: datetime,
-    left_agency_id: int | None = None,
     **payload: Any,
 ) -> CaseEvent:
     """Append one event to the case's trail, in the caller's transaction; the case's agency
@@ -36,7 +35,6 @@ def record_event(
         payload={"actor": actor.username, "role": actor.role.value, **payload},
         # The relationship, not agency_id: an assignment sets `case.agency` before any flush.
         agency_id=case.agency.id if case.agency is not None else None,
-        left_agency_id=left_agency_id,
     )
     session.add(event)
     session.info[EVENTS_WRITTEN] = True
@@ -56,18 +54,19 @@ def record_assignment(
     **details: Any,
 ) -> CaseEvent:
     """The case went to an agency: which, from which, and why (rule, default, or by hand)."""
-    return record_event(
+    event = record_event(
         session,
         case,
         "case_assigned",
         actor=actor,
         occurred_at=occurred_at,
-        left_agency_id=left_agency_id,
         agency=agency_code,
         previous_agency=previous_agency,
         reason=reason,
         **details,
     )
+    event.left_agency_id = left_agency_id  # the agency it was taken from learns it is gone
+    return event
 
 
 def record_once(

@@ -19,11 +19,12 @@ from config.settings import Settings
 
 
 def init_realtime(app: Flask, settings: Settings) -> SocketIO:
-    from app.db import db
+    from app.db import current_session, db, utcnow
     from app.realtime.connections import Realtime, register, replay_limits
     from app.realtime.feed import EventFeed
     from app.realtime.ratelimit import ConnectLimiter
     from app.realtime.wakeup import EXTENSION, Wakeup
+    from dispatch import socket_alerts
 
     socketio = SocketIO(
         app,
@@ -45,7 +46,25 @@ def init_realtime(app: Flask, settings: Settings) -> SocketIO:
         with app.app_context():
             return db.engine
 
-    feed = EventFeed(engine=engine, emit=emit_locally, tz=settings.timezone, poll_seconds=settings.feed_poll_seconds)
+    def push_alert(room: str, message: dict[str, Any]) -> None:
+        # Through the message queue when there is one: an alert is claimed once, by one process.
+        socketio.emit("alert", message, to=room)
+
+    def push_alerts() -> None:
+        with app.app_context():
+            try:
+                if socket_alerts.any_due(current_session(), utcnow()):
+                    socket_alerts.push_due(current_session(), push_alert)
+            finally:
+                db.session.remove()
+
+    feed = EventFeed(
+        engine=engine,
+        emit=emit_locally,
+        tz=settings.timezone,
+        poll_seconds=settings.feed_poll_seconds,
+        after_poll=push_alerts,
+    )
     wakeup = Wakeup(settings.redis_url, settings.socketio_channel)
     wakeup.on_local_commit(feed.wake)
     app.extensions[EXTENSION] = wakeup
@@ -58,3 +77,10 @@ def init_realtime(app: Flask, settings: Settings) -> SocketIO:
     )
     register(socketio, app, realtime)
     return socketio
+
+
+def write_only_emitter(settings: Settings) -> SocketIO | None:
+    """For the worker process: emits through Redis to every web process's clients; None without Redis."""
+    if not settings.redis_url:
+        return None
+    return SocketIO(message_queue=settings.redis_url, channel=settings.socketio_channel)

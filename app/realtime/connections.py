@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -10,17 +11,20 @@ from typing import Any
 
 from flask import Flask, current_app, request, session
 from flask_socketio import SocketIO
+from socketio.exceptions import ConnectionRefusedError
 
 from app.cases.actors import Actor
-from app.db import db
+from app.db import current_session, db
 from app.i18n import message
 from app.realtime.audience import rooms_for, view_for
 from app.realtime.feed import EventFeed
 from app.realtime.ratelimit import ConnectLimiter
 from app.realtime.replay import ReplayLimits, admit
-from app.reference.cache import reference_cache
 from app.realtime.wakeup import Wakeup
+from app.reference.cache import reference_cache
 from app.users.service import actor_for_token, actor_for_user
+
+log = logging.getLogger(__name__)
 
 EXTENSION = "hotline_realtime"
 CONNECT_WAIT = 5.0  # seconds the admission waits for Socket.IO to finish accepting the connection
@@ -28,10 +32,10 @@ SESSION_USER = "user_id"  # the console login's key in the Flask session
 
 
 class Refused(ConnectionRefusedError):
-    """python-socketio sends the arguments to the client as the connect_error's data."""
+    """The client's connect_error says why, in its language: {"message": ..., "data": {"code": ...}}."""
 
     def __init__(self, code: str) -> None:
-        super().__init__({"code": code, "message": message(code)})
+        super().__init__(message(code), {"code": code})
 
 
 @dataclass
@@ -63,17 +67,16 @@ def authenticate(auth: object) -> Actor | None:
         token = auth["token"]
         if not isinstance(token, str) or not token.strip() or len(token) > 200:
             return None
-        return actor_for_token(db.session, token.strip())
+        return actor_for_token(current_session(), token.strip())
     user_id = session.get(SESSION_USER)
     if isinstance(user_id, int):
-        return actor_for_user(db.session, user_id)
+        return actor_for_user(current_session(), user_id)
     return None
 
 
 def register(socketio: SocketIO, app: Flask, realtime: Realtime) -> None:
     app.extensions[EXTENSION] = realtime
 
-    @socketio.on("connect")
     def on_connect(auth: object = None) -> None:
         live = current_realtime()
         if not live.limiter.allow(request.remote_addr or "unknown"):
@@ -93,13 +96,11 @@ def register(socketio: SocketIO, app: Flask, realtime: Realtime) -> None:
         last = auth.get("last_event_id") if isinstance(auth, dict) else None
         socketio.start_background_task(_admit_once_connected, app, live, sid, actor, rooms, agency_code, last)
 
-    @socketio.on("disconnect")
     def on_disconnect(*_: Any) -> None:
         live = current_realtime()
         with live.lock:
             live.connected.pop(request.sid, None)  # type: ignore[attr-defined]
 
-    @socketio.on("join")
     def on_join(room: object = None) -> dict[str, Any]:
         """Rooms are joined by the server at connect; a client asking for another is refused."""
         live = current_realtime()
@@ -107,13 +108,18 @@ def register(socketio: SocketIO, app: Flask, realtime: Realtime) -> None:
             rooms = live.connected.get(request.sid, frozenset())  # type: ignore[attr-defined]
         if isinstance(room, str) and room in rooms:
             return {"ok": True, "room": room}
-        return {"ok": False, "error": {"code": "realtime.forbidden_room", "message": message("realtime.forbidden_room")}}
+        refusal = {"code": "realtime.forbidden_room", "message": message("realtime.forbidden_room")}
+        return {"ok": False, "error": refusal}
+
+    socketio.on_event("connect", on_connect)
+    socketio.on_event("disconnect", on_disconnect)
+    socketio.on_event("join", on_join)
 
 
 def _agency_code(actor: Actor | None) -> str | None:
     if actor is None or actor.agency_id is None:
         return None
-    snapshot = reference_cache.snapshot(db.session)
+    snapshot = reference_cache.snapshot(current_session())
     return next((agency.code for agency in snapshot.agencies.values() if agency.id == actor.agency_id), None)
 
 
@@ -135,17 +141,20 @@ def _admit_once_connected(
             return  # refused or gone before it was accepted
         time.sleep(0.002)
     with app.app_context():
-        admit(
-            live.feed,
-            sid=sid,
-            actor=actor,
-            view=view_for(actor),
-            rooms=rooms,
-            agency_code=agency_code,
-            raw_last_event_id=last,
-            limits=live.limits,
-            enter_room=lambda client, room: server.enter_room(client, room, namespace="/"),
-        )
+        try:
+            admit(
+                live.feed,
+                sid=sid,
+                actor=actor,
+                view=view_for(actor),
+                rooms=rooms,
+                agency_code=agency_code,
+                raw_last_event_id=last,
+                limits=live.limits,
+                enter_room=lambda client, room: server.enter_room(client, room, namespace="/"),
+            )
+        except ValueError:
+            log.info("live: %s left before it was admitted", sid)  # enter_room refuses a gone sid
 
 
 def replay_limits(max_events: int, retention_seconds: float) -> ReplayLimits:

@@ -70,8 +70,9 @@ class EventFeed:
         poll_seconds: float,
         gap_hold: float = GAP_HOLD,
         clock: Callable[[], float] = time.monotonic,
+        after_poll: Callable[[], None] | None = None,
     ) -> None:
-        self._engine, self.emit, self.tz = engine, emit, tz
+        self._engine, self.emit, self.tz, self._after_poll = engine, emit, tz, after_poll
         self._poll_seconds, self._gap_hold, self.clock = poll_seconds, gap_hold, clock
         self.lock = threading.RLock()
         self.cursor = 0  # every id up to here was pushed, or is a watched gap
@@ -108,6 +109,8 @@ class EventFeed:
             try:
                 timeout = min(timeout, self.poll())
                 self.push_counters_if_changed()
+                if self._after_poll is not None:
+                    self._after_poll()
             except Exception:
                 log.exception("live feed: reading events failed; trying again")
             self._wake.wait(timeout)
@@ -136,6 +139,8 @@ class EventFeed:
     def _push_in_order(self, rows: list[Loaded], names: ReferenceNames, now: float) -> float | None:
         """Push rows while ids follow on; returns the seconds left to hold at a gap, or None."""
         for event, case in rows:
+            if event.id <= self.cursor:
+                continue  # pushed by a concurrent poll (an admission catching up)
             expected = self.cursor + 1
             if event.id > expected and event.id - expected <= MAX_GAP:
                 missing = range(expected, event.id)

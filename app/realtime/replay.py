@@ -94,6 +94,7 @@ def admit(
 ) -> Plan:
     """Replay, then join the rooms under the feed's lock, then say `ready` with the new watermark."""
     started = feed.clock()
+    feed.poll()  # catch up first, so what is committed now is replayed rather than trickling in live
     with feed.lock:
         upto = feed.cursor
     with feed.session() as session:

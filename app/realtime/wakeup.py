@@ -72,7 +72,7 @@ class Wakeup:
         while True:
             try:
                 client = redis.Redis.from_url(self._redis_url or "", socket_connect_timeout=2)
-                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
                 pubsub.subscribe(self.channel)
                 for message in pubsub.listen():
                     if message and message.get("type") == "message":

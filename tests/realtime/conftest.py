@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,7 +47,7 @@ class LiveClient:
 
             return record
 
-        for name in ("event", "ready", "reload", "counters", "alert"):
+        for name in ("event", "ready", "reload", "counters", "alert", "connect_error"):
             self.sio.on(name, recorder(name))
 
     def connect(self, **auth: Any) -> LiveClient:
@@ -56,6 +57,10 @@ class LiveClient:
         return self
 
     def disconnect(self) -> None:
+        ws = getattr(self.sio.eio, "ws", None)
+        if ws is not None:
+            # websocket-client waits 3 s for a close frame the Werkzeug test server never sends.
+            ws.close = functools.partial(ws.close, timeout=0.2)
         self.sio.disconnect()
 
     def of(self, name: str) -> list[Any]:

@@ -1,0 +1,33 @@
+"""The live counters over HTTP: the same numbers the supervisors' wall receives by socket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from app.api.auth import authenticate, current_actor, require_json_body
+from app.api.docs import documents_errors
+from app.api.inputs import ApiBlueprint
+from app.api.schemas import LiveStatsSchema
+from app.db import current_session, utcnow
+from app.realtime.counters import count_open_cases, counters_view
+from app.realtime.messages import ReferenceNames
+
+blp = ApiBlueprint("stats", __name__, description="Live statistics")
+blp.before_request(authenticate)
+blp.before_request(require_json_body)
+
+
+@blp.route("/stats/live")
+@blp.response(200, LiveStatsSchema)
+@documents_errors(blp)
+def live_stats() -> dict[str, Any]:
+    """Open, at-risk, breached and unacknowledged cases per agency, right now; an agency sees its own row."""
+    session = current_session()
+    names = ReferenceNames.load(session)
+    actor = current_actor()
+    # An agency sees only its own row (none at all if its agency is no longer active).
+    only = (names.agency_code(actor.agency_id) or f"#{actor.agency_id}") if actor.is_agency else None
+    tz = current_app.config["HOTLINE_SETTINGS"].timezone
+    return counters_view(count_open_cases(session, names), utcnow().astimezone(tz).isoformat(), only_agency=only)
