@@ -43,7 +43,8 @@ def alert_message(item: Claimed) -> dict[str, Any]:
         body = json.loads(item.body)
     except ValueError:
         body = {"text": item.body}
-    return {"alert_id": item.id, "kind": item.kind, **(body if isinstance(body, dict) else {"text": body})}
+    fields = body if isinstance(body, dict) else {"text": body}
+    return {**fields, "alert_id": item.id, "kind": item.kind}
 
 
 def any_due(session: Session, now: datetime) -> bool:
