@@ -32,7 +32,7 @@ run: db
 	@echo "  Create a first user (prints its API token):"
 	@echo "    $(FLASK) user create admin --role admin"
 	@echo ""
-	$(BIN)/gunicorn --workers 1 --threads 16 --bind $(HOST):$(PORT) 'wsgi:app_with_worker()'
+	$(BIN)/gunicorn --workers 1 --threads 100 --bind $(HOST):$(PORT) 'wsgi:app_with_worker()'
 
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: setup-dev
