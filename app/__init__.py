@@ -18,6 +18,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from app.i18n import babel, select_locale
     from app.realtime import init_realtime
     from app.telephony import views as telephony_views
+    from app.web import init_web
 
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()), instance_relative_config=False)
@@ -46,8 +47,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         # Twilio signs the URL it called; behind a proxy this app cannot know it and every webhook fails.
         app.logger.warning("TWILIO_* is set but PUBLIC_BASE_URL is not: Twilio webhooks will be refused (403)")
     cli.register(app)
-    # Until the consoles land, the front door is the browsable API documentation.
-    app.add_url_rule("/", "index", lambda: redirect("/api/v1/docs"))
+    app.add_url_rule("/", "index", lambda: redirect("/console/live"))
+    init_web(app)  # last: it exempts the API and webhook blueprints registered above from CSRF
     return app
 
 

@@ -5,19 +5,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import Babel
 
 SUPPORTED_LOCALES = ("zh_TW", "en")
 DEFAULT_LOCALE = "zh_TW"
+# A language the console user chose (?lang=, app/web) outranks the browser's Accept-Language.
+CHOSEN_LOCALE = "hotline_locale"
 
 babel = Babel()
 
 
 def select_locale() -> str:
-    """The caller's most preferred language that we speak; zh-TW when none is."""
+    """The language the console user chose, else the caller's most preferred one we speak; zh-TW when none is."""
     if not has_request_context():
         return DEFAULT_LOCALE
+    chosen = g.get(CHOSEN_LOCALE)
+    if chosen in SUPPORTED_LOCALES:
+        return str(chosen)
     for language, _quality in request.accept_languages:
         tag = language.lower()
         if tag.startswith("en"):
@@ -29,10 +34,23 @@ def select_locale() -> str:
 
 # code -> (zh-TW, en). Placeholders are str.format fields.
 MESSAGES: dict[str, tuple[str, str]] = {
-    "auth.missing": ("請提供 Authorization: Bearer <token>。", "Send Authorization: Bearer <token>."),
+    "auth.missing": (
+        "請提供 Authorization: Bearer <token>，或先登入主控台。",
+        "Send Authorization: Bearer <token>, or log in to the console first.",
+    ),
     "auth.invalid": (
         "憑證無效或已撤銷，請向管理員重新申請。",
         "The token is invalid or revoked; ask an administrator for a new one.",
+    ),
+    "auth.csrf": (
+        "以主控台登入身分修改資料，須附上有效的 X-CSRFToken 標頭；請重新整理頁面後再試。",
+        "A change made with a console login needs a valid X-CSRFToken header; reload the page and try again.",
+    ),
+    "auth.login_failed": ("帳號或密碼錯誤。", "The username or password is wrong."),
+    "auth.logged_out": ("您已登出。", "You are logged out."),
+    "auth.form_expired": (
+        "表單已過期或不是從本系統送出，請重新整理頁面後再送出。",
+        "The form has expired or was not sent from this site; reload the page and submit it again.",
     ),
     "auth.forbidden": ("您的角色（{role}）不能執行此操作。", "Your role ({role}) may not do this."),
     "realtime.unauthenticated": (

@@ -49,9 +49,9 @@ def test_agency_users_need_an_agency(app: Flask) -> None:
     assert runner.invoke(args=["user", "create", "z", "--role", "agency", "--agency", "NOPE"]).exit_code != 0
 
 
-def test_the_front_door_leads_to_the_api_documentation(app: Flask) -> None:
+def test_the_front_door_leads_to_the_live_console(app: Flask) -> None:
     response = app.test_client().get("/")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/api/v1/docs")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/console/live")
 
 
 def test_working_hours_and_sweep_interval_are_configurable(tmp_path: Path) -> None:

@@ -1,16 +1,22 @@
-"""Request guards of the API: bearer-token authentication and JSON bodies."""
+"""Request guards of the API: bearer-token (or console session) authentication and JSON bodies."""
 
 from __future__ import annotations
 
 from flask import Response, g, request
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from app.api.errors import error_response
 from app.api.inputs import storable_text_problem
 from app.cases.actors import Actor
 from app.db import current_session
-from app.errors import DomainError
+from app.errors import DomainError, Forbidden
 from app.i18n import message
 from app.users.service import actor_for_token
+from app.users.sessions import session_actor
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRFToken"
 
 
 class Unauthorized(DomainError):
@@ -18,7 +24,13 @@ class Unauthorized(DomainError):
 
 
 def authenticate() -> None:
-    """Resolve the bearer token to an Actor in g.actor, or refuse with 401."""
+    """Resolve the bearer token (or, without an Authorization header, the console's login) to g.actor; else 401."""
+    if "Authorization" not in request.headers:
+        actor = session_actor()
+        if actor is not None:
+            _require_csrf_for_changes()
+            g.actor = actor
+            return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -27,6 +39,16 @@ def authenticate() -> None:
     if actor is None:
         raise Unauthorized("auth.invalid")
     g.actor = actor
+
+
+def _require_csrf_for_changes() -> None:
+    """The browser sends the session cookie with any site's request: a change must prove it came from our page."""
+    if request.method in SAFE_METHODS:
+        return
+    try:
+        validate_csrf(request.headers.get(CSRF_HEADER))
+    except ValidationError as exc:
+        raise Forbidden("auth.csrf") from exc
 
 
 def current_actor() -> Actor:

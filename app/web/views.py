@@ -1,0 +1,156 @@
+"""The console's pages: login, logout, and the live dispatch page. Thin: check, call one service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+
+from app.api import PREFIX as API_PREFIX
+from app.cases.actors import Actor
+from app.db import current_session, utcnow
+from app.i18n import CHOSEN_LOCALE, is_english, message
+from app.models import CaseEvent
+from app.realtime.counters import count_open_cases, counters_view
+from app.realtime.messages import ReferenceNames
+from app.reference.cache import reference_cache
+from app.settings_access import current_settings
+from app.users.service import check_password
+from app.users.sessions import SESSION_LANG, log_in, log_out, session_actor
+from app.vocabulary import Role
+from app.web.forms import LoginForm, LogoutForm
+from app.web.labels import labels_for_script
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/web/static")
+
+# ?lang= values the pages accept, and the locale each selects.
+LANGUAGES = {"zh-TW": "zh_TW", "en": "en"}
+SECURITY_HEADERS = {
+    # Scripts only from this server (no inline code, no CDN); the socket and the API are same-origin.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+@bp.before_request
+def choose_language() -> None:
+    """?lang=en or ?lang=zh-TW on a console page switches its language for the rest of the session."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session[SESSION_LANG] = chosen
+    g.setdefault(CHOSEN_LOCALE, LANGUAGES.get(session.get(SESSION_LANG, "")))
+
+
+@bp.after_request
+def protect_pages(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "text/html":
+        # Case details must not be shown again from the cache by the back button after a logout.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def page_context() -> dict[str, Any]:
+    english = is_english()
+    return {"html_lang": "en" if english else "zh-Hant-TW", "other_lang": "zh-TW" if english else "en"}
+
+
+def login_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """The logged-in, still active user in g.actor; anyone else goes to the login page."""
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        actor = session_actor()
+        if actor is None:
+            log_out()  # a deactivated user's session is dropped, not kept around
+            return redirect(url_for("web.login"))
+        g.actor = actor
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """The login form; the same message for an unknown user and a wrong password."""
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        credentials = form.credentials()
+        actor = check_password(current_session(), *credentials) if credentials else None
+        if actor is not None:
+            log_in(actor)
+            return redirect(url_for("web.live"))
+        failed = True
+    elif request.method == "GET" and session_actor() is not None:
+        return redirect(url_for("web.live"))
+    error = message("auth.login_failed") if failed else None
+    return render_template("web/login.html", form=form, error=error)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> ResponseReturnValue:
+    """POST only, with the CSRF token (checked by CSRFProtect before this runs)."""
+    log_out()
+    flash(message("auth.logged_out"))
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/console/live")
+@login_required
+def live() -> ResponseReturnValue:
+    """Counters, the cases awaiting acknowledgement and the live event log; the page script keeps them current."""
+    actor: Actor = g.actor
+    db_session = current_session()
+    names = ReferenceNames.load(db_session)
+    agency_code = names.agency_code(actor.agency_id)
+    now = utcnow().astimezone(current_settings().timezone)
+    # An agency user whose agency is gone sees no one's counts rather than everyone's.
+    counts = [] if actor.is_agency and agency_code is None else count_open_cases(db_session, names)
+    counters = counters_view(counts, now.isoformat(), agency_code)
+    return render_template(
+        "web/live.html",
+        actor=actor,
+        agency_code=agency_code,
+        counters=counters,
+        as_of=now.strftime("%H:%M:%S"),
+        logout_form=LogoutForm(),
+        page_data=_page_data(actor, agency_code),
+    )
+
+
+def _page_data(actor: Actor, agency_code: str | None) -> dict[str, Any]:
+    """What the page script needs: who is looking, the words, and reference names by code."""
+    english = is_english()
+    db_session = current_session()
+    snapshot = reference_cache.snapshot(db_session)
+
+    def names(rows: dict[str, Any]) -> dict[str, str]:
+        return {code: (row.name_en if english else row.name_zh) for code, row in rows.items()}
+
+    return {
+        "user_id": actor.user_id,
+        # Where the socket resumes if this tab has no watermark yet: nothing committed after the render is missed.
+        "last_event_id": db_session.scalar(select(func.max(CaseEvent.id))) or 0,
+        "can_acknowledge": actor.role is not Role.MAYOR_OFFICE,  # the mayor's office only reads
+        "role": actor.role.value,
+        "agency": agency_code,
+        "lang": "en" if english else "zh-TW",
+        "time_zone": current_settings().timezone.key,
+        "api": API_PREFIX,
+        "labels": labels_for_script(),
+        "categories": names(snapshot.categories),
+        "districts": names(snapshot.districts),
+        "agencies": names(snapshot.agencies),
+    }
