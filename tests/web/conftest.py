@@ -1,0 +1,123 @@
+"""Real Chromium (Debian's, driven by Playwright) against the app served by a real server on a loopback port."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from app.db import db
+from app.users.service import create_user
+from app.vocabulary import Role
+
+CHROMIUM = Path(os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium"))
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str
+    user_id: int
+
+
+@pytest.fixture
+def make_login(app: Flask):
+    """A user with a console password (agency users at PWD-MAINT unless told otherwise)."""
+    count = iter(range(1, 1000))
+
+    def make(role: Role = Role.AGENCY, agency: str | None = "PWD-MAINT") -> Login:
+        username = f"console{next(count)}"
+        issued = create_user(
+            session=db.session,
+            username=username,
+            role=role,
+            agency_code=agency if role is Role.AGENCY else None,
+            password=PASSWORD,
+        )
+        return Login(username=username, password=PASSWORD, user_id=issued.user.id)
+
+    return make
+
+
+class ConsoleClient(FlaskClient):
+    """Each request in an app context (and `g`) of its own, as on a real server; the tests' outer app
+    context would otherwise be shared by every request, with Flask-WTF's token cached in its `g`."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = ConsoleClient
+    return app.test_client()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served by Werkzeug in a thread, WebSocket included (simple-websocket)."""
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium; skipped without it, unless HOTLINE_REQUIRE_BROWSER=1 makes that a failure."""
+    if not CHROMIUM.exists():
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set HOTLINE_CHROMIUM)"
+        if os.environ.get("HOTLINE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"HOTLINE_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser, live_server: str):
+    """A fresh browser profile (cookies, sessionStorage) per test, in zh-TW like the city's desktops."""
+    context = browser.new_context(base_url=live_server, locale="zh-TW")
+    context.set_default_timeout(5000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    """A tab that fails the test on an uncaught script error or a Content-Security-Policy violation."""
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+    tab.on(
+        "console",
+        lambda entry: (
+            problems.append(f"console: {entry.text}")
+            if entry.type == "error" and "Content Security Policy" in entry.text
+            else None
+        ),
+    )
+    yield tab
+    assert not problems, problems
+
+
+def log_in(page, login: Login, path: str = "/login") -> None:
+    page.goto(path)
+    page.get_by_label("帳號", exact=True).fill(login.username)
+    page.get_by_label("密碼", exact=True).fill(login.password)
+    page.get_by_role("button", name="登入", exact=True).click()
