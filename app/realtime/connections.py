@@ -31,7 +31,7 @@ CONNECT_WAIT = 5.0  # seconds the admission waits for Socket.IO to finish accept
 SESSION_USER = "user_id"  # the console login's key in the Flask session
 
 
-class Refused(ConnectionRefusedError):
+class Refused(ConnectionRefusedError):  # type: ignore[misc]  # python-socketio is untyped
     """The client's connect_error says why, in its language: {"message": ..., "data": {"code": ...}}."""
 
     def __init__(self, code: str) -> None:

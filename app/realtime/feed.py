@@ -106,6 +106,7 @@ class EventFeed:
     def _run(self) -> None:
         while True:
             timeout = self._poll_seconds
+            self._wake.clear()  # before reading: a commit from now on wakes the wait below
             try:
                 timeout = min(timeout, self.poll())
                 self.push_counters_if_changed()
@@ -114,7 +115,6 @@ class EventFeed:
             except Exception:
                 log.exception("live feed: reading events failed; trying again")
             self._wake.wait(timeout)
-            self._wake.clear()
 
     def poll(self) -> float:
         """Push what was committed since the last call; returns how soon to look again."""
@@ -125,8 +125,9 @@ class EventFeed:
             names = ReferenceNames.load(session)
         with self.lock:
             for event, case in late:
+                if self._watched.pop(event.id, None) is None:
+                    continue  # a concurrent poll (an admission catching up) pushed it
                 self._push(event, case, names, late=True)
-                self._watched.pop(event.id, None)
                 self.late_log.append((event.id, now))
             held = self._push_in_order(rows, names, now)
             self._forget(now)

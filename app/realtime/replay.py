@@ -9,6 +9,7 @@ with an id that is not a number or lies in the future, is told to reload its sta
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,6 +24,8 @@ from app.realtime.audience import View
 from app.realtime.counters import counters_view
 from app.realtime.feed import EventFeed, Loaded, load_events
 from app.realtime.messages import ReferenceNames
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,10 @@ def admit(
 ) -> Plan:
     """Replay, then join the rooms under the feed's lock, then say `ready` with the new watermark."""
     started = feed.clock()
-    feed.poll()  # catch up first, so what is committed now is replayed rather than trickling in live
+    try:
+        feed.poll()  # catch up first, so what is committed now is replayed rather than trickling in live
+    except Exception:
+        log.exception("live: catching up before a replay failed; the feed's next read will")
     with feed.lock:
         upto = feed.cursor
     with feed.session() as session:
