@@ -28,9 +28,9 @@ db: setup
 
 run: db
 	@echo ""
-	@echo "  hotline1999 is starting at http://$(HOST):$(PORT)/api/v1/docs"
-	@echo "  Create a first user (prints its API token):"
-	@echo "    $(FLASK) user create admin --role admin"
+	@echo "  hotline1999 is starting: console http://$(HOST):$(PORT)/console/live, API http://$(HOST):$(PORT)/api/v1/docs"
+	@echo "  Create a first user (prints its API token; --password lets it log in to the console):"
+	@echo "    $(FLASK) user create admin --role admin --password '…'"
 	@echo ""
 	$(BIN)/gunicorn --workers 1 --threads 100 --bind $(HOST):$(PORT) 'wsgi:app_with_worker()'
 
