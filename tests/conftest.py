@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.database_admin import recreate_postgres_database
 from app.db import db
+from app.realtime.connections import EXTENSION as REALTIME
 from app.reference.cache import reference_cache
 from config.settings import REFERENCE_DIR, Settings
 from tests.factories import Factory
@@ -96,6 +97,8 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(_settings(database_url, tmp_path), TESTING=True)
     with app.app_context():
         yield app
+        # Its live feed would go on reading (and claiming alerts from) the next test's database.
+        app.extensions[REALTIME].feed.stop()
         db.session.remove()
         db.engine.dispose()
 

@@ -81,6 +81,7 @@ class EventFeed:
         self.late_log: deque[tuple[int, float]] = deque()  # (id, when) of events pushed late
         self._wake = threading.Event()
         self._started = False
+        self._stopping = False
         self._start_lock = threading.Lock()
         self._counts: list[counters.AgencyCounts] | None = None
         self._counters_due = True
@@ -103,8 +104,13 @@ class EventFeed:
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """End the loop (tests, and an app being torn down); pushes in progress finish first."""
+        self._stopping = True
+        self._wake.set()
+
     def _run(self) -> None:
-        while True:
+        while not self._stopping:
             timeout = self._poll_seconds
             self._wake.clear()  # before reading: a commit from now on wakes the wait below
             try:
