@@ -90,6 +90,11 @@ def check_redis(url: str) -> None:
         raise SystemExit(f"Redis is not reachable at {url}: {exc}\nRun without the postgresql+redis scenario.") from exc
 
 
+def _redis_version(url: str) -> str:
+    info: dict[str, Any] = redis.Redis.from_url(url, socket_connect_timeout=2).info("server")
+    return str(info.get("redis_version"))
+
+
 # --- Figures -------------------------------------------------------------------------------------
 
 
@@ -337,6 +342,7 @@ def run_scenario(scenario: Scenario, workdir: Path, options: PushOptions, pg_url
     entry = {
         "backend": name,
         "database": server_version(database),
+        "redis": _redis_version(options.redis_url) if scenario.redis else None,
         "code_at_start": CODE_AT_IMPORT,
         "served": os.environ.get(HEAD_EXPORT_ENV) or f"working tree {PROJECT_ROOT}",
         "servers": _servers(scenario, options),
@@ -412,6 +418,8 @@ def _print(entry: dict[str, Any]) -> None:
         f"cores, load {entry['load_average_before']}",
         flush=True,
     )
+    for offender in entry["offenders"][:5]:
+        print(f"  [{name}] console with a problem: {offender}", flush=True)
     if entry["server_errors"]:
         print(f"  [{name}] server log errors: {entry['server_errors'][:3]}", flush=True)
 
@@ -510,17 +518,30 @@ def markdown_section(results_dir: Path, heading: str = "##") -> list[str]:
     return lines
 
 
-def write_markdown(results_dir: Path, notes: list[str] | None = None) -> Path:
+def _machine_notes(facts: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8") if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), "?")
+    meminfo = Path("/proc/meminfo").read_text(encoding="utf-8") if Path("/proc/meminfo").exists() else ""
+    memory = next((line.split()[1] for line in meminfo.splitlines() if line.startswith("MemTotal")), "0")
+    databases = sorted({entry["database"] for entry in results.values()})
+    redis_versions = sorted({entry["redis"] for entry in results.values() if entry.get("redis")})
+    return [
+        f"Machine: {facts.get('cpus')} CPUs ({model}), {int(memory) // 1024:,} MB, Python {facts.get('python')}, "
+        f"{facts.get('platform')}; {', '.join(databases)}; Redis {', '.join(redis_versions) or '–'}. Everything "
+        "shares the 2 cores: PostgreSQL, Redis, the gunicorn processes, the client process, the producer, and "
+        "whatever else runs on the machine (the `busy before` and `other` columns say how much that was).",
+        "",
+    ]
+
+
+def write_markdown(results_dir: Path) -> Path:
     document = _read(results_dir / "push_latency.json")
     facts = document.get("machine", machine())
     lines = [
         "# Benchmark: live pushes (Socket.IO), commit → console",
         "",
-        f"Machine: {facts.get('cpus')} CPUs, Python {facts.get('python')}, SQLite {facts.get('sqlite')}, "
-        f"{facts.get('platform')}.",
-        "",
+        *_machine_notes(facts, document.get("results", {})),
         *markdown_section(results_dir),
-        *(notes or []),
     ]
     for name, entry in document.get("results", {}).items():
         lines += [
