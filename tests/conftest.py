@@ -98,7 +98,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     with app.app_context():
         yield app
         # Its live feed would go on reading (and claiming alerts from) the next test's database.
-        app.extensions[REALTIME].feed.stop()
+        app.extensions[REALTIME].stop()
         db.session.remove()
         db.engine.dispose()
 

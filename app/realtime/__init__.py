@@ -19,12 +19,12 @@ from config.settings import Settings
 
 
 def init_realtime(app: Flask, settings: Settings) -> SocketIO:
-    from app.db import current_session, db, utcnow
+    from app.db import db
+    from app.realtime.alerts import AlertPusher
     from app.realtime.connections import Realtime, register, replay_limits
     from app.realtime.feed import EventFeed
     from app.realtime.ratelimit import ConnectLimiter
     from app.realtime.wakeup import EXTENSION, Wakeup
-    from dispatch import socket_alerts
 
     socketio = SocketIO(
         app,
@@ -46,31 +46,21 @@ def init_realtime(app: Flask, settings: Settings) -> SocketIO:
         with app.app_context():
             return db.engine
 
-    def push_alert(room: str, message: dict[str, Any]) -> None:
-        # Through the message queue when there is one: an alert is claimed once, by one process.
-        socketio.emit("alert", message, to=room)
-
-    def push_alerts() -> None:
-        with app.app_context():
-            try:
-                if socket_alerts.any_due(current_session(), utcnow()):
-                    socket_alerts.push_due(current_session(), push_alert)
-            finally:
-                db.session.remove()
-
     feed = EventFeed(
         engine=engine,
         emit=emit_locally,
         tz=settings.timezone,
         poll_seconds=settings.feed_poll_seconds,
-        after_poll=push_alerts,
     )
+    alerts = AlertPusher(app, socketio, poll_seconds=1.0)
     wakeup = Wakeup(settings.redis_url, settings.socketio_channel)
     wakeup.on_local_commit(feed.wake)
+    wakeup.on_local_commit(alerts.wake)
     app.extensions[EXTENSION] = wakeup
     realtime = Realtime(
         socketio=socketio,
         feed=feed,
+        alerts=alerts,
         wakeup=wakeup,
         limiter=ConnectLimiter(burst=settings.socket_connect_burst, per_second=settings.socket_connects_per_second),
         limits=replay_limits(settings.replay_max_events, settings.replay_retention_seconds),

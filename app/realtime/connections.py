@@ -16,6 +16,7 @@ from socketio.exceptions import ConnectionRefusedError
 from app.cases.actors import Actor
 from app.db import current_session, db
 from app.i18n import message
+from app.realtime.alerts import AlertPusher
 from app.realtime.audience import rooms_for, view_for
 from app.realtime.feed import EventFeed
 from app.realtime.ratelimit import ConnectLimiter
@@ -44,6 +45,7 @@ class Realtime:
 
     socketio: SocketIO
     feed: EventFeed
+    alerts: AlertPusher
     wakeup: Wakeup
     limiter: ConnectLimiter
     limits: ReplayLimits
@@ -53,7 +55,16 @@ class Realtime:
     def start_feed(self) -> None:
         """The feed starts with the first connection: until then there is no one to push to."""
         if self.feed.start(self.socketio.start_background_task):
-            self.wakeup.listen(self.feed.wake)
+            self.socketio.start_background_task(self.alerts.run)
+            self.wakeup.listen(self.wake_all)
+
+    def wake_all(self) -> None:
+        self.feed.wake()
+        self.alerts.wake()
+
+    def stop(self) -> None:
+        self.feed.stop()
+        self.alerts.stop()
 
 
 def current_realtime() -> Realtime:

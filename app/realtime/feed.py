@@ -70,9 +70,8 @@ class EventFeed:
         poll_seconds: float,
         gap_hold: float = GAP_HOLD,
         clock: Callable[[], float] = time.monotonic,
-        after_poll: Callable[[], None] | None = None,
     ) -> None:
-        self._engine, self.emit, self.tz, self._after_poll = engine, emit, tz, after_poll
+        self._engine, self.emit, self.tz = engine, emit, tz
         self._poll_seconds, self._gap_hold, self.clock = poll_seconds, gap_hold, clock
         self.lock = threading.RLock()
         self.cursor = 0  # every id up to here was pushed, or is a watched gap
@@ -116,8 +115,6 @@ class EventFeed:
             try:
                 timeout = min(timeout, self.poll())
                 self.push_counters_if_changed()
-                if self._after_poll is not None:
-                    self._after_poll()
             except Exception:
                 log.exception("live feed: reading events failed; trying again")
             self._wake.wait(timeout)
