@@ -11,7 +11,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-_TICKS = os.sysconf("SC_CLK_TCK")
+TICKS = os.sysconf("SC_CLK_TCK")
 # Set by `python -m bench --head` for the run it starts on an export of HEAD: what is served, and its code version.
 HEAD_EXPORT_ENV = "BENCH_HEAD_EXPORT"
 CODE_VERSION_ENV = "BENCH_CODE_VERSION"
@@ -45,14 +45,14 @@ def process_cpu_seconds(pid: int) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError, IndexError):
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def system_busy_seconds() -> float:
     """CPU seconds all CPUs spent busy since boot (from /proc/stat), to see what else ran during a measurement."""
     fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    return (sum(fields[:8]) - idle) / _TICKS
+    return (sum(fields[:8]) - idle) / TICKS
 
 
 def children(pid: int) -> list[int]:

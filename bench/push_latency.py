@@ -16,6 +16,7 @@ and a third gunicorn process taking the POSTs, so every push waits for a wake-up
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import statistics
@@ -31,10 +32,10 @@ from bench.measure import HEAD_EXPORT_ENV, code_version, machine, percentile, sy
 from bench.push_parts import (
     ClientProcess,
     Console,
-    CpuWatch,
     Posted,
     PushServer,
     StoredEvent,
+    Timeline,
     case_plan,
     choose_routes,
     create_consoles,
@@ -47,6 +48,7 @@ from config.settings import PROJECT_ROOT
 
 CODE_AT_IMPORT = code_version()
 TARGET_P99_MS = 100.0
+QUIET_CORES = 0.25  # a second in which the rest of the machine used less than this is "quiet"
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ def analyse(
     events: list[StoredEvent],
     commits: dict[str, float],
     measured: list[Posted],
+    timeline: Timeline,
 ) -> dict[str, Any]:
     """Latency over every (console, event) pair of the measured cases; missing/duplicated over every event."""
     case_of = {event.id: event.case_no for event in events}
@@ -129,8 +132,7 @@ def analyse(
     per_client: list[tuple[float, Console]] = []
     first_arrival: dict[int, float] = {}
     last_arrival: dict[int, float] = {}
-    by_window: dict[int, list[float]] = {}
-    start = min((commits[c] for c in measured_cases if c in commits), default=0.0)
+    timed: list[tuple[float, float]] = []  # (commit time, latency) of every pair
     totals = {"missing": 0, "duplicated": 0, "unexpected": 0, "late_flagged": 0, "reloads": 0, "disconnects": 0}
     offenders: list[dict[str, Any]] = []
     failed = 0
@@ -179,7 +181,7 @@ def analyse(
             mine.append(seconds)
             first_arrival[event_id] = min(first_arrival.get(event_id, math.inf), moment)
             last_arrival[event_id] = max(last_arrival.get(event_id, -math.inf), moment)
-            by_window.setdefault(int((commits[case_no] - start) // 10), []).append(seconds)
+            timed.append((commits[case_no], seconds))
         pairs += mine
         if mine:
             per_client.append((percentile(mine, 0.99), console))
@@ -200,12 +202,114 @@ def analyse(
         },
         "first_console": latency_ms(first),
         "fan_out_spread": latency_ms(spread),
-        "p99_by_10s_window_ms": {
-            f"{window * 10}-{window * 10 + 10}s": round(percentile(values, 0.99) * 1000, 1)
-            for window, values in sorted(by_window.items())
-        },
+        **by_second(timed, timeline),
         "checks": totals | {"connect_failures": failed, "consoles_with_problems": len(offenders)},
         "offenders": offenders[:20],
+    }
+
+
+def by_second(timed: list[tuple[float, float]], timeline: Timeline) -> dict[str, Any]:
+    """Latency against what the machine was doing: per 10 s window, p99 and the cores others used; and p99 over
+    the pairs committed in quiet seconds (others below QUIET_CORES in that second and the next)."""
+    intervals = timeline.seconds()
+    starts = [start for start, _end, _used in intervals]
+    other = [used["other"] / (end - start) for start, end, used in intervals]
+    servers = [used["servers"] / (end - start) for start, end, used in intervals]
+    begin = starts[0] if starts else 0.0
+    windows: dict[int, list[float]] = {}
+    quiet: list[float] = []
+    for committed, seconds in timed:
+        windows.setdefault(int((committed - begin) // 10), []).append(seconds)
+        index = bisect.bisect_right(starts, committed) - 1
+        if 0 <= index < len(intervals) and max(other[index : index + 2]) < QUIET_CORES:
+            quiet.append(seconds)
+    quiet_seconds = sum(1 for index in range(len(other)) if max(other[index : index + 2]) < QUIET_CORES)
+
+    def mean(values: list[float]) -> float:
+        return round(statistics.fmean(values), 2) if values else 0.0
+
+    return {
+        "by_10s_window": [
+            {
+                "window": f"{window * 10}-{window * 10 + 10}s",
+                "p99_ms": round(percentile(values, 0.99) * 1000, 1),
+                "other_cores": mean(other[window * 10 : window * 10 + 10]),
+                "server_cores": mean(servers[window * 10 : window * 10 + 10]),
+            }
+            for window, values in sorted(windows.items())
+        ],
+        "quiet_seconds": {
+            "threshold_other_cores": QUIET_CORES,
+            "seconds": quiet_seconds,
+            "of": len(other),
+            "latency": latency_ms(quiet),
+        },
+        "other_cores_per_second": [round(value, 2) for value in other],
+        "server_cores_per_second": [round(value, 2) for value in servers],
+    }
+
+
+def decompose(
+    consoles: list[Console],
+    results: dict[int, dict[str, Any]],
+    events: list[StoredEvent],
+    commits: dict[str, float],
+    measured: list[Posted],
+    web: list[PushServer],
+) -> dict[str, Any]:
+    """Each (console, event) pair's latency in three parts, from the probes in its web process (push_hooks):
+    commit → its feed starts pushing the event (wake-up, Redis, the feed's read), the push itself (shaping the
+    messages, handing them to Socket.IO), and push → arrival (Socket.IO's writer threads, the socket, the
+    client). And the web processes' garbage-collector pauses, against the pairs they overlap."""
+    case_of = {event.id: event.case_no for event in events}
+    measured_cases = {posted.case_no for posted in measured if posted.case_no}
+    pushes = [server.pushes() for server in web]
+    pauses = [[(start, start + seconds, gen, seconds) for gen, start, seconds in server.gc_pauses()] for server in web]
+    start = min((commits[c] for c in measured_cases if c in commits), default=0.0)
+    to_feed: list[float] = []
+    in_feed: list[float] = []
+    to_console: list[float] = []
+    clear: list[float] = []  # pairs with no pause ≥ 10 ms of their web process between commit and arrival
+    overlapped = 0
+    for console in consoles:
+        server = console.index % len(web)
+        seen: set[int] = set()
+        for event_id, arrived in results.get(console.index, {}).get("events", []):
+            case_no = case_of.get(event_id)
+            if event_id in seen or case_no not in measured_cases or case_no not in commits:
+                continue
+            seen.add(event_id)
+            committed = commits[case_no]
+            pushed = pushes[server].get(event_id)
+            if pushed is not None:
+                to_feed.append(pushed[0] - committed)
+                in_feed.append(pushed[1] - pushed[0])
+                to_console.append(arrived - pushed[1])
+            if any(b > committed and a < arrived and s >= 0.01 for a, b, _g, s in pauses[server]):
+                overlapped += 1
+            else:
+                clear.append(arrived - committed)
+    during = [pause for server in pauses for pause in server if pause[0] >= start]
+    by_generation = {
+        str(gen): {
+            "count": len([p for p in during if p[2] == gen]),
+            "max_ms": round(max((p[3] for p in during if p[2] == gen), default=0.0) * 1000, 1),
+            "total_ms": round(sum(p[3] for p in during if p[2] == gen) * 1000, 1),
+        }
+        for gen in (0, 1, 2)
+    }
+    return {
+        "parts": {
+            "commit_to_feed": latency_ms(to_feed),
+            "feed_push": latency_ms(in_feed),
+            "push_to_console": latency_ms(to_console),
+        },
+        "gc": {
+            "web_processes": len(web),
+            "pauses_by_generation": by_generation,
+            "pairs_overlapping_a_pause_of_10ms_or_more": overlapped,
+            "latency_of_the_other_pairs": latency_ms(clear),
+        },
     }
 
 
@@ -317,9 +421,10 @@ def run_scenario(scenario: Scenario, workdir: Path, options: PushOptions, pg_url
             f"→ {committer.name}",
             flush=True,
         )
-        cpu = CpuWatch(servers, processes, scenario.kind)
+        timeline = Timeline(servers, processes)
         measured = post_cases(committer.base_url, agent_token, plan[options.warmup :], options.rate)
-        cores = cpu.cores()
+        timeline.stop()
+        cores = timeline.cores()
         events, case_agencies = stored_events(database)
         by_index = {console.index: console for console in consoles}
         want = [sum(len(expected_ids(by_index[i], events, 0)) for i in process.indexes) for process in processes]
@@ -335,7 +440,8 @@ def run_scenario(scenario: Scenario, workdir: Path, options: PushOptions, pg_url
     for server in servers:
         commits |= server.commits()
     results = {client["index"]: client for document in documents for client in document["clients"]}
-    analysis = analyse(consoles, results, events, commits, measured)
+    analysis = analyse(consoles, results, events, commits, measured, timeline)
+    analysis |= decompose(consoles, results, events, commits, measured, web)
     routed_elsewhere = len([p for p in measured if p.case_no and case_agencies.get(p.case_no) != p.agency])
     wall = min(document["wall_seconds"] for document in documents)
     server_errors = [line for server in servers for line in server.errors()]
@@ -364,6 +470,7 @@ def run_scenario(scenario: Scenario, workdir: Path, options: PushOptions, pg_url
         "settled_after_last_case_s": round(settled, 2),
         "client_processes": _client_health(documents, wall),
         "cores": cores,
+        "busiest_other_processes": timeline.busiest_others(),
         "load_average_before": load,
         "cores_busy_before": busy_before,
         "server_errors": server_errors[:10],
@@ -381,6 +488,10 @@ def _servers(scenario: Scenario, options: PushOptions) -> str:
     if scenario.redis:
         return f"{web} + 1 committing process (16 threads), {shape}; Redis"
     return f"{web}, {shape}"
+
+
+def _pair(latency: dict[str, Any]) -> str:
+    return f"{latency.get('p50_ms', '–')} / {latency.get('p99_ms', '–')}"
 
 
 def _print(entry: dict[str, Any]) -> None:
@@ -418,6 +529,24 @@ def _print(entry: dict[str, Any]) -> None:
         f"cores, load {entry['load_average_before']}",
         flush=True,
     )
+    quiet = entry["quiet_seconds"]
+    windows = ", ".join(f"{w['p99_ms']:g} ({w['other_cores']:g})" for w in entry["by_10s_window"])
+    print(
+        f"  [{name}] p99 per 10 s window, ms (cores used by others): {windows}; in the {quiet['seconds']} of "
+        f"{quiet['of']} seconds when others used < {quiet['threshold_other_cores']:g} cores: p50 "
+        f"{quiet['latency'].get('p50_ms')} / p99 {quiet['latency'].get('p99_ms')} / max "
+        f"{quiet['latency'].get('max_ms')} ms; busiest others: {entry['busiest_other_processes'][:3]}",
+        flush=True,
+    )
+    parts, gc = entry["parts"], entry["gc"]
+    print(
+        f"  [{name}] parts p50 / p99 ms: commit → feed {_pair(parts['commit_to_feed'])}, feed push "
+        f"{_pair(parts['feed_push'])}, push → console {_pair(parts['push_to_console'])}; gc pauses "
+        f"{gc['pauses_by_generation']}; pairs overlapping a pause ≥ 10 ms: "
+        f"{gc['pairs_overlapping_a_pause_of_10ms_or_more']}, the others' p99 "
+        f"{gc['latency_of_the_other_pairs'].get('p99_ms')} ms",
+        flush=True,
+    )
     for offender in entry["offenders"][:5]:
         print(f"  [{name}] console with a problem: {offender}", flush=True)
     if entry["server_errors"]:
@@ -451,6 +580,13 @@ METHOD = [
     "process(es) and this producer; cores used by each during the measured cases are in the table; 'other' is "
     "the rest of the machine's busy time (other programs, and kernel time not charged to a process, such as "
     "loopback traffic); 'busy before' is the whole machine's use in the second before, consoles idle",
+    f"quiet seconds: p99 over the pairs whose case was committed in a second when the rest of the machine "
+    f"(neither the benchmark's processes nor PostgreSQL/Redis) used < {QUIET_CORES:g} cores, that second and the "
+    "next; shown because the machine is shared: the overall figures are the result, this one tells the "
+    "system's own share from a neighbour's",
+    "parts: commit → the feed of the console's web process starts pushing the event (EventFeed._push, probed), "
+    "the push (shaping the messages, handing them to Socket.IO), and push → arrival; GC pauses: wall time from "
+    "start to end of each collection in the web processes (gc.callbacks; finalizers run inside it count too)",
     "committed before lower ids: cases whose transaction committed while one holding lower event ids was still "
     "open (PostgreSQL hands ids out at INSERT); the feed pushes in id order, so these wait for it",
 ]
@@ -475,12 +611,12 @@ def markdown_section(results_dir: Path, heading: str = "##") -> list[str]:
         "",
         "| scenario | servers | consoles (agencies + supervisors) | cases at /s | events | pairs | p50 ms "
         "| p95 ms | p99 ms | max ms | per-console p99: median / worst ms | missing | duplicated | p99 ≤ 100 ms "
-        "| cores: servers / clients / producer / postgres / redis / other |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---|",
+        "| cores: servers / clients / producer / postgres / redis / other | quiet seconds: p99 ms (seconds) |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|---|---|",
     ]
     for name, entry in results.items():
         latency, checks, cores = entry["latency"], entry["checks"], entry["cores"]
-        consoles, per_client = entry["consoles"], entry["per_client_p99"]
+        consoles, per_client, quiet = entry["consoles"], entry["per_client_p99"], entry["quiet_seconds"]
         cores_cell = " / ".join(
             str(cores.get(key, "–")) for key in ("servers", "clients", "producer", "postgres", "redis", "other")
         )
@@ -491,19 +627,21 @@ def markdown_section(results_dir: Path, heading: str = "##") -> list[str]:
             f"| {entry['pairs']:,} | {_ms(latency.get('p50_ms'))} | {_ms(latency.get('p95_ms'))} "
             f"| {_ms(latency.get('p99_ms'))} | {_ms(latency.get('max_ms'))} "
             f"| {_ms(per_client['median_ms'])} / {_ms(per_client['worst_ms'])} | {checks['missing']} "
-            f"| {checks['duplicated']} | {'yes' if entry['target_met'] else '**no**'} | {cores_cell} |"
+            f"| {checks['duplicated']} | {'yes' if entry['target_met'] else '**no**'} | {cores_cell} "
+            f"| {_ms(quiet['latency'].get('p99_ms'))} ({quiet['seconds']} of {quiet['of']}) |"
         )
     lines += [
         "",
         "| scenario | first console p50 / p99 ms | fan-out spread p50 / p99 ms | commit → POST answered p50 ms "
         "| unexpected | late-flagged | reloads | disconnects | client loop lag p99 / max ms | client connect s "
-        "| committed before lower ids: cases, wait p99 ms | busy before, cores | p99 per 10 s window ms |",
+        "| committed before lower ids: cases, wait p99 ms | busy before, cores "
+        "| p99 ms (others' cores) per 10 s window |",
         "|---|---|---|---:|---:|---:|---:|---:|---|---:|---|---:|---|",
     ]
     for name, entry in results.items():
         checks, health = entry["checks"], entry["client_processes"]
         first, spread, order = entry["first_console"], entry["fan_out_spread"], entry["commit_order"]
-        windows = ", ".join(f"{value:g}" for value in entry["p99_by_10s_window_ms"].values())
+        windows = ", ".join(f"{w['p99_ms']:g} ({w['other_cores']:g})" for w in entry["by_10s_window"])
         lines.append(
             f"| {name} | {_ms(first.get('p50_ms'))} / {_ms(first.get('p99_ms'))} "
             f"| {_ms(spread.get('p50_ms'))} / {_ms(spread.get('p99_ms'))} "
@@ -512,6 +650,27 @@ def markdown_section(results_dir: Path, heading: str = "##") -> list[str]:
             f"| {_ms(health['loop_lag_p99_ms'])} / {_ms(health['loop_lag_max_ms'])} | {health['connect_seconds']} "
             f"| {order['cases_committed_before_lower_ids']}, {_ms(order['wait_for_lower_ids'].get('p99_ms'))} "
             f"| {entry['cores_busy_before']} | {windows} |"
+        )
+    lines += [
+        "",
+        "Where the time goes (probes in the web processes, bench/push_hooks.py), p50 / p99 ms over the pairs; "
+        "garbage-collector pauses of the web processes during the measured cases:",
+        "",
+        "| scenario | commit → feed pushes | feed push | push → console | GC gen 0 / 1 / 2: count, max ms "
+        "| pairs overlapping a GC pause ≥ 10 ms | p99 of the other pairs ms |",
+        "|---|---|---|---|---|---:|---:|",
+    ]
+    for name, entry in results.items():
+        parts, gc = entry.get("parts"), entry.get("gc")
+        if not parts or not gc:
+            continue
+        pauses = " / ".join(
+            f"{figures['count']}, {figures['max_ms']:g}" for figures in gc["pauses_by_generation"].values()
+        )
+        lines.append(
+            f"| {name} | {_pair(parts['commit_to_feed'])} | {_pair(parts['feed_push'])} "
+            f"| {_pair(parts['push_to_console'])} | {pauses} | {gc['pairs_overlapping_a_pause_of_10ms_or_more']:,} "
+            f"| {_ms(gc['latency_of_the_other_pairs'].get('p99_ms'))} |"
         )
     some = next(iter(results.values()))
     lines += ["", *(f"- {line}" for line in some["method"]), ""]
@@ -554,6 +713,9 @@ def write_markdown(results_dir: Path) -> Path:
             f"- checks: {entry['checks']}",
             f"- consoles with problems (first 20): {entry['offenders'] or 'none'}",
             f"- client processes: {entry['client_processes']}",
+            f"- busiest other processes during the measured cases (cores): {entry['busiest_other_processes']}",
+            f"- cores used by others, second by second: {entry['other_cores_per_second']}",
+            f"- cores used by the web process(es), second by second: {entry['server_cores_per_second']}",
             f"- server log errors: {entry['server_errors'] or 'none'}",
             "",
         ]

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from app.vocabulary import Role
 from bench.database import BenchDatabase, CategoryRef, DistrictRef, Reference, app_context
 from bench.datagen import TextComposer
 from bench.intake import GUNICORN, Server, _free_port
-from bench.measure import NamedCpu, process_cpu_seconds, system_busy_seconds
+from bench.measure import TICKS, children, process_cpu_seconds, system_busy_seconds
 from config.settings import PROJECT_ROOT
 
 HOOKS = Path(__file__).resolve().parent / "push_hooks.py"
@@ -165,11 +165,23 @@ class PushServer(Server):
             stderr=subprocess.STDOUT,
         )
 
-    def commits(self) -> dict[str, float]:
+    def _log(self, kind: str) -> list[list[str]]:
         if not self.commit_log.exists():
-            return {}
-        lines = self.commit_log.read_text(encoding="utf-8").splitlines()
-        return {case_no: float(moment) for case_no, moment in (line.split("\t") for line in lines if line)}
+            return []
+        rows = (line.split("\t") for line in self.commit_log.read_text(encoding="utf-8").splitlines())
+        return [row[1:] for row in rows if row[0] == kind]
+
+    def commits(self) -> dict[str, float]:
+        """When each case's transaction committed (time.time() in this server, right after COMMIT)."""
+        return {case_no: float(moment) for case_no, moment in self._log("commit")}
+
+    def pushes(self) -> dict[int, tuple[float, float]]:
+        """When this server's feed began and finished handing each event to Socket.IO."""
+        return {int(event_id): (float(start), float(end)) for event_id, start, end in self._log("push")}
+
+    def gc_pauses(self) -> list[tuple[int, float, float]]:
+        """(generation, start, seconds) of this server's garbage collections (see push_hooks)."""
+        return [(int(generation), float(start), float(seconds)) for generation, start, seconds in self._log("gc")]
 
     def errors(self) -> list[str]:
         """Tracebacks and errors the server logged (gunicorn at level warning, the app's loggers)."""
@@ -329,39 +341,103 @@ def expected_ids(console: Console, events: list[StoredEvent], after: int) -> set
     }
 
 
-# --- CPU -----------------------------------------------------------------------------------------
+# --- CPU, second by second ------------------------------------------------------------------------
 
 
-@dataclass
-class CpuWatch:
-    """Cores used between start and stop by the servers, the client processes, this process, PostgreSQL,
-    Redis, and anything else on the machine."""
+def _scan() -> dict[int, tuple[str, float]]:
+    """(command name, CPU seconds) of every process, from /proc."""
+    result: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        result[int(entry.name)] = (
+            stat[stat.index("(") + 1 : stat.rindex(")")],
+            (int(fields[11]) + int(fields[12])) / TICKS,
+        )
+    return result
 
-    servers: list[PushServer]
-    clients: list[ClientProcess]
-    kind: str
-    start: dict[str, float] = field(default_factory=dict)
-    named: dict[str, NamedCpu] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.start = self._read()
-        self.named = {"postgres": NamedCpu("postgres"), "redis": NamedCpu("redis-server")}
+def _command_line(pid: int, fallback: str) -> str:
+    try:
+        text = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return fallback
+    return text[:80] or fallback
 
-    def _read(self) -> dict[str, float]:
-        return {
-            "wall": time.monotonic(),
-            "servers": sum(server.cpu_seconds() for server in self.servers),
-            "clients": sum(client.cpu_seconds() for client in self.clients),
-            "producer": time.process_time(),
-            "busy": system_busy_seconds(),
+
+class Timeline(threading.Thread):
+    """Cores used each second by the servers, the client processes, this process, PostgreSQL, Redis and the rest
+    of the machine (busy time from /proc/stat less all of those): to tell a slow push from a busy neighbour."""
+
+    def __init__(self, servers: list[PushServer], clients: list[ClientProcess], interval: float = 1.0) -> None:
+        super().__init__(name="push-timeline", daemon=True)
+        self.groups = {
+            "servers": {pid for server in servers for pid in (server.process.pid, *children(server.process.pid))},
+            "clients": {client.process.pid for client in clients},
+            "producer": {os.getpid()},
         }
+        self.interval = interval
+        self.samples: list[tuple[float, float, dict[int, tuple[str, float]]]] = []  # (time.time(), busy, scan)
+        self._stop_event = threading.Event()
+        self._sample()
+        self.start()
+
+    def _sample(self) -> None:
+        self.samples.append((time.time(), system_busy_seconds(), _scan()))
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval):
+            self._sample()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+        self._sample()
+
+    def _group(self, pid: int, name: str) -> str:
+        for group, pids in self.groups.items():
+            if pid in pids:
+                return group
+        if name == "postgres":
+            return "postgres"
+        return "redis" if name.startswith("redis-server") else "others"
+
+    def _used(self, first: int, last: int) -> dict[str, float]:
+        _, busy_before, before = self.samples[first]
+        _, busy_after, after = self.samples[last]
+        used = dict.fromkeys((*self.groups, "postgres", "redis"), 0.0)
+        for pid, (name, cpu) in after.items():
+            group = self._group(pid, name)
+            if group != "others":
+                used[group] += cpu - before.get(pid, (name, 0.0))[1]
+        used["other"] = max(0.0, busy_after - busy_before - sum(used.values()))
+        return used
 
     def cores(self) -> dict[str, float]:
-        end = self._read()
-        used = {key: end[key] - self.start[key] for key in end}
-        wall = used.pop("wall")
-        busy = used.pop("busy")
-        for name, watch in self.named.items():
-            used[name] = watch.used()
-        used["other"] = max(0.0, busy - sum(used.values()))
+        """Over the whole watch, as cores."""
+        wall = self.samples[-1][0] - self.samples[0][0]
+        used = self._used(0, len(self.samples) - 1)
         return {key: round(value / wall, 2) for key, value in used.items()} | {"seconds": round(wall, 1)}
+
+    def seconds(self) -> list[tuple[float, float, dict[str, float]]]:
+        """(start, end, cores by group) of each interval."""
+        return [
+            (self.samples[i][0], self.samples[i + 1][0], self._used(i, i + 1)) for i in range(len(self.samples) - 1)
+        ]
+
+    def busiest_others(self, count: int = 5) -> list[tuple[str, float]]:
+        """The other processes that used the most CPU over the watch (command lines), in cores."""
+        _, _, before = self.samples[0]
+        _, _, after = self.samples[-1]
+        wall = self.samples[-1][0] - self.samples[0][0]
+        used: dict[str, float] = defaultdict(float)
+        for pid, (name, cpu) in after.items():
+            if self._group(pid, name) == "others":
+                used[_command_line(pid, name)] += cpu - before.get(pid, (name, 0.0))[1]
+        ranked = sorted(used.items(), key=lambda item: -item[1])[:count]
+        return [(command, round(cpu / wall, 2)) for command, cpu in ranked if cpu / wall >= 0.01]
