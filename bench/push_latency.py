@@ -264,9 +264,16 @@ def decompose(
     case_of = {event.id: event.case_no for event in events}
     measured_cases = {posted.case_no for posted in measured if posted.case_no}
     pushes = [server.pushes() for server in web]
-    pauses = [[(start, start + seconds, gen, seconds) for gen, start, seconds in server.gc_pauses()] for server in web]
+    pauses = [[(began, began + seconds, gen, seconds) for gen, began, seconds in server.gc_pauses()] for server in web]
     start = min((commits[c] for c in measured_cases if c in commits), default=0.0)
+    # the measured cases' window: their first commit to the last arrival (not the connects, not the shutdown)
+    stop = max((moment for result in results.values() for _id, moment in result.get("events", [])), default=start)
+    polls = [server.spans("poll") for server in web]
+    poll_starts = [[began for began, _end in server] for server in polls]
+    counters = [end - began for server in web for began, end in server.spans("counters") if start <= began <= stop]
     to_feed: list[float] = []
+    to_poll: list[float] = []  # commit → start of the poll that pushed the event
+    poll_to_push: list[float] = []  # that poll's start → the event's push
     in_feed: list[float] = []
     to_console: list[float] = []
     clear: list[float] = []  # pairs with no pause ≥ 10 ms of their web process between commit and arrival
@@ -283,13 +290,17 @@ def decompose(
             pushed = pushes[server].get(event_id)
             if pushed is not None:
                 to_feed.append(pushed[0] - committed)
+                index = bisect.bisect_right(poll_starts[server], pushed[0]) - 1
+                if index >= 0 and polls[server][index][1] >= pushed[0]:
+                    to_poll.append(polls[server][index][0] - committed)
+                    poll_to_push.append(pushed[0] - polls[server][index][0])
                 in_feed.append(pushed[1] - pushed[0])
                 to_console.append(arrived - pushed[1])
             if any(b > committed and a < arrived and s >= 0.01 for a, b, _g, s in pauses[server]):
                 overlapped += 1
             else:
                 clear.append(arrived - committed)
-    during = [pause for server in pauses for pause in server if pause[0] >= start]
+    during = [pause for server in pauses for pause in server if start <= pause[0] <= stop]
     by_generation = {
         str(gen): {
             "count": len([p for p in during if p[2] == gen]),
@@ -301,8 +312,15 @@ def decompose(
     return {
         "parts": {
             "commit_to_feed": latency_ms(to_feed),
+            "commit_to_poll": latency_ms(to_poll),
+            "poll_to_push": latency_ms(poll_to_push),
             "feed_push": latency_ms(in_feed),
             "push_to_console": latency_ms(to_console),
+        },
+        "feed_loop": {
+            "polls": sum(len(server) for server in polls),
+            "poll": latency_ms([end - began for server in polls for began, end in server if start <= began <= stop]),
+            "counters": latency_ms(counters),
         },
         "gc": {
             "web_processes": len(web),
@@ -540,8 +558,11 @@ def _print(entry: dict[str, Any]) -> None:
     )
     parts, gc = entry["parts"], entry["gc"]
     print(
-        f"  [{name}] parts p50 / p99 ms: commit → feed {_pair(parts['commit_to_feed'])}, feed push "
-        f"{_pair(parts['feed_push'])}, push → console {_pair(parts['push_to_console'])}; gc pauses "
+        f"  [{name}] parts p50 / p99 ms: commit → feed {_pair(parts['commit_to_feed'])} (commit → the poll that "
+        f"pushed it {_pair(parts.get('commit_to_poll', {}))}, its start → the push "
+        f"{_pair(parts.get('poll_to_push', {}))}), feed push {_pair(parts['feed_push'])}, push → console "
+        f"{_pair(parts['push_to_console'])}; feed polls {_pair(entry['feed_loop']['poll'])}, counter pushes "
+        f"{_pair(entry['feed_loop']['counters'])}; gc pauses "
         f"{gc['pauses_by_generation']}; pairs overlapping a pause ≥ 10 ms: "
         f"{gc['pairs_overlapping_a_pause_of_10ms_or_more']}, the others' p99 "
         f"{gc['latency_of_the_other_pairs'].get('p99_ms')} ms",
@@ -656,20 +677,23 @@ def markdown_section(results_dir: Path, heading: str = "##") -> list[str]:
         "Where the time goes (probes in the web processes, bench/push_hooks.py), p50 / p99 ms over the pairs; "
         "garbage-collector pauses of the web processes during the measured cases:",
         "",
-        "| scenario | commit → feed pushes | feed push | push → console | GC gen 0 / 1 / 2: count, max ms "
+        "| scenario | commit → feed pushes | of which: commit → the poll that pushed it | that poll's start → "
+        "the push | feed push | push → console | a feed poll | a counter push | GC gen 0 / 1 / 2: count, max ms "
         "| pairs overlapping a GC pause ≥ 10 ms | p99 of the other pairs ms |",
-        "|---|---|---|---|---|---:|---:|",
+        "|---|---|---|---|---|---|---|---|---|---:|---:|",
     ]
     for name, entry in results.items():
-        parts, gc = entry.get("parts"), entry.get("gc")
+        parts, gc, loop = entry.get("parts"), entry.get("gc"), entry.get("feed_loop", {})
         if not parts or not gc:
             continue
         pauses = " / ".join(
             f"{figures['count']}, {figures['max_ms']:g}" for figures in gc["pauses_by_generation"].values()
         )
         lines.append(
-            f"| {name} | {_pair(parts['commit_to_feed'])} | {_pair(parts['feed_push'])} "
-            f"| {_pair(parts['push_to_console'])} | {pauses} | {gc['pairs_overlapping_a_pause_of_10ms_or_more']:,} "
+            f"| {name} | {_pair(parts['commit_to_feed'])} | {_pair(parts.get('commit_to_poll', {}))} "
+            f"| {_pair(parts.get('poll_to_push', {}))} | {_pair(parts['feed_push'])} "
+            f"| {_pair(parts['push_to_console'])} | {_pair(loop.get('poll', {}))} | {_pair(loop.get('counters', {}))} "
+            f"| {pauses} | {gc['pairs_overlapping_a_pause_of_10ms_or_more']:,} "
             f"| {_ms(gc['latency_of_the_other_pairs'].get('p99_ms'))} |"
         )
     some = next(iter(results.values()))
