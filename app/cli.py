@@ -58,7 +58,7 @@ def register(app: Flask) -> None:
     @click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
     @click.option("--agency", "agency_code", help="Agency code; required for --role agency.")
     @click.option("--name", "display_name", help="Name shown to colleagues.")
-    @click.option("--password", help="Console password (optional; the API uses the token).")
+    @click.option("--password", help="Console password, at least 8 characters (optional; the API uses the token).")
     def create(
         username: str, role: str, agency_code: str | None, display_name: str | None, password: str | None
     ) -> None:
@@ -78,6 +78,19 @@ def register(app: Flask) -> None:
             raise _fail(exc) from exc
         click.echo(f"Created {role} user {username}. API token (shown once, keep it safe):")
         click.echo(issued.token)
+
+    @user.command("password")
+    @click.argument("username")
+    @click.password_option(help="The new console password (asked for twice when not given).")
+    def password(username: str, password: str) -> None:
+        """Set a user's console password (at least 8 characters)."""
+        from app.users.service import set_password
+
+        try:
+            set_password(session=current_session(), username=username, password=password)
+        except DomainError as exc:
+            raise _fail(exc) from exc
+        click.echo(f"Password set for {username}: they can log in at /login.")
 
     @user.command("token")
     @click.argument("username")

@@ -49,6 +49,22 @@ def test_agency_users_need_an_agency(app: Flask) -> None:
     assert runner.invoke(args=["user", "create", "z", "--role", "agency", "--agency", "NOPE"]).exit_code != 0
 
 
+def test_a_console_password_is_checked_for_length_and_can_be_set_later(app: Flask) -> None:
+    from app.db import db
+    from app.users.service import check_password
+
+    runner = app.test_cli_runner()
+    for weak in ("…", "", "       x"):
+        refused = runner.invoke(args=["user", "create", "weak", "--role", "agent", "--password", weak])
+        assert refused.exit_code != 0 and "8 characters" in refused.output
+    assert runner.invoke(args=["user", "create", "admin", "--role", "admin"]).exit_code == 0
+    assert check_password(db.session, "admin", "") is None
+    result = runner.invoke(args=["user", "password", "admin"], input="correct horse\ncorrect horse\n")
+    assert result.exit_code == 0, result.output
+    assert check_password(db.session, "admin", "correct horse") is not None
+    assert runner.invoke(args=["user", "password", "nobody", "--password", "long enough"]).exit_code != 0
+
+
 def test_the_front_door_leads_to_the_live_console(app: Flask) -> None:
     response = app.test_client().get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/console/live")

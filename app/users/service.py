@@ -41,6 +41,7 @@ def create_user(
     password: str | None = None,
 ) -> IssuedToken:
     """Create a user and their first API token; an agency user must name an agency."""
+    _check_password_strength(password)
     with write_transaction(session):
         if session.scalar(select(User).where(User.username == username)) is not None:
             raise InvalidInput("validation.failed", fields={"username": [f"{username} exists"]})
@@ -54,11 +55,31 @@ def create_user(
             display_name=display_name or username,
             role=role,
             agency=agency,
-            password_hash=generate_password_hash(password) if password else None,
+            password_hash=generate_password_hash(password) if password is not None else None,
         )
         session.add(user)
         token = _add_token(session, user, label="cli")
     return IssuedToken(user=user, token=token)
+
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def _check_password_strength(password: str | None) -> None:
+    if password is not None and len(password.strip()) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            "validation.failed", fields={"password": [f"at least {MIN_PASSWORD_LENGTH} characters, not only spaces"]}
+        )
+
+
+def set_password(*, session: Session, username: str, password: str) -> None:
+    """Give an existing user a (new) console password; their open console sessions stay valid."""
+    _check_password_strength(password)
+    with write_transaction(session):
+        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if user is None:
+            raise InvalidInput("validation.failed", fields={"username": [f"no active user {username}"]})
+        user.password_hash = generate_password_hash(password)
 
 
 def issue_token(*, session: Session, username: str, label: str = "") -> str:
