@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from sqlalchemy.engine import make_url
 
 from bench.database import create_agent, load_reference, make_database, server_version
 from bench.measure import HEAD_EXPORT_ENV, code_version, machine, percentile, system_busy_seconds
@@ -439,7 +440,8 @@ def run_scenario(scenario: Scenario, workdir: Path, options: PushOptions, pg_url
             f"→ {committer.name}",
             flush=True,
         )
-        timeline = Timeline(servers, processes)
+        pg_name = make_url(database.url).database if scenario.kind == "postgresql" else None
+        timeline = Timeline(servers, processes, pg_name)
         measured = post_cases(committer.base_url, agent_token, plan[options.warmup :], options.rate)
         timeline.stop()
         cores = timeline.cores()

@@ -179,6 +179,10 @@ class PushServer(Server):
         """When this server's feed began and finished handing each event to Socket.IO."""
         return {int(event_id): (float(start), float(end)) for event_id, start, end in self._log("push")}
 
+    def spans(self, kind: str) -> list[tuple[float, float]]:
+        """(start, end) of this server's feed polls ("poll") or counter pushes ("counters"), in order."""
+        return sorted((float(start), float(end)) for start, end in self._log(kind))
+
     def gc_pauses(self) -> list[tuple[int, float, float]]:
         """(generation, start, seconds) of this server's garbage collections (see push_hooks)."""
         return [(int(generation), float(start), float(seconds)) for generation, start, seconds in self._log("gc")]
@@ -374,8 +378,12 @@ class Timeline(threading.Thread):
     """Cores used each second by the servers, the client processes, this process, PostgreSQL, Redis and the rest
     of the machine (busy time from /proc/stat less all of those): to tell a slow push from a busy neighbour."""
 
-    def __init__(self, servers: list[PushServer], clients: list[ClientProcess], interval: float = 1.0) -> None:
+    def __init__(
+        self, servers: list[PushServer], clients: list[ClientProcess], database: str | None, interval: float = 1.0
+    ) -> None:
         super().__init__(name="push-timeline", daemon=True)
+        self.database = database  # PostgreSQL backends of other databases (a test suite's) count as others
+        self._titles: dict[int, str] = {}
         self.groups = {
             "servers": {pid for server in servers for pid in (server.process.pid, *children(server.process.pid))},
             "clients": {client.process.pid for client in clients},
@@ -404,8 +412,19 @@ class Timeline(threading.Thread):
             if pid in pids:
                 return group
         if name == "postgres":
-            return "postgres"
+            return "postgres" if self._ours_or_shared(pid) else "others"
         return "redis" if name.startswith("redis-server") else "others"
+
+    def _ours_or_shared(self, pid: int) -> bool:
+        """A backend of the benchmark's database, or a server process all databases share (checkpointer...)."""
+        if pid not in self._titles:
+            self._titles[pid] = _command_line(pid, "")
+        words = self._titles[pid].split()[1:]  # after "postgres:"
+        if words and words[0].endswith(":"):
+            words = words[1:]  # the cluster's name, as Debian's clusters have it ("15/main:")
+        # A backend's title: "postgres: [<cluster>:] <user> <database> <host>(<port>) <state>" (or [local]).
+        is_backend = len(words) >= 3 and ("(" in words[2] or words[2] == "[local]")
+        return not is_backend or words[1] == self.database
 
     def _used(self, first: int, last: int) -> dict[str, float]:
         _, busy_before, before = self.samples[first]
