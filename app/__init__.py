@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, redirect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import PROJECT_ROOT, Settings
 
@@ -42,6 +43,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         install_sqlite_pragmas(db.engine)
     init_api(app)
     init_realtime(app, settings)
+    if settings.proxy_hops:
+        # Behind nginx: the client's address (connect limits), scheme and host (Socket.IO's
+        # same-origin check, which compares the browser's Origin with them) come from its headers.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops, x_host=settings.proxy_hops
+        )
     app.register_blueprint(telephony_views.bp)
     if settings.twilio_configured and not settings.public_base_url:
         # Twilio signs the URL it called; behind a proxy this app cannot know it and every webhook fails.

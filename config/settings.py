@@ -57,6 +57,7 @@ class Settings:
     feed_poll_seconds: float = 0.5  # the live feed reads new events at least this often
     socket_connect_burst: int = 60  # connects one address may make at once ...
     socket_connects_per_second: float = 5.0  # ... and then per second
+    proxy_hops: int = 0  # proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted
 
     @property
     def twilio_configured(self) -> bool:
@@ -113,10 +114,17 @@ class Settings:
             socket_connect_burst=int(
                 _positive_seconds("HOTLINE_SOCKET_CONNECT_BURST", env_vars.get("HOTLINE_SOCKET_CONNECT_BURST", "60"))
             ),
+            proxy_hops=_proxy_hops(env_vars.get("HOTLINE_PROXY_HOPS", "0")),
             socket_connects_per_second=_positive_seconds(
                 "HOTLINE_SOCKET_CONNECTS_PER_SECOND", env_vars.get("HOTLINE_SOCKET_CONNECTS_PER_SECOND", "5")
             ),
         )
+
+
+def _proxy_hops(text: str) -> int:
+    if not text.isdigit() or int(text) > 5:
+        raise SettingsError(f"HOTLINE_PROXY_HOPS must be the number of proxies in front (0-5), not {text!r}")
+    return int(text)
 
 
 def _working_hours(text: str | None) -> tuple[tuple[time, time], ...]:

@@ -13,7 +13,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
 from app.db import current_session, db
-from app.realtime import write_only_emitter
+from app.realtime import alert_pusher, write_only_emitter
 from dispatch.channels.factory import channel_for
 from dispatch.escalation import climb
 from dispatch.outbox import send_due
@@ -89,7 +89,7 @@ def add_dispatch_jobs(scheduler: BaseScheduler, app: Flask) -> None:
         scheduler.add_job(
             alert_tick,
             "interval",
-            args=(app, lambda room, message: emitter.emit("alert", message, to=room)),
+            args=(app, alert_pusher(emitter, app.config["HOTLINE_SETTINGS"].redis_url)),
             seconds=SEND_INTERVAL,
             id="socket-alerts",
             next_run_time=datetime.now(UTC),

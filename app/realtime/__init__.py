@@ -8,9 +8,11 @@ reaches every client) and carries the commit wake-ups between processes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+import redis
 from flask import Flask
 from flask_socketio import SocketIO
 from sqlalchemy import Engine
@@ -52,12 +54,13 @@ def init_realtime(app: Flask, settings: Settings) -> SocketIO:
         tz=settings.timezone,
         poll_seconds=settings.feed_poll_seconds,
     )
-    alerts = AlertPusher(app, socketio, poll_seconds=1.0)
+    alerts = AlertPusher(app, alert_pusher(socketio, settings.redis_url), poll_seconds=1.0)
     wakeup = Wakeup(settings.redis_url, settings.socketio_channel)
     wakeup.on_local_commit(feed.wake)
     wakeup.on_local_commit(alerts.wake)
     app.extensions[EXTENSION] = wakeup
     realtime = Realtime(
+        app=app,
         socketio=socketio,
         feed=feed,
         alerts=alerts,
@@ -74,3 +77,16 @@ def write_only_emitter(settings: Settings) -> SocketIO | None:
     if not settings.redis_url:
         return None
     return SocketIO(message_queue=settings.redis_url, channel=settings.socketio_channel)
+
+
+def alert_pusher(socketio: SocketIO, redis_url: str | None) -> Callable[[str, dict[str, Any]], None]:
+    """Emit an `alert` to a room. With Redis, check it answers first: python-socketio logs and drops
+    a message it cannot publish, and an alert recorded as pushed is never retried."""
+    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2) if redis_url else None
+
+    def push(room: str, message: dict[str, Any]) -> None:
+        if client is not None:
+            client.ping()  # raises: the outbox keeps the alert and tries again with backoff
+        socketio.emit("alert", message, to=room)
+
+    return push

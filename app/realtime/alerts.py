@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from flask import Flask
-from flask_socketio import SocketIO
 
 from app.db import current_session, db, utcnow
 from dispatch import socket_alerts
@@ -21,8 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class AlertPusher:
-    def __init__(self, app: Flask, socketio: SocketIO, *, poll_seconds: float) -> None:
-        self._app, self._socketio, self._poll_seconds = app, socketio, poll_seconds
+    def __init__(self, app: Flask, push: socket_alerts.Push, *, poll_seconds: float) -> None:
+        self._app, self._push, self._poll_seconds = app, push, poll_seconds
         self._wake = threading.Event()
         self._stopping = False
 
@@ -49,8 +47,3 @@ class AlertPusher:
                     socket_alerts.push_due(current_session(), self._push)
             finally:
                 db.session.remove()
-
-    def _push(self, room: str, message: dict[str, Any]) -> None:
-        # Through the message queue when there is one: an alert is claimed once, by one process,
-        # and every process's consoles in the room receive it.
-        self._socketio.emit("alert", message, to=room)

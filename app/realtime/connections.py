@@ -39,24 +39,58 @@ class Refused(ConnectionRefusedError):  # type: ignore[misc]  # python-socketio 
         super().__init__(message(code), {"code": code})
 
 
+REVALIDATE_EVERY = 60.0  # seconds: a deactivated user, revoked token or moved responder is cut off within this
+
+
+@dataclass(frozen=True)
+class Connection:
+    rooms: frozenset[str]
+    actor: Actor
+    credential: str | int  # the API token, or the console session's user id
+
+
 @dataclass
 class Realtime:
     """One web process's live pushes: its feed, its connect limiter, and who is connected."""
 
+    app: Flask
     socketio: SocketIO
     feed: EventFeed
     alerts: AlertPusher
     wakeup: Wakeup
     limiter: ConnectLimiter
     limits: ReplayLimits
-    connected: dict[str, frozenset[str]] = field(default_factory=dict)  # sid -> rooms
+    connected: dict[str, Connection] = field(default_factory=dict)  # by sid
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start_feed(self) -> None:
         """The feed starts with the first connection: until then there is no one to push to."""
         if self.feed.start(self.socketio.start_background_task):
             self.socketio.start_background_task(self.alerts.run)
+            self.socketio.start_background_task(self._revalidate_forever)
             self.wakeup.listen(self.wake_all)
+
+    def _revalidate_forever(self) -> None:
+        while not self.feed.stopping:
+            time.sleep(REVALIDATE_EVERY)
+            try:
+                self.revalidate()
+            except Exception:
+                log.exception("live: re-checking connected users failed; trying again")
+
+    def revalidate(self) -> list[str]:
+        """Disconnect connections whose user was deactivated, token revoked, or role or agency changed."""
+        with self.lock:
+            connections = dict(self.connected)
+        with self.app.app_context():
+            try:
+                stale = [sid for sid, connection in connections.items() if not _still_valid(connection)]
+            finally:
+                db.session.remove()
+        for sid in stale:
+            log.info("live: disconnecting %s, whose credential no longer holds", sid)
+            self.socketio.server.disconnect(sid, namespace="/")
+        return stale
 
     def wake_all(self) -> None:
         self.feed.wake()
@@ -72,17 +106,28 @@ def current_realtime() -> Realtime:
     return realtime
 
 
-def authenticate(auth: object) -> Actor | None:
+def authenticate(auth: object) -> tuple[Actor, str | int] | None:
     """An API token in the `auth` payload, else the console's login session; else no one."""
     if isinstance(auth, dict) and "token" in auth:
         token = auth["token"]
         if not isinstance(token, str) or not token.strip() or len(token) > 200:
             return None
-        return actor_for_token(current_session(), token.strip())
+        actor = actor_for_token(current_session(), token.strip())
+        return (actor, token.strip()) if actor is not None else None
     user_id = session.get(SESSION_USER)
-    if isinstance(user_id, int):
-        return actor_for_user(current_session(), user_id)
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        actor = actor_for_user(current_session(), user_id)
+        return (actor, user_id) if actor is not None else None
     return None
+
+
+def _still_valid(connection: Connection) -> bool:
+    credential = connection.credential
+    if isinstance(credential, str):
+        actor = actor_for_token(current_session(), credential)
+    else:
+        actor = actor_for_user(current_session(), credential)
+    return actor is not None and (actor.role, actor.agency_id) == (connection.actor.role, connection.actor.agency_id)
 
 
 def register(socketio: SocketIO, app: Flask, realtime: Realtime) -> None:
@@ -93,16 +138,17 @@ def register(socketio: SocketIO, app: Flask, realtime: Realtime) -> None:
         if not live.limiter.allow(request.remote_addr or "unknown"):
             raise Refused("realtime.rate_limited")
         try:
-            actor = authenticate(auth)
-            agency_code = _agency_code(actor)
+            authenticated = authenticate(auth)
+            agency_code = _agency_code(authenticated[0]) if authenticated else None
         finally:
             db.session.remove()  # this thread serves the connection; it must not keep a connection
-        if actor is None:
+        if authenticated is None:
             raise Refused("realtime.unauthenticated")
+        actor, credential = authenticated
         sid: str = request.sid  # type: ignore[attr-defined]
         rooms = rooms_for(actor, agency_code)
         with live.lock:
-            live.connected[sid] = rooms
+            live.connected[sid] = Connection(rooms=rooms, actor=actor, credential=credential)
         live.start_feed()
         last = auth.get("last_event_id") if isinstance(auth, dict) else None
         socketio.start_background_task(_admit_once_connected, app, live, sid, actor, rooms, agency_code, last)
@@ -116,8 +162,8 @@ def register(socketio: SocketIO, app: Flask, realtime: Realtime) -> None:
         """Rooms are joined by the server at connect; a client asking for another is refused."""
         live = current_realtime()
         with live.lock:
-            rooms = live.connected.get(request.sid, frozenset())  # type: ignore[attr-defined]
-        if isinstance(room, str) and room in rooms:
+            connection = live.connected.get(request.sid)  # type: ignore[attr-defined]
+        if isinstance(room, str) and connection is not None and room in connection.rooms:
             return {"ok": True, "room": room}
         refusal = {"code": "realtime.forbidden_room", "message": message("realtime.forbidden_room")}
         return {"ok": False, "error": refusal}
@@ -164,8 +210,13 @@ def _admit_once_connected(
                 limits=live.limits,
                 enter_room=lambda client, room: server.enter_room(client, room, namespace="/"),
             )
-        except ValueError:
+        except (ValueError, KeyError):
             log.info("live: %s left before it was admitted", sid)  # enter_room refuses a gone sid
+        except Exception:
+            # A console left connected but never admitted would wait in silence: make it reconnect,
+            # which retries the replay from its watermark.
+            log.exception("live: admitting %s failed; disconnecting it so it reconnects", sid)
+            server.disconnect(sid, namespace="/")
 
 
 def replay_limits(max_events: int, retention_seconds: float) -> ReplayLimits:

@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -31,14 +31,16 @@ from app.db import utcnow
 from app.models import Case, CaseEvent
 from app.realtime import counters
 from app.realtime.audience import MAYOR_OFFICE, STAFF_ROOMS, View, agency_room, deliveries
-from app.realtime.messages import ReferenceNames, event_message
+from app.realtime.messages import ReferenceNames, event_message, hidden_references, referenced_case_agencies
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
 GAP_HOLD = 1.0  # seconds: longer than any interactive transaction takes from INSERT to COMMIT
 GAP_WATCH = 600.0  # seconds: how long a stepped-over id is watched for a late commit
-MAX_GAP = 10_000  # a larger jump in ids is a sequence reset, not transactions in flight
+MAX_GAP = 1_000  # a larger jump in ids is a sequence reset or a huge rollback: stepped over, not watched
+MAX_WATCHED = 5_000  # ids watched at once; beyond this the oldest are given up
+IN_CHUNK = 500  # ids per IN (...) query, well under every driver's parameter limit
 COUNTERS_EVERY = 1.0  # seconds: the wall's counters are recounted at most this often
 
 
@@ -96,6 +98,11 @@ class EventFeed:
                 return False
             with self.session() as session:
                 self.cursor = session.scalar(select(func.max(CaseEvent.id))) or 0
+                # Ids just below the newest may belong to transactions still in flight: watch them.
+                recent = set(session.scalars(select(CaseEvent.id).where(CaseEvent.id > self.cursor - MAX_GAP)))
+            now = self.clock()
+            below = range(max(1, self.cursor - MAX_GAP + 1), self.cursor)
+            self._watched = {gap: now for gap in below if gap not in recent}
             self._started = True
         spawn(self._run)
         return True
@@ -107,6 +114,10 @@ class EventFeed:
         """End the loop (tests, and an app being torn down); pushes in progress finish first."""
         self._stopping = True
         self._wake.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
 
     def _run(self) -> None:
         while not self._stopping:
@@ -122,25 +133,34 @@ class EventFeed:
     def poll(self) -> float:
         """Push what was committed since the last call; returns how soon to look again."""
         now = self.clock()
+        with self.lock:
+            self._forget(now)
+            watched = sorted(self._watched)
         with self.session() as session:
             rows = load_events(session, CaseEvent.id > self.cursor, limit=BATCH)
-            late = load_events(session, CaseEvent.id.in_(list(self._watched))) if self._watched else []
+            late = [
+                loaded
+                for start in range(0, len(watched), IN_CHUNK)
+                for loaded in load_events(session, CaseEvent.id.in_(watched[start : start + IN_CHUNK]))
+            ]
             names = ReferenceNames.load(session)
+            references = referenced_case_agencies(session, [event for event, _ in (*rows, *late)])
         with self.lock:
             for event, case in late:
                 if self._watched.pop(event.id, None) is None:
                     continue  # a concurrent poll (an admission catching up) pushed it
-                self._push(event, case, names, late=True)
+                self._push(event, case, names, references, late=True)
                 self.late_log.append((event.id, now))
-            held = self._push_in_order(rows, names, now)
-            self._forget(now)
+            held = self._push_in_order(rows, names, references, now)
         if rows or late:
             self._counters_due = True
         if len(rows) == BATCH and held is None:
             return 0.0
         return self._poll_seconds if held is None else max(0.01, held)
 
-    def _push_in_order(self, rows: list[Loaded], names: ReferenceNames, now: float) -> float | None:
+    def _push_in_order(
+        self, rows: list[Loaded], names: ReferenceNames, references: dict[str, int | None], now: float
+    ) -> float | None:
         """Push rows while ids follow on; returns the seconds left to hold at a gap, or None."""
         for event, case in rows:
             if event.id <= self.cursor:
@@ -155,29 +175,63 @@ class EventFeed:
                     self._watched[gap] = now
                     self._missing_since.pop(gap, None)
             self._missing_since.pop(event.id, None)
-            self._push(event, case, names)
+            self._push(event, case, names, references)
             self.cursor = event.id
         return None
 
-    def _push(self, event: CaseEvent, case: Case, names: ReferenceNames, *, late: bool = False) -> None:
+    def _push(
+        self,
+        event: CaseEvent,
+        case: Case,
+        names: ReferenceNames,
+        references: dict[str, int | None],
+        *,
+        late: bool = False,
+    ) -> None:
         for delivery in deliveries(names.agency_code(event.agency_id), names.agency_code(event.left_agency_id)):
-            message = event_message(event, case, delivery.view, names, self.tz, late=late)
+            hidden = hidden_references(event, references) if delivery.view is View.AGENCY else frozenset()
+            message = event_message(event, case, delivery.view, names, self.tz, late=late, hidden=hidden)
             self.emit("event", message, to=list(delivery.rooms))
 
     def _forget(self, now: float) -> None:
-        self._watched = {gap: since for gap, since in self._watched.items() if now - since < GAP_WATCH}
+        watched = {gap: since for gap, since in self._watched.items() if now - since < GAP_WATCH}
+        if len(watched) > MAX_WATCHED:
+            watched = dict(sorted(watched.items())[-MAX_WATCHED:])
+        self._watched = watched
         while self.late_log and now - self.late_log[0][1] > GAP_WATCH:
             self.late_log.popleft()
 
-    def send(self, sid: str, loaded: Iterable[Loaded], view: View, names: ReferenceNames, *, late: bool) -> int:
-        sent = 0
+    def send(
+        self,
+        session: Session,
+        sid: str,
+        loaded: list[Loaded],
+        view: View,
+        names: ReferenceNames,
+        *,
+        late: bool,
+    ) -> int:
+        """Send events to one connection (a replay), shaped and scrubbed as the feed would push them."""
+        references = referenced_case_agencies(session, [event for event, _ in loaded]) if view is View.AGENCY else {}
         for event, case in loaded:
-            self.emit("event", event_message(event, case, view, names, self.tz, late=late), to=sid)
-            sent += 1
-        return sent
+            hidden = hidden_references(event, references) if view is View.AGENCY else frozenset()
+            message = event_message(event, case, view, names, self.tz, late=late, hidden=hidden)
+            self.emit("event", message, to=sid)
+        return len(loaded)
 
-    def late_since(self, moment: float) -> list[int]:
-        return [event_id for event_id, when in self.late_log if when >= moment]
+    def watermark(self) -> int:
+        """An id a client may resume from: every event up to it was pushed, or is watched and, when
+        it commits late, offered again to replays."""
+        with self.lock:
+            return self.cursor
+
+    def late_ids(self, *, since: float | None = None, upto: int | None = None) -> list[int]:
+        with self.lock:
+            return [
+                event_id
+                for event_id, when in self.late_log
+                if (since is None or when >= since) and (upto is None or event_id <= upto)
+            ]
 
     # Counters -----------------------------------------------------------------------------
 

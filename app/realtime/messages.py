@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.present import local_iso
 from app.cases import phones
+from app.cases.queries import CASE_REFERENCE_KEYS
 from app.models import Agency, Case, CaseEvent, Category, District
 from app.realtime.audience import View
 from app.reference.cache import reference_cache
@@ -71,11 +73,38 @@ def case_summary(case: Case, view: View, names: ReferenceNames, tz: ZoneInfo) ->
     }
 
 
+def referenced_case_agencies(session: Session, events: list[CaseEvent]) -> dict[str, int | None]:
+    """The agency of every case a merge event names, in one query per batch."""
+    named = {str(event.payload[key]) for event in events for key in CASE_REFERENCE_KEYS if event.payload.get(key)}
+    if not named:
+        return {}
+    rows = session.execute(select(Case.case_no, Case.agency_id).where(Case.case_no.in_(named))).all()
+    return {case_no: agency_id for case_no, agency_id in rows}
+
+
+def hidden_references(event: CaseEvent, references: dict[str, int | None]) -> frozenset[str]:
+    """Case numbers in this event that belong to another agency: blanked in the agency's copy, as the API does."""
+    named = {str(event.payload[key]) for key in CASE_REFERENCE_KEYS if event.payload.get(key)}
+    return frozenset(case_no for case_no in named if references.get(case_no) != event.agency_id)
+
+
 def event_message(
-    event: CaseEvent, case: Case, view: View, names: ReferenceNames, tz: ZoneInfo, *, late: bool = False
+    event: CaseEvent,
+    case: Case,
+    view: View,
+    names: ReferenceNames,
+    tz: ZoneInfo,
+    *,
+    late: bool = False,
+    hidden: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """One `event` message. An agency's copy never carries the reporter's full phone number."""
-    payload = {key: value for key, value in event.payload.items() if key not in ("actor", "role")}
+    """One `event` message. An agency's copy never carries the reporter's full phone number, nor
+    the number of another agency's case (`hidden`)."""
+    payload = {
+        key: (None if isinstance(value, str) and value in hidden else value)
+        for key, value in event.payload.items()
+        if key not in ("actor", "role")
+    }
     if view is View.AGENCY and case.reporter_phone:
         masked = phones.mask(case.reporter_phone) if not case.anonymous else None
         payload = {

@@ -95,44 +95,53 @@ def admit(
     limits: ReplayLimits,
     enter_room: Callable[[str, str], None],
 ) -> Plan:
-    """Replay, then join the rooms under the feed's lock, then say `ready` with the new watermark."""
+    """Replay, then join the rooms under the feed's lock, then say `ready` with the new watermark.
+
+    The replay itself is sent before taking the lock (the client is in no room yet, so nothing
+    else reaches it); only what the feed pushed meanwhile is read and sent under the lock, so
+    the other consoles' pushes wait for one small read, not for a whole replay.
+    """
     started = feed.clock()
     try:
         feed.poll()  # catch up first, so what is committed now is replayed rather than trickling in live
     except Exception:
         log.exception("live: catching up before a replay failed; the feed's next read will")
-    with feed.lock:
-        upto = feed.cursor
+    upto = feed.watermark()
     with feed.session() as session:
         plan = plan_replay(session, actor, view, raw_last_event_id, upto=upto, limits=limits)
         names = ReferenceNames.load(session)
-        watched_late = _late_before(feed, session, actor, view, plan)
+        replaying = plan.reload_reason is None and view is not None
+        sent_late: set[int] = set()
+        if replaying and view is not None:
+            feed.send(session, sid, plan.events, view, names, late=False)
+            # Pushed late (after later ids) while this client may have been away: it de-duplicates.
+            if plan.last_event_id is not None:
+                earlier = _load_ids(session, feed.late_ids(upto=plan.last_event_id), actor, view)
+                sent_late = {event.id for event, _ in earlier}
+                feed.send(session, sid, earlier, view, names, late=True)
         with feed.lock:
             cursor = feed.cursor
             if plan.reload_reason is not None:
                 feed.emit("reload", {"reason": plan.reload_reason, "last_event_id": cursor}, to=sid)
             elif view is not None:
-                # Pushed by the feed while the replay was read: read them too, before joining.
                 caught_up = load_events(session, CaseEvent.id > upto, CaseEvent.id <= cursor, *visible_to(actor, view))
-                late_now = _load_ids(session, feed.late_since(started), actor, view)
-                feed.send(sid, [*plan.events, *caught_up], view, names, late=False)
-                feed.send(sid, [*watched_late, *late_now], view, names, late=True)
+                late_now = [
+                    loaded
+                    for loaded in _load_ids(session, feed.late_ids(since=started), actor, view)
+                    if loaded[0].id not in sent_late
+                ]
+                feed.send(session, sid, caught_up, view, names, late=False)
+                feed.send(session, sid, late_now, view, names, late=True)
             for room in rooms:
                 enter_room(sid, room)
-            replayed = len(plan.events) if plan.reload_reason is None else 0
             last = max(cursor, plan.last_event_id or 0) if plan.reload_reason is None else cursor
+            replayed = len(plan.events) if plan.reload_reason is None else 0
             feed.emit("ready", {"last_event_id": last, "replayed": replayed, "rooms": sorted(rooms)}, to=sid)
-    counts = feed.current_counts()
-    feed.emit("counters", counters_view(counts, utcnow().astimezone(feed.tz).isoformat(), agency_code), to=sid)
+    as_of = utcnow().astimezone(feed.tz).isoformat()
+    # An agency whose agency is no longer active sees no row at all, as over HTTP.
+    only = (agency_code or f"#{actor.agency_id}") if actor.is_agency else None
+    feed.emit("counters", counters_view(feed.current_counts(), as_of, only), to=sid)
     return plan
-
-
-def _late_before(feed: EventFeed, session: Session, actor: Actor, view: View | None, plan: Plan) -> list[Loaded]:
-    """Events pushed late (after later ids) that a client gone meanwhile may have missed; it de-duplicates."""
-    if view is None or plan.reload_reason is not None or plan.last_event_id is None:
-        return []
-    ids = [event_id for event_id, _ in feed.late_log if event_id <= plan.last_event_id]
-    return _load_ids(session, ids, actor, view)
 
 
 def _load_ids(session: Session, ids: list[int], actor: Actor, view: View | None) -> list[Loaded]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from app.db import db, utcnow
 from app.models import Case, CaseEvent
@@ -101,3 +101,18 @@ def test_each_event_goes_to_staff_in_full_and_to_its_agency_masked(app: Flask, f
     created = [(data["case"]["reporter_phone"], to) for kind, data, to in pushed if data.get("type") == "case_created"]
     assert created == [("+886912345678", ["agents", "supervisors"]), ("0912***678", ["agency:PWD-MAINT"])]
     assert case.case_no in repr(pushed)
+
+
+def test_ids_still_in_flight_when_the_feed_starts_are_watched(app: Flask, factory: Factory) -> None:
+    case = factory.case()
+    before = db.session.scalar(select(func.max(CaseEvent.id)))
+    _commit_event(case, before + 2, "committed before the feed started; id before+1 still in flight")
+    pushed: list[tuple[str, Any, Any]] = []
+    feed = _feed(app, pushed, ManualClock())
+    assert feed.cursor == before + 2
+    _commit_event(case, before + 1, "the transaction in flight commits")
+    feed.poll()
+    assert [(data["id"], data.get("late")) for kind, data, _ in pushed if kind == "event"] == [
+        (before + 1, True),
+        (before + 1, True),
+    ]  # to staff and to the agency, once each
