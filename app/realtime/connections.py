@@ -106,6 +106,14 @@ def current_realtime() -> Realtime:
     return realtime
 
 
+def resume_point() -> int:
+    """The last event id a page rendered now may resume its socket from. Not max(id): on
+    PostgreSQL a lower id may still be in flight; the feed watches those and replays them."""
+    live = current_realtime()
+    live.start_feed()
+    return live.feed.watermark()
+
+
 def authenticate(auth: object) -> tuple[Actor, str | int] | None:
     """An API token in the `auth` payload, else the console's login session; else no one."""
     if isinstance(auth, dict) and "token" in auth:
