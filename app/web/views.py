@@ -29,6 +29,18 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 
 # ?lang= values the pages accept, and the locale each selects.
 LANGUAGES = {"zh-TW": "zh_TW", "en": "en"}
+# The page script fills the cells in this order (console-awaiting.js).
+AWAITING_COLUMNS = (
+    "case_no",
+    "category",
+    "district",
+    "address",
+    "assigned_at",
+    "ack_due_at",
+    "reporter_phone",
+    "action",
+)
+AWAITING_COLUMNS_ALL_AGENCIES = ("case_no", "agency", *AWAITING_COLUMNS[1:])
 SECURITY_HEADERS = {
     # Scripts only from this server (no inline code, no CDN); the socket and the API are same-origin.
     "Content-Security-Policy": (
@@ -125,6 +137,7 @@ def live() -> ResponseReturnValue:
         agency_code=agency_code,
         counters=counters,
         as_of=now.strftime("%H:%M:%S"),
+        awaiting_columns=AWAITING_COLUMNS if actor.is_agency else AWAITING_COLUMNS_ALL_AGENCIES,
         logout_form=LogoutForm(),
         page_data=_page_data(actor, agency_code),
     )
@@ -144,6 +157,10 @@ def _page_data(actor: Actor, agency_code: str | None) -> dict[str, Any]:
         # Where the socket resumes if this tab has no watermark yet: nothing committed after the render is missed.
         "last_event_id": db_session.scalar(select(func.max(CaseEvent.id))) or 0,
         "can_acknowledge": actor.role is not Role.MAYOR_OFFICE,  # the mayor's office only reads
+        # The mayor's office is sent counters only: a case list or event log there would never change.
+        "statistics_only": actor.role is Role.MAYOR_OFFICE,
+        # Agency responders see their own agency's cases only; everyone else needs to see whose a case is.
+        "show_agency": not actor.is_agency,
         "role": actor.role.value,
         "agency": agency_code,
         "lang": "en" if english else "zh-TW",
@@ -151,6 +168,8 @@ def _page_data(actor: Actor, agency_code: str | None) -> dict[str, Any]:
         "api": API_PREFIX,
         "labels": labels_for_script(),
         "categories": names(snapshot.categories),
+        # The case list's items do not say whether a case is urgent; its category does.
+        "urgent_categories": sorted(code for code, row in snapshot.categories.items() if row.urgent),
         "districts": names(snapshot.districts),
         "agencies": names(snapshot.agencies),
     }

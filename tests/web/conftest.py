@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -121,3 +122,12 @@ def log_in(page, login: Login, path: str = "/login") -> None:
     page.get_by_label("帳號", exact=True).fill(login.username)
     page.get_by_label("密碼", exact=True).fill(login.password)
     page.get_by_role("button", name="登入", exact=True).click()
+
+
+def open_console(page, login: Login, path: str = "/login") -> None:
+    """Log in and wait until the live page's socket is connected."""
+    from playwright.sync_api import expect
+
+    log_in(page, login, path)
+    expect(page).to_have_url(re.compile(r"/console/live"))
+    expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")

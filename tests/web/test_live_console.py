@@ -10,15 +10,9 @@ from playwright.sync_api import Page, expect
 from app.db import db
 from app.models import User
 from tests.factories import Factory
-from tests.web.conftest import log_in
+from tests.web.conftest import open_console
 
 LOG = "#event-log li"
-
-
-def _open_console(page: Page, login) -> None:
-    log_in(page, login)
-    expect(page).to_have_url("/console/live")
-    expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
 
 
 def _logged(page: Page) -> list[tuple[int, str, str]]:
@@ -32,7 +26,7 @@ def _logged(page: Page) -> list[tuple[int, str, str]]:
 def test_a_responder_sees_their_agencys_new_dispatch_within_a_second_and_never_another_agencys(
     page: Page, factory: Factory, make_login
 ) -> None:
-    _open_console(page, make_login())
+    open_console(page, make_login())
     elsewhere = factory.case(category_code="pothole")  # a pothole in Fongshan goes to the district office
     opened = time.monotonic()
     case = factory.case()  # a fallen tree goes to PWD-MAINT
@@ -52,7 +46,7 @@ def test_a_responder_sees_their_agencys_new_dispatch_within_a_second_and_never_a
 
 
 def test_events_missed_offline_arrive_once_each_and_in_order(page: Page, context, factory: Factory, make_login) -> None:
-    _open_console(page, make_login())
+    open_console(page, make_login())
     first = factory.case()
     expect(page.locator(f'{LOG}[data-case-no="{first.case_no}"]')).to_have_count(2)
     context.set_offline(True)
@@ -70,11 +64,11 @@ def test_events_missed_offline_arrive_once_each_and_in_order(page: Page, context
     newest_first = [case_no for _, case_no, kind in logged if kind == "case_assigned"]
     assert newest_first == [case.case_no for case in reversed([first, *missed])]
     assert sum(1 for _, _, kind in logged if kind == "case_created") == 6
-    expect(page.locator("#connection-state")).to_contain_text("已補上離線期間的 10 筆動態")
+    expect(page.locator("#connection-state")).to_have_text("已連線，即時更新中。已補上 10 筆動態。")
 
 
 def test_a_page_reload_resumes_from_the_last_event_seen(page: Page, factory: Factory, make_login) -> None:
-    _open_console(page, make_login())
+    open_console(page, make_login())
     seen = factory.case()
     expect(page.locator(f'{LOG}[data-case-no="{seen.case_no}"]')).to_have_count(2)
     page.goto("about:blank")  # the socket closes with the page
@@ -85,7 +79,7 @@ def test_a_page_reload_resumes_from_the_last_event_seen(page: Page, factory: Fac
 
 
 def test_the_agency_page_never_shows_the_reporters_full_phone_number(page: Page, factory: Factory, make_login) -> None:
-    _open_console(page, make_login())
+    open_console(page, make_login())
     case = factory.case(reporter_phone="0912-345-678", reporter_name="王小明")
     row = page.locator(f'#awaiting-body tr[data-case-no="{case.case_no}"]')
     expect(row).to_contain_text("0912***678")
@@ -99,7 +93,7 @@ def test_the_agency_page_never_shows_the_reporters_full_phone_number(page: Page,
 
 
 def test_a_responder_acknowledges_from_the_list_with_the_keyboard(page: Page, factory: Factory, make_login) -> None:
-    _open_console(page, make_login())
+    open_console(page, make_login())
     case = factory.case()
     button = page.get_by_role("button", name=f"確認收案 {case.case_no}")
     button.focus()
@@ -110,12 +104,13 @@ def test_a_responder_acknowledges_from_the_list_with_the_keyboard(page: Page, fa
 
 
 def test_the_page_is_built_for_screen_readers(page: Page, make_login) -> None:
-    _open_console(page, make_login())
+    open_console(page, make_login())
     assert page.locator("html").get_attribute("lang") == "zh-Hant-TW"
     expect(page.get_by_role("heading", level=2)).to_have_text(["緊急通知", "即時統計", "待確認收案", "即時動態"])
-    expect(page.locator("#event-log")).to_have_attribute("aria-live", "polite")
-    expect(page.locator("#alert-list")).to_have_attribute("aria-live", "assertive")
-    expect(page.get_by_role("table", name="各機關處理中的案件")).to_be_visible()
+    # Read out through one polite and one assertive region of their own, not line by line.
+    expect(page.locator("#event-announcer")).to_have_attribute("aria-live", "polite")
+    expect(page.locator("#alert-announcer")).to_have_attribute("aria-live", "assertive")
+    expect(page.get_by_role("table", name="各機關處理中的案件", exact=True)).to_be_visible()
     expect(page.get_by_role("table", name=re.compile("已分派、尚未確認收案"))).to_be_visible()
     expect(page.get_by_role("region", name=re.compile("^動態清單"))).to_have_attribute("tabindex", "0")
     page.keyboard.press("Tab")
@@ -126,7 +121,7 @@ def test_a_deactivated_responder_is_told_to_log_in_again_when_the_socket_reconne
     page: Page, context, make_login
 ) -> None:
     login = make_login()
-    _open_console(page, login)
+    open_console(page, login)
     user = db.session.get(User, login.user_id)
     assert user is not None
     user.active = False

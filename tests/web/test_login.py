@@ -63,7 +63,7 @@ def test_english_is_one_click_away_and_stays_chosen(page, make_login) -> None:
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url("/console/live")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Live dispatch")
-    expect(page.locator("#connection-state")).to_have_text("Connected: updating live")
+    expect(page.locator("#connection-state")).to_have_text("Connected: updating live.")
 
 
 def test_an_empty_form_names_the_missing_fields(page) -> None:
