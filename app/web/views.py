@@ -8,13 +8,12 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
 
 from app.api import PREFIX as API_PREFIX
 from app.cases.actors import Actor
 from app.db import current_session, utcnow
 from app.i18n import CHOSEN_LOCALE, is_english, message
-from app.models import CaseEvent
+from app.realtime.connections import resume_point
 from app.realtime.counters import count_open_cases, counters_view
 from app.realtime.messages import ReferenceNames
 from app.reference.cache import reference_cache
@@ -154,8 +153,9 @@ def _page_data(actor: Actor, agency_code: str | None) -> dict[str, Any]:
 
     return {
         "user_id": actor.user_id,
-        # Where the socket resumes if this tab has no watermark yet: nothing committed after the render is missed.
-        "last_event_id": db_session.scalar(select(func.max(CaseEvent.id))) or 0,
+        # Where the socket resumes if this tab has no watermark yet: nothing committed after the render
+        # is missed, nor an event still in flight below the newest (the live feed watches those).
+        "last_event_id": resume_point(),
         "can_acknowledge": actor.role is not Role.MAYOR_OFFICE,  # the mayor's office only reads
         # The mayor's office is sent counters only: a case list or event log there would never change.
         "statistics_only": actor.role is Role.MAYOR_OFFICE,
