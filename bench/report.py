@@ -27,7 +27,7 @@ def append_sections(results_dir: Path, *sections: list[str]) -> Path:
     text = path.read_text(encoding="utf-8").rstrip("\n") if path.exists() else ""
     for lines in sections:
         if lines:
-            text += "\n\n" + "\n".join(lines)
+            text += "\n\n" + "\n".join(lines).strip("\n")
     _write_atomically(path, text)
     return path
 
