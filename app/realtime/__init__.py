@@ -54,7 +54,10 @@ def init_realtime(app: Flask, settings: Settings) -> SocketIO:
         tz=settings.timezone,
         poll_seconds=settings.feed_poll_seconds,
     )
-    alerts = AlertPusher(app, alert_pusher(socketio, settings.redis_url), poll_seconds=1.0)
+    alerts = AlertPusher(
+        app, alert_pusher(socketio, settings.redis_url), poll_seconds=1.0, then=feed.push_counters_if_changed
+    )
+    feed.on_pushed = alerts.wake
     wakeup = Wakeup(settings.redis_url, settings.socketio_channel)
     wakeup.on_local_commit(feed.wake)
     wakeup.on_local_commit(alerts.wake)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -66,6 +67,10 @@ class Realtime:
     def start_feed(self) -> None:
         """The feed starts with the first connection: until then there is no one to push to."""
         if self.feed.start(self.socketio.start_background_task):
+            # What the process built until now lives as long as it does: keep it out of every
+            # future collection, which would otherwise walk it again and again (pauses of
+            # 175-295 ms measured under 500 consoles).
+            gc.freeze()
             self.socketio.start_background_task(self.alerts.run)
             self.socketio.start_background_task(self._revalidate_forever)
             self.wakeup.listen(self.wake_all)

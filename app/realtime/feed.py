@@ -87,6 +87,7 @@ class EventFeed:
         self._counts: list[counters.AgencyCounts] | None = None
         self._counters_due = True
         self._counted_at = 0.0
+        self.on_pushed: Callable[[], None] | None = None  # the counters' loop, told there is news
 
     def session(self) -> Session:
         return Session(self._engine(), expire_on_commit=False)
@@ -125,7 +126,6 @@ class EventFeed:
             self._wake.clear()  # before reading: a commit from now on wakes the wait below
             try:
                 timeout = min(timeout, self.poll())
-                self.push_counters_if_changed()
             except Exception:
                 log.exception("live feed: reading events failed; trying again")
             self._wake.wait(timeout)
@@ -154,6 +154,8 @@ class EventFeed:
             held = self._push_in_order(rows, names, references, now)
         if rows or late:
             self._counters_due = True
+            if self.on_pushed is not None:
+                self.on_pushed()
         if len(rows) == BATCH and held is None:
             return 0.0
         return self._poll_seconds if held is None else max(0.01, held)
@@ -242,7 +244,8 @@ class EventFeed:
         return self._counts
 
     def push_counters_if_changed(self) -> None:
-        """Recount after events (at most every COUNTERS_EVERY) and push the rows that changed."""
+        """Recount after events (at most every COUNTERS_EVERY) and push the rows that changed.
+        Called from the alert pusher's thread: a recount must not hold back the next events."""
         now = self.clock()
         if not self._counters_due or now - self._counted_at < COUNTERS_EVERY:
             return
