@@ -6,6 +6,7 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -62,6 +63,7 @@ class Realtime:
     limiter: ConnectLimiter
     limits: ReplayLimits
     connected: dict[str, Connection] = field(default_factory=dict)  # by sid
+    cleanups: list[Callable[[], None]] = field(default_factory=list)  # run by stop()
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start_feed(self) -> None:
@@ -104,6 +106,8 @@ class Realtime:
     def stop(self) -> None:
         self.feed.stop()
         self.alerts.stop()
+        for cleanup in self.cleanups:
+            cleanup()
 
 
 def current_realtime() -> Realtime:
