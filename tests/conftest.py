@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from app import create_app
 from app.database_admin import recreate_postgres_database
@@ -101,6 +103,16 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         app.extensions[REALTIME].stop()
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served on a loopback port (real HTTP and WebSocket) by Werkzeug in a thread."""
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 @pytest.fixture

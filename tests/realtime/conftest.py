@@ -11,18 +11,6 @@ from typing import Any
 
 import pytest
 import socketio
-from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The app served by Werkzeug in a thread, WebSocket included (simple-websocket)."""
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @dataclass

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from app.db import db
 from app.users.service import create_user
@@ -62,16 +59,6 @@ class ConsoleClient(FlaskClient):
 def client(app: Flask) -> FlaskClient:
     app.test_client_class = ConsoleClient
     return app.test_client()
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The app served by Werkzeug in a thread, WebSocket included (simple-websocket)."""
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.fixture(scope="session")
