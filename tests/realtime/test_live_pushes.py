@@ -242,7 +242,7 @@ def test_the_agencys_consoles_get_the_dispatch_alert_from_the_outbox(factory: Fa
 def test_counters_are_pushed_on_change_and_match_the_live_stats_endpoint(factory: Factory, connect: Connect) -> None:
     mayor_user = factory.user("mayor_office")
     mayor = connect(mayor_user.token)
-    before = mayor.of("counters")[-1]["totals"]
+    before = mayor.wait_for("counters")[-1]["totals"]  # sent right after `ready`
     factory.case()
     factory.case(category_code="pothole", district_code="fongshan")
     mayor.wait_for("counters", count=2, timeout=5)
