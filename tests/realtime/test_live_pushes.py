@@ -188,7 +188,7 @@ def test_a_flood_of_connects_from_one_address_is_limited_and_the_server_stays_up
     from app.realtime.connections import EXTENSION
     from app.realtime.ratelimit import ConnectLimiter
 
-    app.extensions[EXTENSION].limiter = ConnectLimiter(burst=10, per_second=4)
+    app.extensions[EXTENSION].limiter = ConnectLimiter(burst=10, per_second=2)
     token = factory.user("supervisor").token
     accepted: list[LiveClient] = []
     refused: list[str] = []
@@ -207,8 +207,9 @@ def test_a_flood_of_connects_from_one_address_is_limited_and_the_server_stays_up
     for thread in flood:
         thread.join()
     assert set(refused) == {"realtime.rate_limited"}
-    assert len(refused) >= 20 and len(accepted) <= 20
-    time.sleep(0.6)  # the bucket refills at 4 per second
+    # 10 at once, then 2 per second while the flood lasts (a few seconds on a slow machine).
+    assert len(refused) >= 18 and len(accepted) <= 22
+    time.sleep(0.7)  # enough for one more token
     survivor = LiveClient(live_server, auth={"token": token}).connect()
     case = factory.case()
     survivor.wait_events(_has_case(case.case_no))
