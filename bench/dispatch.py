@@ -43,12 +43,11 @@ from bench.dispatch_parts import (
     deliveries,
     dispatch_plan,
     drain_on_simulated_clock,
-    latency_ms,
     open_cases,
     outbox_state,
     wait_until_settled,
 )
-from bench.measure import code_version, percentile
+from bench.measure import code_version, latency_ms, percentile
 from dispatch.outbox import BACKOFF_BASE, MAX_ATTEMPTS
 from tests.fake_twilio import FakeTwilio
 

@@ -24,7 +24,7 @@ from app.models import Notification
 from app.vocabulary import Channel, NotificationStatus
 from bench.database import TZ, Reference
 from bench.datagen import TextComposer
-from bench.measure import NamedCpu, percentile, system_busy_seconds
+from bench.measure import NamedCpu, latency_ms, system_busy_seconds
 from dispatch.channels.twilio import TwilioChannel
 from dispatch.outbox import SENT_CHANNELS, send_due
 from tests.fake_twilio import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, FakeRequest
@@ -289,20 +289,6 @@ def deliveries(
         latency = request.received_monotonic - committed[case_no] + skipped
         found.append(Delivery(case_no, tries[(request.to, request.body)], latency, skipped > 0))
     return found, strays
-
-
-def latency_ms(seconds: Sequence[float]) -> dict[str, float]:
-    """n, p50 / p95 / p99 (nearest rank), max and mean in milliseconds."""
-    if not seconds:
-        return {"n": 0}
-    return {
-        "n": len(seconds),
-        "p50_ms": round(percentile(seconds, 0.50) * 1000, 1),
-        "p95_ms": round(percentile(seconds, 0.95) * 1000, 1),
-        "p99_ms": round(percentile(seconds, 0.99) * 1000, 1),
-        "max_ms": round(max(seconds) * 1000, 1),
-        "mean_ms": round(sum(seconds) / len(seconds) * 1000, 1),
-    }
 
 
 def by_attempt(found: Sequence[Delivery]) -> dict[str, dict[str, float]]:

@@ -134,3 +134,17 @@ def ms_per_item(cpu_seconds: float, items: int) -> float:
 
 def rounded(values: Iterable[float], digits: int = 1) -> list[float]:
     return [round(value, digits) for value in values]
+
+
+def latency_ms(seconds: Sequence[float]) -> dict[str, float]:
+    """n, p50 / p95 / p99 (nearest rank), max and mean in milliseconds."""
+    if not seconds:
+        return {"n": 0}
+    return {
+        "n": len(seconds),
+        "p50_ms": round(percentile(seconds, 0.50) * 1000, 1),
+        "p95_ms": round(percentile(seconds, 0.95) * 1000, 1),
+        "p99_ms": round(percentile(seconds, 0.99) * 1000, 1),
+        "max_ms": round(max(seconds) * 1000, 1),
+        "mean_ms": round(sum(seconds) / len(seconds) * 1000, 1),
+    }

@@ -29,7 +29,7 @@ import redis
 from sqlalchemy.engine import make_url
 
 from bench.database import create_agent, load_reference, make_database, server_version
-from bench.measure import HEAD_EXPORT_ENV, code_version, machine, percentile, system_busy_seconds
+from bench.measure import HEAD_EXPORT_ENV, code_version, latency_ms, machine, percentile, system_busy_seconds
 from bench.push_parts import (
     ClientProcess,
     Console,
@@ -99,19 +99,6 @@ def _redis_version(url: str) -> str:
 
 
 # --- Figures -------------------------------------------------------------------------------------
-
-
-def latency_ms(seconds: list[float]) -> dict[str, Any]:
-    if not seconds:
-        return {"n": 0}
-    return {
-        "n": len(seconds),
-        "p50_ms": round(percentile(seconds, 0.50) * 1000, 1),
-        "p95_ms": round(percentile(seconds, 0.95) * 1000, 1),
-        "p99_ms": round(percentile(seconds, 0.99) * 1000, 1),
-        "max_ms": round(max(seconds) * 1000, 1),
-        "mean_ms": round(statistics.fmean(seconds) * 1000, 1),
-    }
 
 
 def _who(console: Console) -> str:

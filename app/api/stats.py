@@ -11,7 +11,7 @@ from app.api.docs import documents_errors
 from app.api.inputs import ApiBlueprint
 from app.api.schemas import LiveStatsSchema
 from app.db import current_session, utcnow
-from app.realtime.counters import count_open_cases, counters_view
+from app.realtime.counters import count_open_cases, counters_for
 from app.realtime.messages import ReferenceNames
 
 blp = ApiBlueprint("stats", __name__, description="Live statistics")
@@ -27,7 +27,6 @@ def live_stats() -> dict[str, Any]:
     session = current_session()
     names = ReferenceNames.load(session)
     actor = current_actor()
-    # An agency sees only its own row (none at all if its agency is no longer active).
-    only = (names.agency_code(actor.agency_id) or f"#{actor.agency_id}") if actor.is_agency else None
     tz = current_app.config["HOTLINE_SETTINGS"].timezone
-    return counters_view(count_open_cases(session, names), utcnow().astimezone(tz).isoformat(), only_agency=only)
+    as_of = utcnow().astimezone(tz).isoformat()
+    return counters_for(actor, names.agency_code(actor.agency_id), count_open_cases(session, names), as_of)

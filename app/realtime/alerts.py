@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from app.db import current_session, db, utcnow
 from dispatch import socket_alerts
+from dispatch.jobs import alert_tick
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,7 @@ class AlertPusher:
     def run(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            try:
-                self.push_once()
-            except Exception:
-                log.exception("socket alerts: pushing failed; trying again")
+            self.push_once()  # logs its own failures
             try:
                 if self._then is not None:
                     self._then()
@@ -50,9 +47,4 @@ class AlertPusher:
             self._wake.wait(self._poll_seconds)
 
     def push_once(self) -> None:
-        with self._app.app_context():
-            try:
-                if socket_alerts.any_due(current_session(), utcnow()):
-                    socket_alerts.push_due(current_session(), self._push)
-            finally:
-                db.session.remove()
+        alert_tick(self._app, self._push)  # the worker's job, run here by the web process

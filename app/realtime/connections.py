@@ -21,10 +21,10 @@ from app.i18n import message
 from app.realtime.alerts import AlertPusher
 from app.realtime.audience import rooms_for, view_for
 from app.realtime.feed import EventFeed
+from app.realtime.messages import ReferenceNames
 from app.realtime.ratelimit import ConnectLimiter
 from app.realtime.replay import ReplayLimits, admit
 from app.realtime.wakeup import Wakeup
-from app.reference.cache import reference_cache
 from app.users.service import actor_for_token, actor_for_user
 
 log = logging.getLogger(__name__)
@@ -193,8 +193,7 @@ def register(socketio: SocketIO, app: Flask, realtime: Realtime) -> None:
 def _agency_code(actor: Actor | None) -> str | None:
     if actor is None or actor.agency_id is None:
         return None
-    snapshot = reference_cache.snapshot(current_session())
-    return next((agency.code for agency in snapshot.agencies.values() if agency.id == actor.agency_id), None)
+    return ReferenceNames.load(current_session()).agency_code(actor.agency_id)
 
 
 def _admit_once_connected(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from app.cases.actors import Actor
 from app.models import Case
 from app.realtime.messages import ReferenceNames
 from app.vocabulary import CaseStatus, CaseType
@@ -60,6 +61,14 @@ def count_open_cases(session: Session, names: ReferenceNames) -> list[AgencyCoun
             )
         )
     return sorted(counts, key=lambda row: row.agency or "")
+
+
+def counters_for(actor: Actor, agency_code: str | None, counts: list[AgencyCounts], as_of: str) -> dict[str, Any]:
+    """The counters as this user may see them: an agency its own row, and none at all if its
+    agency is no longer active (never everyone's)."""
+    if not actor.is_agency:
+        return counters_view(counts, as_of)
+    return counters_view(counts if agency_code else [], as_of, agency_code)
 
 
 def counters_view(counts: list[AgencyCounts], as_of: str, only_agency: str | None = None) -> dict[str, Any]:

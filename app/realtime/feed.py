@@ -20,7 +20,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -262,7 +261,3 @@ class EventFeed:
         for code in set(before) | set(after):
             if code is not None and before.get(code) != after.get(code):
                 self.emit("counters", counters.counters_view(counts, as_of, only_agency=code), to=agency_room(code))
-
-
-def retention_start(seconds: float) -> Any:
-    return utcnow() - timedelta(seconds=seconds)

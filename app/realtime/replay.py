@@ -21,7 +21,7 @@ from app.cases.actors import Actor
 from app.db import utcnow
 from app.models import CaseEvent
 from app.realtime.audience import View
-from app.realtime.counters import counters_view
+from app.realtime.counters import counters_for
 from app.realtime.feed import EventFeed, Loaded, load_events
 from app.realtime.messages import ReferenceNames
 
@@ -138,9 +138,7 @@ def admit(
             replayed = len(plan.events) if plan.reload_reason is None else 0
             feed.emit("ready", {"last_event_id": last, "replayed": replayed, "rooms": sorted(rooms)}, to=sid)
     as_of = utcnow().astimezone(feed.tz).isoformat()
-    # An agency whose agency is no longer active sees no row at all, as over HTTP.
-    only = (agency_code or f"#{actor.agency_id}") if actor.is_agency else None
-    feed.emit("counters", counters_view(feed.current_counts(), as_of, only), to=sid)
+    feed.emit("counters", counters_for(actor, agency_code, feed.current_counts(), as_of), to=sid)
     return plan
 
 

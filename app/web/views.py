@@ -14,7 +14,7 @@ from app.cases.actors import Actor
 from app.db import current_session, utcnow
 from app.i18n import CHOSEN_LOCALE, is_english, message
 from app.realtime.connections import resume_point
-from app.realtime.counters import count_open_cases, counters_view
+from app.realtime.counters import count_open_cases, counters_for
 from app.realtime.messages import ReferenceNames
 from app.reference.cache import reference_cache
 from app.settings_access import current_settings
@@ -127,9 +127,7 @@ def live() -> ResponseReturnValue:
     names = ReferenceNames.load(db_session)
     agency_code = names.agency_code(actor.agency_id)
     now = utcnow().astimezone(current_settings().timezone)
-    # An agency user whose agency is gone sees no one's counts rather than everyone's.
-    counts = [] if actor.is_agency and agency_code is None else count_open_cases(db_session, names)
-    counters = counters_view(counts, now.isoformat(), agency_code)
+    counters = counters_for(actor, agency_code, count_open_cases(db_session, names), now.isoformat())
     return render_template(
         "web/live.html",
         actor=actor,
