@@ -85,10 +85,10 @@ def database_url(template_database: str, tmp_path: Path, request: pytest.Fixture
     engine.dispose()
     yield template_database
     if request.node.get_closest_marker("mutates_reference"):
-        # Policy versions only ever grow; start them again so the next test sees version 1.
+        # Policy and ladder versions only ever grow; start them again so the next test sees version 1.
         engine = create_engine(template_database)
         with engine.begin() as connection:
-            connection.execute(text("TRUNCATE sla_policy_versions RESTART IDENTITY"))
+            connection.execute(text("TRUNCATE sla_policy_versions, alert_ladder_versions RESTART IDENTITY"))
         engine.dispose()
         _migrate_and_seed(template_database)
 
