@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access import Actor, may_see
+from app.alerting import alerts
+from app.audit import record_assignment, record_event
 from app.cases import deadlines, lifecycle
-from app.cases.actors import Actor, may_see
-from app.cases.audit import record_assignment, record_event
+from app.cases.assignment import resolve_agency
 from app.cases.lifecycle import Action
 from app.db import utcnow, write_transaction
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import Case, SlaPause
 from app.reference import lookups
 from app.vocabulary import CaseStatus
-from dispatch import alerts
-from dispatch.assignment import resolve_agency
 
 
 def _locked_case(session: Session, actor: Actor, case_no: str) -> Case:

@@ -8,17 +8,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from app.cases import deadlines, numbers, phones, search
-from app.cases.actors import Actor
-from app.cases.audit import record_assignment, record_event
+from app import phones
+from app.access import Actor
+from app.alerting import alerts
+from app.audit import record_assignment, record_event
+from app.cases import deadlines, numbers, search
+from app.cases.assignment import resolve_agency
 from app.cases.lifecycle import CLOSABLE_WITHOUT_REPORT
 from app.db import utcnow, write_transaction
 from app.errors import Forbidden, InvalidInput
 from app.models import Case, Category
 from app.reference import lookups
 from app.vocabulary import CaseStatus, CaseType, Channel, Role
-from dispatch import alerts
-from dispatch.assignment import resolve_agency
 
 RECEIVED_MAX_AGE = timedelta(days=30)
 # Consoles and servers disagree by a little; a letter stamped "now" must not be refused.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
-from app.cases.actors import Actor
+from app.access import Actor
+from app.present.audience import View, view_of
 from app.vocabulary import Role
 
 AGENTS = "agents"
@@ -13,13 +13,6 @@ SUPERVISORS = "supervisors"
 MAYOR_OFFICE = "mayor_office"
 # Staff see every case in full; agencies see their own, with the reporter's phone masked.
 STAFF_ROOMS = (AGENTS, SUPERVISORS)
-
-
-class View(enum.StrEnum):
-    """The shape of a case summary: in full for the centre's staff, masked for an agency."""
-
-    STAFF = "staff"
-    AGENCY = "agency"
 
 
 def agency_room(code: str) -> str:
@@ -48,7 +41,7 @@ def view_for(actor: Actor) -> View | None:
     """How this user sees events; None for the mayor's office, which receives counters only."""
     if actor.role is Role.MAYOR_OFFICE:
         return None
-    return View.AGENCY if actor.role is Role.AGENCY else View.STAFF
+    return view_of(actor)
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.orm import Session
 
+from app.cases import counters
 from app.db import utcnow
 from app.models import Case, CaseEvent
-from app.realtime import counters
-from app.realtime.audience import MAYOR_OFFICE, STAFF_ROOMS, View, agency_room, deliveries
-from app.realtime.messages import ReferenceNames, event_message, hidden_references, referenced_case_agencies
+from app.present.audience import View
+from app.present.event import event_message
+from app.realtime.audience import MAYOR_OFFICE, STAFF_ROOMS, agency_room, deliveries
+from app.realtime.messages import hidden_references, referenced_case_agencies
+from app.reference.names import ReferenceNames
 
 log = logging.getLogger(__name__)
 

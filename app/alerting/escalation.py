@@ -13,12 +13,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.cases.audit import record_once
-from app.cases.due import lock_due
+from app.alerting.alerts import SUPERVISORS_ROOM, ladder_for, set_ladder, socket_body, spoken_text
+from app.audit import record_once
 from app.db import utcnow, write_transaction
+from app.due import lock_due
 from app.models import Case, Notification
 from app.vocabulary import CaseStatus
-from dispatch.alerts import SUPERVISORS_ROOM, ladder_for, set_ladder, socket_body, spoken_text
 from dispatch.ladder import Rung, rung
 
 BATCH_SIZE = 200

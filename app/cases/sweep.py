@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from app.cases.audit import record_once
+from app.alerting.alerts import SUPERVISORS_ROOM
+from app.audit import record_once
 from app.cases.deadlines import (
     NO_PAUSES,
     SLA_COLUMNS,
@@ -31,10 +32,9 @@ from app.cases.deadlines import (
     targets_met,
     write_sla_columns,
 )
-from app.cases.due import lock_due
 from app.db import utcnow, write_transaction
+from app.due import lock_due
 from app.models import Case, Notification
-from dispatch.alerts import SUPERVISORS_ROOM
 from sla.policy import Policy
 from sla.timeline import EVENT_TYPES, Milestone, MilestoneKind, Target, due
 

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.models import Case
-from app.realtime.messages import ReferenceNames
+from app.reference.names import ReferenceNames
 from app.vocabulary import CaseStatus, CaseType
 from sla.timeline import Stage
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.models import Case, CaseEvent
 
 # Set in a session's info when its transaction appends events: after the commit, the live feed

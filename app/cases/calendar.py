@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access import Actor
+from app.audit import record_event
 from app.cases import deadlines
-from app.cases.actors import Actor
-from app.cases.audit import record_event
 from app.db import utcnow, write_transaction
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import CalendarOverride, Case
