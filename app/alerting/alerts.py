@@ -20,7 +20,7 @@ from app.access import Actor
 from app.audit import record_event
 from app.models import Case, Notification, SmsOptOut
 from app.reference.ladders import ladder_book
-from app.vocabulary import CaseStatus, NotificationStatus, Role
+from app.vocabulary import CaseStatus, EventType, NotificationStatus, Role
 from dispatch.ladder import LadderPolicy
 
 log = logging.getLogger(__name__)
@@ -95,14 +95,26 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
     for phone in agency.duty_phones:
         if phone in stopped:
             record_event(
-                session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="replied STOP: no SMS"
+                session,
+                case,
+                EventType.ALERT_SKIPPED,
+                actor=actor,
+                occurred_at=now,
+                phone=phone,
+                reason="replied STOP: no SMS",
             )
         elif phones.is_mobile(phone):
             _notify(session, case, kind="dispatch_sms", channel="sms", recipient=phone, body=text, now=now)
         else:
             # A landline cannot take an SMS; the ladder's voice call still reaches it.
             record_event(
-                session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="landline: no SMS"
+                session,
+                case,
+                EventType.ALERT_SKIPPED,
+                actor=actor,
+                occurred_at=now,
+                phone=phone,
+                reason="landline: no SMS",
             )
     if start_ladder:
         start_ladder_of(session, case, now=now)

@@ -18,7 +18,7 @@ from app.audit import record_once
 from app.db import utcnow, write_transaction
 from app.due import lock_due
 from app.models import Case, Notification
-from app.vocabulary import CaseStatus
+from app.vocabulary import CaseStatus, EventType
 from dispatch.ladder import Rung, rung
 
 BATCH_SIZE = 200
@@ -52,7 +52,7 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
         event_id = record_once(
             session,
             case.id,
-            "alert_escalated",
+            EventType.ALERT_ESCALATED,
             key=f"{case.sla_round}:ladder:{step}",
             occurred_at=now,
             recorded_at=now,

@@ -28,7 +28,7 @@ from app.alerting.alerts import LADDER_KINDS, SUPERVISORS_ROOM, SYSTEM, opted_ou
 from app.audit import record_event
 from app.db import utcnow, write_transaction
 from app.models import Case, Notification
-from app.vocabulary import CaseStatus, NotificationStatus
+from app.vocabulary import CaseStatus, EventType, NotificationStatus
 from dispatch.channels.base import Accepted, Channel, SendFailed
 from dispatch.voice import alert_twiml
 
@@ -206,7 +206,7 @@ def report_dead(session: Session, row: Notification, now: datetime) -> None:
     record_event(
         session,
         case,
-        "alert_dead",
+        EventType.ALERT_DEAD,
         actor=SYSTEM,
         occurred_at=now,
         channel=row.channel,
