@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.cases import phones
+from app import phones
 from app.db import write_transaction
 from app.errors import InvalidInput
 from app.models import Agency, Category, District, RoutingRule

@@ -15,12 +15,12 @@ from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.cases import phones
-from app.cases.actors import Actor
-from app.cases.audit import record_event
+from app import phones
+from app.access import Actor
+from app.audit import record_event
 from app.models import Case, Notification, SmsOptOut
 from app.reference.ladders import StoredLadder, current_ladder, stored_ladder
-from app.vocabulary import CaseStatus, NotificationStatus, Role
+from app.vocabulary import CaseStatus, EventType, NotificationStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +106,26 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
     for phone in agency.duty_phones:
         if phone in stopped:
             record_event(
-                session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="replied STOP: no SMS"
+                session,
+                case,
+                EventType.ALERT_SKIPPED,
+                actor=actor,
+                occurred_at=now,
+                phone=phone,
+                reason="replied STOP: no SMS",
             )
         elif phones.is_mobile(phone):
             _notify(session, case, kind="dispatch_sms", channel="sms", recipient=phone, body=text, now=now)
         else:
             # A landline cannot take an SMS; the ladder's voice call still reaches it.
             record_event(
-                session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="landline: no SMS"
+                session,
+                case,
+                EventType.ALERT_SKIPPED,
+                actor=actor,
+                occurred_at=now,
+                phone=phone,
+                reason="landline: no SMS",
             )
     if start_ladder:
         start_ladder_of(session, case, now=now)

@@ -16,13 +16,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
+from app.alerting.escalation import climb
 from app.db import db, utcnow
 from app.models import AlertLadderVersion, Case, CaseEvent
 from app.reference import cache
 from app.reference.seed import seed_reference_data
+from app.worker.jobs import ladder_tick
 from config.settings import REFERENCE_DIR
-from dispatch.escalation import climb
-from dispatch.jobs import ladder_tick
 from dispatch.ladder import LadderPolicy
 from tests.factories import Factory
 

@@ -13,12 +13,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.cases.audit import record_once
-from app.cases.due import lock_due
+from app.alerting.alerts import SUPERVISORS_ROOM, ladder_of, set_ladder, socket_body, spoken_text
+from app.audit import record_once
 from app.db import utcnow, write_transaction
+from app.due import lock_due
 from app.models import Case, Notification
-from app.vocabulary import CaseStatus
-from dispatch.alerts import SUPERVISORS_ROOM, ladder_of, set_ladder, socket_body, spoken_text
+from app.vocabulary import CaseStatus, EventType
 from dispatch.ladder import Rung, rung
 
 BATCH_SIZE = 200
@@ -53,7 +53,7 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
         event_id = record_once(
             session,
             case.id,
-            "alert_escalated",
+            EventType.ALERT_ESCALATED,
             key=f"{case.sla_round}:ladder:{step}",
             occurred_at=now,
             recorded_at=now,
