@@ -144,7 +144,7 @@ def set_ladder(
 ) -> None:
     """The ladder's state is the system's bookkeeping: written without touching the case's version."""
     values: dict[str, Any] = {"alert_step": step, "next_alert_at": next_alert_at}
-    if ladder is not None:
+    if ladder is not None and ladder.version is not None:
         values.update(alert_ladder=ladder.key, alert_ladder_version=ladder.version)
     if inspect(case).pending:
         for name, value in values.items():  # a case being recorded: in its INSERT

@@ -6,7 +6,9 @@ the ladder it started with; new cases get the current versions through the refer
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -16,19 +18,20 @@ from sqlalchemy.orm import Session
 from app.models import AlertLadderVersion
 from app.reference.cache import reference_cache
 from app.reference.files import ReferenceFileError, load_entries, where
+from config.settings import REFERENCE_DIR
 from dispatch.ladder import LadderBook, LadderPolicy, build_ladder
 from sla.policy import PolicyError
 
+log = logging.getLogger(__name__)
 
-class LaddersNotSeeded(RuntimeError):
-    """The database holds no alert ladders: `flask seed` has not run since the migration."""
+LADDERS_FILE = REFERENCE_DIR / "alerts.yaml"
 
 
 class StoredLadder(NamedTuple):
-    """A ladder and the version it was stored as."""
+    """A ladder and the version it was stored as (None: read from the file, not stored yet)."""
 
     policy: LadderPolicy
-    version: int
+    version: int | None
 
     @property
     def key(self) -> str:
@@ -66,9 +69,7 @@ def read_ladders(
 
 def store_ladders(session: Session, ladders: list[LadderPolicy], report: dict[str, int]) -> None:
     """Insert new versions for new or changed ladders; retire the ones no longer in the file."""
-    current = {
-        row.key: row for row in session.scalars(select(AlertLadderVersion).where(AlertLadderVersion.current))
-    }
+    current = {row.key: row for row in session.scalars(select(AlertLadderVersion).where(AlertLadderVersion.current))}
     latest: dict[str, int] = {
         key: version
         for key, version in session.execute(
@@ -94,7 +95,10 @@ def current_ladder(session: Session, *, category: str, agency: str | None) -> St
     """The current version of the ladder for a category and agency, from the reference snapshot."""
     snapshot = reference_cache.snapshot(session)
     if snapshot.ladder_book is None:
-        raise LaddersNotSeeded("no alert ladders in the database: run `flask seed`")
+        # Migrated but not yet seeded: an urgent case is still recorded and called, by the file's
+        # ladder; it records no version and adopts the stored one at its next step after a seed.
+        log.error("no alert ladders stored: run `flask seed`; using %s until then", LADDERS_FILE.name)
+        return StoredLadder(_ladders_in_file().for_case(category=category, agency=agency), None)
     policy = snapshot.ladder_book.for_case(category=category, agency=agency)
     return StoredLadder(policy, snapshot.current_ladder_version[policy.key])
 
@@ -107,3 +111,8 @@ def stored_ladder(session: Session, *, key: str, version: int) -> LadderPolicy |
         reference_cache.clear()
         ladder = reference_cache.snapshot(session).ladder_versions.get((key, version))
     return ladder
+
+
+@lru_cache(maxsize=1)
+def _ladders_in_file() -> LadderBook:
+    return LadderBook(read_ladders(LADDERS_FILE))

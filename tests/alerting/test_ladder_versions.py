@@ -100,11 +100,14 @@ def test_reseeding_an_unchanged_file_adds_no_version_and_a_dropped_ladder_is_ret
     # Back in the file, it is current again as a new version.
     report = seed_reference_data(session=db.session, directory=REFERENCE_DIR)
     assert report["alert_ladders.created"] == 1
-    assert db.session.scalar(
-        select(AlertLadderVersion.version).where(
-            AlertLadderVersion.key == "category:traffic_incident", AlertLadderVersion.current
+    assert (
+        db.session.scalar(
+            select(AlertLadderVersion.version).where(
+                AlertLadderVersion.key == "category:traffic_incident", AlertLadderVersion.current
+            )
         )
-    ) == 2
+        == 2
+    )
 
 
 def test_a_seed_from_another_process_reaches_new_cases_within_the_ttl_and_the_worker_keeps_each_case_on_its_own(
@@ -181,3 +184,19 @@ def test_a_ladder_is_stored_under_its_key_and_comes_back_the_same() -> None:
     ]
     assert [ladder.key for ladder in ladders] == ["default", "category:traffic_incident", "agency:PWD-MAINT"]
     assert [LadderPolicy.from_spec(ladder.to_spec()) for ladder in ladders] == ladders
+
+
+def test_an_urgent_case_is_recorded_and_called_before_the_ladders_are_seeded(factory: Factory) -> None:
+    """Migrated but not yet seeded: the intake is not refused; the case climbs the file's ladder,
+    records no version, and adopts the stored one at its next step once `flask seed` has run."""
+    db.session.execute(AlertLadderVersion.__table__.delete())
+    db.session.commit()
+    cache.reference_cache.clear()
+    case = factory.case(now=NOON)  # a fallen tree: urgent
+    assert case.alert_ladder is None and case.alert_ladder_version is None
+    assert case.next_alert_at == NOON + timedelta(minutes=10)  # the file's first delay
+    seed_reference_data(session=db.session, directory=REFERENCE_DIR)
+    climb(db.session, now=NOON + timedelta(minutes=10))
+    db.session.refresh(case)
+    assert _steps_at(case) == [timedelta(minutes=10)]
+    assert (case.alert_ladder, case.alert_ladder_version) == ("default", 1)
