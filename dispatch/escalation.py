@@ -1,8 +1,9 @@
 """The ladder's sweep: for urgent dispatches nobody has acknowledged, take the next step when it is due.
 
 Like the SLA sweep it reads only the cases whose `next_alert_at` has passed (an index
-range), records each step as an event with a once-only key, and writes the calls and
-alerts to the outbox. After an outage it takes one step now and spaces the next from
+range), records each step as an event with a once-only key, and writes the calls to the
+outbox (the supervisors' consoles are alerted by the live feed, from the step's event).
+After an outage it takes one step now and spaces the next from
 now, rather than placing every missed call at once.
 """
 
@@ -18,7 +19,7 @@ from app.cases.due import lock_due
 from app.db import utcnow, write_transaction
 from app.models import Case, Notification
 from app.vocabulary import CaseStatus
-from dispatch.alerts import SUPERVISORS_ROOM, ladder_for, set_ladder, socket_body, spoken_text
+from dispatch.alerts import ladder_for, set_ladder, spoken_text
 from dispatch.ladder import Rung, rung
 
 BATCH_SIZE = 200
@@ -86,18 +87,6 @@ def _write_step(session: Session, case: Case, current: Rung, phones: list[str], 
                 channel="voice",
                 recipient=phone,
                 body=text,
-                next_attempt_at=now,
-            )
-        )
-    if current is Rung.CALL_SUPERVISOR:
-        session.add(
-            Notification(
-                case_id=case.id,
-                event_id=event_id,
-                kind="supervisors_alert",
-                channel="socket",
-                recipient=SUPERVISORS_ROOM,
-                body=socket_body(case, "unacknowledged", step=case.alert_step + 1),
                 next_attempt_at=now,
             )
         )

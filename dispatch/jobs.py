@@ -13,11 +13,9 @@ from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
 from app.db import current_session, db
-from app.realtime import alert_pusher, write_only_emitter
 from dispatch.channels.factory import channel_for
 from dispatch.escalation import climb
 from dispatch.outbox import send_due
-from dispatch.socket_alerts import Push, any_due, push_due
 
 log = logging.getLogger(__name__)
 
@@ -57,19 +55,6 @@ def ladder_tick(app: Flask) -> None:
             db.session.remove()
 
 
-def alert_tick(app: Flask, push: Push) -> None:
-    """Push due socket alerts through the message queue; a failure is retried at the next tick."""
-    with app.app_context():
-        try:
-            if any_due(current_session(), datetime.now(UTC)):
-                results = push_due(current_session(), push)
-                log.info("socket alerts: %s", dict(results))
-        except Exception:
-            log.exception("socket alerts failed; they will be pushed at the next tick")
-        finally:
-            db.session.remove()
-
-
 def add_dispatch_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     for job, seconds, name in ((send_tick, SEND_INTERVAL, "outbox-sender"), (ladder_tick, LADDER_INTERVAL, "ladder")):
         scheduler.add_job(
@@ -78,20 +63,6 @@ def add_dispatch_jobs(scheduler: BaseScheduler, app: Flask) -> None:
             args=(app,),
             seconds=seconds,
             id=name,
-            next_run_time=datetime.now(UTC),
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=5,
-        )
-    emitter = write_only_emitter(app.config["HOTLINE_SETTINGS"])
-    if emitter is not None:
-        # With Redis the worker pushes socket alerts too; without it, the web process's feed does.
-        scheduler.add_job(
-            alert_tick,
-            "interval",
-            args=(app, alert_pusher(emitter, app.config["HOTLINE_SETTINGS"].redis_url)),
-            seconds=SEND_INTERVAL,
-            id="socket-alerts",
             next_run_time=datetime.now(UTC),
             coalesce=True,
             max_instances=1,

@@ -13,6 +13,7 @@ from app.api.present import local_iso
 from app.cases import phones
 from app.cases.queries import CASE_REFERENCE_KEYS
 from app.models import Agency, Case, CaseEvent, Category, District
+from app.realtime.alerts import AlertCase, AlertEvent
 from app.realtime.audience import View
 from app.reference.cache import reference_cache
 
@@ -126,3 +127,27 @@ def event_message(
     if late:
         message["late"] = True  # committed after later events had been pushed: insert it by id
     return message
+
+
+def alert_facts(event: CaseEvent, case: Case, names: ReferenceNames) -> tuple[AlertEvent, AlertCase]:
+    """What app/realtime/alerts.py needs to know of an event and its case, codes and names resolved."""
+    category = names.categories.get(case.category_id)
+    district = names.districts.get(case.district_id) if case.district_id is not None else None
+    facts = AlertEvent(
+        id=event.id,
+        type=event.event_type,
+        payload=event.payload,
+        agency=names.agency_code(event.agency_id),
+        recorded_at=event.recorded_at,
+    )
+    subject = AlertCase(
+        case_no=case.case_no,
+        status=case.status.value,
+        agency=names.agency_code(case.agency_id),
+        category=category.code if category else None,
+        category_name_zh=category.name_zh if category else "",
+        district=district.code if district else None,
+        district_name_zh=district.name_zh if district else None,
+        address=case.address,
+    )
+    return facts, subject
