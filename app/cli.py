@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 from flask import Flask
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.db import current_session
 from app.errors import DomainError
 from app.i18n import message
@@ -120,7 +120,7 @@ def register(app: Flask) -> None:
 def _register_calendar(app: Flask) -> None:
     from datetime import date
 
-    from app.reference import calendar
+    from app.cases import calendar
 
     @app.cli.group("calendar")
     def calendar_group() -> None:
@@ -211,7 +211,7 @@ def _register_sla(app: Flask) -> None:
     @sla_group.command("sweep")
     def sweep_once() -> None:
         """Run one sweep now (the worker does this every 30 s)."""
-        from sla.sweep import sweep
+        from app.cases.sweep import sweep
 
         click.echo(sweep(current_session()).summary())
 

@@ -25,6 +25,7 @@ from app.realtime.connections import EXTENSION as REALTIME
 from app.reference.cache import reference_cache
 from config.settings import REFERENCE_DIR, Settings
 from tests.factories import Factory
+from tests.fake_twilio import FakeTwilio
 
 POSTGRES = os.environ.get("HOTLINE_TEST_BACKEND") == "postgresql"
 TZ = ZoneInfo("Asia/Taipei")
@@ -123,3 +124,10 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def factory(app: Flask, client: FlaskClient) -> Factory:
     return Factory(app=app, client=client, tz=TZ)
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A started FakeTwilio on a free 127.0.0.1 port, stopped after the test."""
+    with FakeTwilio() as fake:
+        yield fake

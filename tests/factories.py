@@ -13,12 +13,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.cases.intake import NewCase, open_case
 from app.db import db
 from app.models import Case, CaseEvent
 from app.realtime.alerts import Alert, alerts_for
-from app.realtime.messages import ReferenceNames, alert_facts
+from app.realtime.messages import alert_facts
+from app.reference.names import ReferenceNames
 from app.users.service import create_user
 from app.vocabulary import CaseType, Channel, Role
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from app.vocabulary import CaseStatus, CaseType, Role
-
-OPEN_STATUSES = frozenset(
-    {CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.WAITING_CITIZEN, CaseStatus.REPORTED}
-)
+from app.vocabulary import OPEN_STATUSES, CaseStatus, CaseType, Role
 
 
 class Action(enum.StrEnum):

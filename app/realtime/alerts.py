@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.realtime.audience import SUPERVISORS, agency_room
-from app.vocabulary import CaseStatus
+from app.vocabulary import CaseStatus, EventType, Room
 from dispatch.ladder import Rung
 from sla.timeline import Target
 from sla.wording import overdue_text
@@ -31,7 +30,15 @@ SLA_ESCALATION_ALERT = "sla_escalation_alert"
 DEAD_ALERT = "dead_alert"
 
 # The event types that may raise an alert; the feed looks at no other.
-ALERTING_EVENTS = frozenset({"case_assigned", "case_reopened", "alert_escalated", "sla_escalated", "alert_dead"})
+ALERTING_EVENTS = frozenset(
+    {
+        EventType.CASE_ASSIGNED,
+        EventType.CASE_REOPENED,
+        EventType.ALERT_ESCALATED,
+        EventType.SLA_ESCALATED,
+        EventType.ALERT_DEAD,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -68,19 +75,19 @@ def alerts_for(event: AlertEvent, case: AlertCase, *, tz: ZoneInfo, now: datetim
     if event.type not in ALERTING_EVENTS or now - event.recorded_at > ALERT_TTL:
         return []
     payload = event.payload
-    if event.type == "case_assigned":
+    if event.type == EventType.CASE_ASSIGNED:
         # Written by the same services that send the duty phones their SMS (dispatch/alerts.py
         # alert_on_dispatch): a first assignment or a move to another agency, not a re-assignment
         # to the agency that already has the case.
         agency = payload.get("agency") or event.agency
         if not agency or payload.get("previous_agency") == agency:
             return []
-        return [_alert(event, DISPATCH_ALERT, agency_room(agency), _summary(case, agency, "dispatched"))]
-    if event.type == "case_reopened":
+        return [_alert(event, DISPATCH_ALERT, Room.agency(agency), _summary(case, agency, "dispatched"))]
+    if event.type == EventType.CASE_REOPENED:
         if not event.agency:
             return []  # reopened for triage: no agency to tell
-        return [_alert(event, DISPATCH_ALERT, agency_room(event.agency), _summary(case, event.agency, "dispatched"))]
-    if event.type == "alert_escalated":
+        return [_alert(event, DISPATCH_ALERT, Room.agency(event.agency), _summary(case, event.agency, "dispatched"))]
+    if event.type == EventType.ALERT_ESCALATED:
         agency = payload.get("agency") or event.agency
         # The ladder's second rung calls the agency's supervisors and tells the centre's; once the case
         # is acknowledged or moved on, the step is history, not news (as the outbox cancelled it).
@@ -88,16 +95,16 @@ def alerts_for(event: AlertEvent, case: AlertCase, *, tz: ZoneInfo, now: datetim
         if payload.get("rung") != Rung.CALL_SUPERVISOR or not waiting:
             return []
         fields = {**_summary(case, agency, "unacknowledged"), "step": payload.get("step")}
-        return [_alert(event, SUPERVISORS_ALERT, SUPERVISORS, fields)]
-    if event.type == "sla_escalated":
-        return [_alert(event, SLA_ESCALATION_ALERT, SUPERVISORS, _sla_fields(event, case, tz))]
+        return [_alert(event, SUPERVISORS_ALERT, Room.SUPERVISORS, fields)]
+    if event.type == EventType.SLA_ESCALATED:
+        return [_alert(event, SLA_ESCALATION_ALERT, Room.SUPERVISORS, _sla_fields(event, case, tz))]
     # alert_dead: recorded only for an urgent case's alert that could not be delivered.
     fields = {
         **_summary(case, event.agency, "alert_dead"),
         "recipient": payload.get("recipient"),
         "reason": payload.get("reason"),
     }
-    return [_alert(event, DEAD_ALERT, SUPERVISORS, fields)]
+    return [_alert(event, DEAD_ALERT, Room.SUPERVISORS, fields)]
 
 
 def _summary(case: AlertCase, agency: str | None, what: str) -> dict[str, Any]:

@@ -14,15 +14,15 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.cases import phones
+from app import phones
 from app.db import write_transaction
 from app.errors import InvalidInput
 from app.models import Agency, Category, District, RoutingRule
 from app.reference.cache import reference_cache
 from app.reference.files import ReferenceFileError, load_entries, required, where
+from app.reference.ladders import read_ladders
 from app.reference.policies import read_policies, store_policies
 from app.vocabulary import CaseType
-from dispatch.alerts import read_ladders
 from sla.policy import WORKING_DAY
 
 Row = TypeVar("Row", District, Agency, Category, RoutingRule)

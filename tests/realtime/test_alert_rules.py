@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.realtime.alerts import ALERT_TTL, Alert, AlertCase, AlertEvent, alerts_for
-from app.realtime.audience import AGENTS, MAYOR_OFFICE, SUPERVISORS
+from app.vocabulary import Room
 
 TZ = ZoneInfo("Asia/Taipei")
 NOW = datetime(2025, 3, 3, 4, 0, tzinfo=UTC)
@@ -79,7 +79,7 @@ def test_the_ladders_supervisor_step_alerts_the_supervisors_while_the_case_waits
     step = _event("alert_escalated", step=2, rung="call_supervisor", agency="PWD-MAINT", calls=["+886912000201"])
     assert _raised(step) == [
         Alert(
-            room=SUPERVISORS,
+            room=Room.SUPERVISORS,
             message={
                 "event": "unacknowledged",
                 **PLACE,
@@ -101,7 +101,7 @@ def test_an_sla_escalation_alerts_the_supervisors_in_the_words_of_the_supervisor
     event = _event("sla_escalated", target="ack", deadline=deadline.isoformat(), agency="PWD-MAINT", policy="hazard")
     assert _raised(event) == [
         Alert(
-            room=SUPERVISORS,
+            room=Room.SUPERVISORS,
             message={
                 "case_no": TREE.case_no,
                 "target": "ack",
@@ -125,7 +125,7 @@ def test_an_alert_that_could_not_be_delivered_alerts_the_supervisors() -> None:
     event = _event("alert_dead", channel="voice", recipient="+88677995678", reason="no answer", advice="…")
     assert _raised(event) == [
         Alert(
-            room=SUPERVISORS,
+            room=Room.SUPERVISORS,
             message={
                 "event": "alert_dead",
                 **PLACE,
@@ -170,8 +170,8 @@ def test_no_alert_reaches_the_agents_or_the_mayors_office_and_each_has_the_event
         "sla_escalation_alert",
         "dead_alert",
     }
-    assert {alert.room for alert in raised} == {"agency:PWD-MAINT", SUPERVISORS}
-    assert not {alert.room for alert in raised} & {AGENTS, MAYOR_OFFICE}
+    assert {alert.room for alert in raised} == {"agency:PWD-MAINT", Room.SUPERVISORS}
+    assert not {alert.room for alert in raised} & {Room.AGENTS, Room.MAYOR_OFFICE}
     assert all(alert.message["alert_id"] == 100 + len(event.type) for event, alert in zip(events, raised, strict=True))
 
 

@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+from app.alerting.escalation import climb
+from app.alerting.outbox import report_dead
+from app.cases.sweep import sweep
 from app.db import db, utcnow, write_transaction
 from app.models import Notification
 from app.vocabulary import NotificationStatus
-from dispatch.escalation import climb
-from dispatch.outbox import report_dead
-from sla.sweep import sweep
 from tests.factories import Factory
 from tests.realtime.conftest import LiveClient
 

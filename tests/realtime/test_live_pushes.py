@@ -10,7 +10,7 @@ import pytest
 import socketio
 from flask import Flask
 
-from app.cases.audit import record_event
+from app.audit import record_event
 from app.db import db, utcnow, write_transaction
 from app.models import Case
 from tests.factories import Factory

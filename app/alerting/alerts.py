@@ -8,57 +8,25 @@ are raised by the live feed from the events themselves (app/realtime/alerts.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.cases import phones
-from app.cases.actors import Actor
-from app.cases.audit import record_event
+from app import phones
+from app.access import Actor
+from app.audit import record_event
 from app.models import Case, Notification, SmsOptOut
-from app.reference.files import ReferenceFileError, load_entries, where
-from app.vocabulary import CaseStatus, NotificationStatus, Role
-from config.settings import REFERENCE_DIR
-from dispatch.ladder import LadderBook, LadderPolicy, build_ladder
-from sla.policy import PolicyError
+from app.reference.ladders import ladder_book
+from app.vocabulary import CaseStatus, EventType, NotificationStatus, Role
+from dispatch.ladder import LadderPolicy
 
 log = logging.getLogger(__name__)
 
 LADDER_KINDS = ("duty_call", "supervisor_call")
 # Steps the system takes by itself (the ladder) are recorded under this name.
 SYSTEM = Actor(user_id=None, username="dispatch", role=Role.ADMIN)
-
-
-def read_ladders(
-    path: Path, *, categories: Collection[str] | None = None, agencies: Collection[str] | None = None
-) -> LadderBook:
-    """The ladders in alerts.yaml, checked (against the known codes, when given); a mistake names its line."""
-    ladders = []
-    for entry in load_entries(path, "ladders"):
-        for field, known in (("category", categories), ("agency", agencies)):
-            code = entry.get(field)
-            if code is not None and known is not None and code not in known:
-                raise ReferenceFileError(f"{where(path, entry)}: unknown {field} {code!r}")
-        if entry.get("category") and entry.get("agency"):
-            raise ReferenceFileError(f"{where(path, entry)}: a ladder is for a category or an agency, not both")
-        try:
-            ladders.append(build_ladder(entry, where=where(path, entry)))
-        except PolicyError as exc:
-            raise ReferenceFileError(str(exc)) from exc
-    try:
-        return LadderBook(ladders)
-    except PolicyError as exc:
-        raise ReferenceFileError(f"{path.name}: {exc}") from exc
-
-
-@lru_cache(maxsize=1)
-def ladder_book() -> LadderBook:
-    return read_ladders(REFERENCE_DIR / "alerts.yaml")
 
 
 def ladder_for(case: Case) -> LadderPolicy:
@@ -103,14 +71,26 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
     for phone in agency.duty_phones:
         if phone in stopped:
             record_event(
-                session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="replied STOP: no SMS"
+                session,
+                case,
+                EventType.ALERT_SKIPPED,
+                actor=actor,
+                occurred_at=now,
+                phone=phone,
+                reason="replied STOP: no SMS",
             )
         elif phones.is_mobile(phone):
             _notify(session, case, kind="dispatch_sms", channel="sms", recipient=phone, body=text, now=now)
         else:
             # A landline cannot take an SMS; the ladder's voice call still reaches it.
             record_event(
-                session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="landline: no SMS"
+                session,
+                case,
+                EventType.ALERT_SKIPPED,
+                actor=actor,
+                occurred_at=now,
+                phone=phone,
+                reason="landline: no SMS",
             )
     if start_ladder:
         start_ladder_of(session, case, now=now)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from app.cases.audit import record_once
+from app.audit import record_once
 from app.cases.deadlines import (
     NO_PAUSES,
     SLA_COLUMNS,
@@ -30,11 +30,12 @@ from app.cases.deadlines import (
     targets_met,
     write_sla_columns,
 )
-from app.cases.due import lock_due
 from app.db import utcnow, write_transaction
+from app.due import lock_due
 from app.models import Case, Notification
+from app.vocabulary import EventType
 from sla.policy import Policy
-from sla.timeline import EVENT_TYPES, Milestone, MilestoneKind, due
+from sla.timeline import Milestone, MilestoneKind, due
 from sla.wording import overdue_text
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,11 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 RETRY_UNKNOWN_POLICY = timedelta(minutes=10)
 SWEEP_ACTOR = {"actor": "sla", "role": "system"}
+MILESTONE_EVENTS = {
+    MilestoneKind.WARNING: EventType.SLA_WARNING,
+    MilestoneKind.BREACHED: EventType.SLA_BREACHED,
+    MilestoneKind.ESCALATED: EventType.SLA_ESCALATED,
+}
 
 
 @dataclass
@@ -127,7 +133,7 @@ def _record(
     event_id = record_once(
         session,
         case.id,
-        EVENT_TYPES[milestone.kind],
+        MILESTONE_EVENTS[milestone.kind],
         key=key,
         occurred_at=milestone.due_at,
         recorded_at=now,

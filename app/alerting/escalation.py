@@ -3,8 +3,8 @@
 Like the SLA sweep it reads only the cases whose `next_alert_at` has passed (an index
 range), records each step as an event with a once-only key, and writes the calls to the
 outbox (the supervisors' consoles are alerted by the live feed, from the step's event).
-After an outage it takes one step now and spaces the next from
-now, rather than placing every missed call at once.
+After an outage it takes one step now and spaces the next from now, rather than placing
+every missed call at once.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.cases.audit import record_once
-from app.cases.due import lock_due
+from app.alerting.alerts import ladder_for, set_ladder, spoken_text
+from app.audit import record_once
 from app.db import utcnow, write_transaction
+from app.due import lock_due
 from app.models import Case, Notification
-from app.vocabulary import CaseStatus
-from dispatch.alerts import ladder_for, set_ladder, spoken_text
+from app.vocabulary import CaseStatus, EventType
 from dispatch.ladder import Rung, rung
 
 BATCH_SIZE = 200
@@ -53,7 +53,7 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
         event_id = record_once(
             session,
             case.id,
-            "alert_escalated",
+            EventType.ALERT_ESCALATED,
             key=f"{case.sla_round}:ladder:{step}",
             occurred_at=now,
             recorded_at=now,

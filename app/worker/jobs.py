@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
+from app.alerting.escalation import climb
+from app.alerting.outbox import send_due
 from app.db import current_session, db
 from dispatch.channels.factory import channel_for
-from dispatch.escalation import climb
-from dispatch.outbox import send_due
 
 log = logging.getLogger(__name__)
 
