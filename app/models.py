@@ -232,7 +232,7 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))
-    channel: Mapped[str] = mapped_column(String(20))  # sms, voice, socket
+    channel: Mapped[str] = mapped_column(String(20))  # sms, voice (socket: console alerts before 0006)
     kind: Mapped[str] = mapped_column(String(30), default="message", server_default="message")
     recipient: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text)

@@ -100,7 +100,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(_settings(database_url, tmp_path), TESTING=True)
     with app.app_context():
         yield app
-        # Its live feed would go on reading (and claiming alerts from) the next test's database.
+        # Its live feed would go on reading the next test's database.
         app.extensions[REALTIME].stop()
         db.session.remove()
         db.engine.dispose()

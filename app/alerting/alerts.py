@@ -1,12 +1,12 @@
-"""Alerts at dispatch: socket and SMS at the same moment, the ladder while nobody acknowledges, citizen SMS.
+"""Alerts at dispatch: SMS to the duty phones, the ladder while nobody acknowledges, citizen SMS.
 
 Every function here runs inside the caller's transaction and only writes rows (events and
-outbox notifications); the worker's sender does the sending after commit.
+outbox notifications); the worker's sender does the sending after commit. The consoles' alerts
+are raised by the live feed from the events themselves (app/realtime/alerts.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -24,8 +24,7 @@ from app.vocabulary import CaseStatus, EventType, NotificationStatus, Role
 
 log = logging.getLogger(__name__)
 
-SUPERVISORS_ROOM = "room:supervisors"
-LADDER_KINDS = ("duty_call", "supervisor_call", "supervisors_alert")
+LADDER_KINDS = ("duty_call", "supervisor_call")
 # Steps the system takes by itself (the ladder) are recorded under this name.
 SYSTEM = Actor(user_id=None, username="dispatch", role=Role.ADMIN)
 
@@ -72,34 +71,12 @@ def _notify(session: Session, case: Case, *, kind: str, channel: str, recipient:
     )
 
 
-def socket_body(case: Case, event: str, **extra: Any) -> str:
-    summary = {
-        "event": event,
-        "case_no": case.case_no,
-        "category": case.category.code,
-        "district": case.district.code if case.district else None,
-        "agency": case.agency.code if case.agency else None,
-        "address": case.address,
-        **extra,
-    }
-    return json.dumps(summary, ensure_ascii=False)
-
-
 def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: datetime, start_ladder: bool = True) -> None:
-    """The agency learns of the case by socket and SMS at once; an urgent case starts its ladder
-    (unless the caller started it already, as intake does before the case's INSERT)."""
+    """The agency's duty phones get an SMS (its consoles an alert, from the feed); an urgent case
+    starts its ladder (unless the caller started it already, as intake does before the case's INSERT)."""
     agency = case.agency
     if agency is None:
         return
-    _notify(
-        session,
-        case,
-        kind="dispatch_alert",
-        channel="socket",
-        recipient=f"room:agency:{agency.code}",
-        body=socket_body(case, "dispatched"),
-        now=now,
-    )
     text = dispatch_text(case)
     with session.no_autoflush:  # the rows written so far need not be flushed to answer this
         stopped = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(agency.duty_phones))))

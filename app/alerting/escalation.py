@@ -1,9 +1,10 @@
 """The ladder's sweep: for urgent dispatches nobody has acknowledged, take the next step when it is due.
 
 Like the SLA sweep it reads only the cases whose `next_alert_at` has passed (an index
-range), records each step as an event with a once-only key, and writes the calls and
-alerts to the outbox. After an outage it takes one step now and spaces the next from
-now, rather than placing every missed call at once.
+range), records each step as an event with a once-only key, and writes the calls to the
+outbox (the supervisors' consoles are alerted by the live feed, from the step's event).
+After an outage it takes one step now and spaces the next from now, rather than placing
+every missed call at once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.alerting.alerts import SUPERVISORS_ROOM, ladder_of, set_ladder, socket_body, spoken_text
+from app.alerting.alerts import ladder_of, set_ladder, spoken_text
 from app.audit import record_once
 from app.db import utcnow, write_transaction
 from app.due import lock_due
@@ -87,18 +88,6 @@ def _write_step(session: Session, case: Case, current: Rung, phones: list[str], 
                 channel="voice",
                 recipient=phone,
                 body=text,
-                next_attempt_at=now,
-            )
-        )
-    if current is Rung.CALL_SUPERVISOR:
-        session.add(
-            Notification(
-                case_id=case.id,
-                event_id=event_id,
-                kind="supervisors_alert",
-                channel="socket",
-                recipient=SUPERVISORS_ROOM,
-                body=socket_body(case, "unacknowledged", step=case.alert_step + 1),
                 next_attempt_at=now,
             )
         )
