@@ -63,6 +63,36 @@ OPEN_STATUSES = frozenset(
 STOPPED_STATUSES = frozenset({CaseStatus.MERGED, CaseStatus.CANCELLED})
 
 
+class NotificationChannel(enum.StrEnum):
+    """How an outbox row leaves the building (the consoles' alerts are not outbox rows: the live feed raises them)."""
+
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class NotificationKind(enum.StrEnum):
+    """Why an outbox row was written; the sender treats ladder calls and dispatch SMS specially."""
+
+    DISPATCH_SMS = "dispatch_sms"  # to the agency's duty phones, the moment a case is dispatched
+    DUTY_CALL = "duty_call"  # the ladder's first rung: nobody acknowledged
+    SUPERVISOR_CALL = "supervisor_call"  # the ladder's next rungs
+    SLA_ESCALATION_SMS = "sla_escalation_sms"  # to the agency's supervisors, past a deadline
+    CITIZEN_RECEIPT = "citizen_receipt"  # the reporter's case number
+    CITIZEN_OUTCOME = "citizen_outcome"  # the reporter's answer, when the agency reports back
+
+
+LADDER_KINDS = frozenset({NotificationKind.DUTY_CALL, NotificationKind.SUPERVISOR_CALL})
+
+
+class AlertKind(enum.StrEnum):
+    """The consoles' urgent alerts, raised by the live feed from events (docs/realtime.md)."""
+
+    DISPATCH_ALERT = "dispatch_alert"
+    SUPERVISORS_ALERT = "supervisors_alert"
+    SLA_ESCALATION_ALERT = "sla_escalation_alert"
+    DEAD_ALERT = "dead_alert"
+
+
 class EventType(enum.StrEnum):
     """Every kind of entry in a case's audit trail. Each has its words for people (`event.<value>`,
     zh-TW and English) for the consoles' timelines; a test keeps the two lists equal."""

@@ -17,7 +17,7 @@ from app.db import utcnow, write_transaction
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import Case, SlaPause
 from app.reference import lookups
-from app.vocabulary import OPEN_STATUSES, CaseStatus, EventType
+from app.vocabulary import OPEN_STATUSES, CaseStatus, EventType, NotificationKind
 
 
 def _locked_case(session: Session, actor: Actor, case_no: str) -> Case:
@@ -169,7 +169,9 @@ def report_back(
         record_event(session, case, EventType.CASE_REPORTED, actor=actor, occurred_at=now, text=case.report_text)
         alerts.stop_ladder(session, case, "the agency reported back")
         deadlines.refresh(session, case, now=now)
-        alerts.text_citizen(session, case, kind="citizen_outcome", body=alerts.citizen_outcome(case), now=now)
+        alerts.text_citizen(
+            session, case, kind=NotificationKind.CITIZEN_OUTCOME, body=alerts.citizen_outcome(case), now=now
+        )
     return case
 
 

@@ -19,7 +19,7 @@ from app.db import utcnow, write_transaction
 from app.errors import Forbidden, InvalidInput
 from app.models import Case, Category
 from app.reference import lookups
-from app.vocabulary import CaseStatus, CaseType, Channel, EventType, Role
+from app.vocabulary import CaseStatus, CaseType, Channel, EventType, NotificationKind, Role
 
 RECEIVED_MAX_AGE = timedelta(days=30)
 # Consoles and servers disagree by a little; a letter stamped "now" must not be refused.
@@ -180,5 +180,7 @@ def open_case(
             )
         elif answered:
             record_event(session, case, EventType.CASE_CLOSED, actor=actor, occurred_at=now, resolution=case.resolution)
-        alerts.text_citizen(session, case, kind="citizen_receipt", body=alerts.citizen_receipt(case), now=now)
+        alerts.text_citizen(
+            session, case, kind=NotificationKind.CITIZEN_RECEIPT, body=alerts.citizen_receipt(case), now=now
+        )
     return case
