@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.cases import numbers, phones, search
 from app.cases.actors import Actor
-from app.errors import InvalidInput, NotFound
+from app.errors import N_, InvalidInput, NotFound
 from app.models import Agency, Case, CaseEvent, Category, District
 from app.vocabulary import CaseStatus, CaseType
 from sla.timeline import Stage
@@ -103,7 +103,7 @@ def _cursor_text(cursor: str) -> str:
 
 
 def _bad_cursor() -> InvalidInput:
-    return InvalidInput("validation.failed", fields={"cursor": ["field.bad_cursor"]})
+    return InvalidInput("validation.failed", fields={"cursor": [N_("field.bad_cursor")]})
 
 
 def _case_id(digits: str) -> int:
