@@ -8,7 +8,7 @@ from datetime import datetime
 import click
 from flask import Flask
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.db import current_session
 from app.errors import DomainError
 from app.i18n import message
@@ -32,7 +32,7 @@ def register(app: Flask) -> None:
     @app.cli.command("seed")
     @click.option("--directory", type=click.Path(exists=True, file_okay=False), default=str(REFERENCE_DIR))
     def seed(directory: str) -> None:
-        """Load districts, agencies, categories, routing rules and SLA policies (safe to run again)."""
+        """Load districts, agencies, categories, routing rules, SLA policies and alert ladders (safe to run again)."""
         from pathlib import Path
 
         from app.reference.seed import seed_reference_data
@@ -120,7 +120,7 @@ def register(app: Flask) -> None:
 def _register_calendar(app: Flask) -> None:
     from datetime import date
 
-    from app.reference import calendar
+    from app.cases import calendar
 
     @app.cli.group("calendar")
     def calendar_group() -> None:
@@ -211,7 +211,7 @@ def _register_sla(app: Flask) -> None:
     @sla_group.command("sweep")
     def sweep_once() -> None:
         """Run one sweep now (the worker does this every 30 s)."""
-        from sla.sweep import sweep
+        from app.cases.sweep import sweep
 
         click.echo(sweep(current_session()).summary())
 

@@ -55,11 +55,21 @@ class NotificationStatus(enum.StrEnum):
     CANCELLED = "cancelled"  # no longer needed: the case was acknowledged before it went out
 
 
+# Cases still being worked on: they count as open, may receive a merge, keep their deadlines.
+OPEN_STATUSES = frozenset(
+    {CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.WAITING_CITIZEN, CaseStatus.REPORTED}
+)
+# Cases that left the work for good without an outcome of their own: no clock runs for them.
+STOPPED_STATUSES = frozenset({CaseStatus.MERGED, CaseStatus.CANCELLED})
+
+
 class EventType(enum.StrEnum):
-    """Every kind of entry in a case's audit trail; the console shows each by its `event.<type>` words."""
+    """Every kind of entry in a case's audit trail. Each has its words for people (`event.<value>`,
+    zh-TW and English) for the consoles' timelines; a test keeps the two lists equal."""
 
     CASE_CREATED = "case_created"
     CASE_ASSIGNED = "case_assigned"
+    ROUTING_FAILED = "routing_failed"
     CASE_ACKNOWLEDGED = "case_acknowledged"
     NOTE_ADDED = "note_added"
     CASE_REPORTED = "case_reported"
@@ -68,13 +78,28 @@ class EventType(enum.StrEnum):
     CASE_MERGED = "case_merged"
     CASE_MERGE_RECEIVED = "case_merge_received"
     CASE_CANCELLED = "case_cancelled"
-    ROUTING_FAILED = "routing_failed"
-    SLA_PAUSED = "sla_paused"
+    SLA_PAUSED = "sla_paused"  # waiting for the citizen: the clock stands still
     SLA_RESUMED = "sla_resumed"
-    SLA_RECOMPUTED = "sla_recomputed"
+    SLA_RECOMPUTED = "sla_recomputed"  # a calendar change moved the deadlines
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
     SLA_ESCALATED = "sla_escalated"
-    ALERT_SKIPPED = "alert_skipped"
-    ALERT_DEAD = "alert_dead"
-    ALERT_ESCALATED = "alert_escalated"
+    ALERT_SKIPPED = "alert_skipped"  # a duty phone that cannot take an SMS, or replied STOP
+    ALERT_DEAD = "alert_dead"  # an alert that will never arrive: call the agency by hand
+    ALERT_ESCALATED = "alert_escalated"  # a step of the ladder: nobody acknowledged in time
+
+
+class Room:
+    """Socket.IO rooms, spelled in one place: the server joins a user to those of their role."""
+
+    AGENTS = "agents"
+    SUPERVISORS = "supervisors"
+    MAYOR_OFFICE = "mayor_office"  # the live counters only
+
+    @staticmethod
+    def agency(code: str) -> str:
+        return f"agency:{code}"
+
+    @staticmethod
+    def user(user_id: int) -> str:
+        return f"user:{user_id}"

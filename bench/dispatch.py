@@ -29,7 +29,8 @@ from typing import Any
 
 from flask import Flask
 
-from app.cases.actors import Actor
+from app.access import Actor
+from app.alerting.outbox import BACKOFF_BASE, MAX_ATTEMPTS
 from app.db import db
 from app.vocabulary import Role
 from bench.database import app_context, create_agent, load_reference, make_database, server_version
@@ -48,7 +49,6 @@ from bench.dispatch_parts import (
     wait_until_settled,
 )
 from bench.measure import code_version, latency_ms, percentile
-from dispatch.outbox import BACKOFF_BASE, MAX_ATTEMPTS
 from tests.fake_twilio import FakeTwilio
 
 # The application code this process imported (the modules above): read now, not when a backend's run starts,
@@ -275,7 +275,7 @@ METHOD = [
     "threads of one process",
     "cases opened through app.cases.intake.open_case (dispatch categories × districts, all routed), one "
     "transaction each, on a fixed schedule; the commit time is taken right after open_case returns",
-    f"senders: dispatch.outbox.send_due(limit={LIMIT}) with the real TwilioChannel (Twilio SDK, timeout "
+    f"senders: app.alerting.outbox.send_due(limit={LIMIT}) with the real TwilioChannel (Twilio SDK, timeout "
     f"{CHANNEL_TIMEOUT:g} s), one SDK client, app context and session per sender thread",
     "latency: from a case's commit to the arrival (time.monotonic) at the fake of the accepted request carrying "
     "its case number, per SMS (one per mobile duty phone of the agency); p50/p95/p99 nearest rank",

@@ -17,7 +17,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from app.cases.actors import Actor
+from app.access import Actor
+from app.alerting.outbox import SENT_CHANNELS, send_due
 from app.cases.intake import NewCase, open_case
 from app.db import current_session, db, utcnow
 from app.models import Notification
@@ -26,7 +27,6 @@ from bench.database import TZ, Reference
 from bench.datagen import TextComposer
 from bench.measure import NamedCpu, latency_ms, system_busy_seconds
 from dispatch.channels.twilio import TwilioChannel
-from dispatch.outbox import SENT_CHANNELS, send_due
 from tests.fake_twilio import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, FakeRequest
 
 FROM_NUMBER = "+15005550006"

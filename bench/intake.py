@@ -20,7 +20,8 @@ import httpx
 from sqlalchemy import Connection, Engine, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.cases import numbers, phones
+from app import phones
+from app.cases import numbers
 from app.cases.textgrams import short_grams
 from app.models import Case, CaseEvent, CaseNumberCounter
 from bench.database import TZ, BenchDatabase, Reference, create_agent, load_reference, make_database, server_version

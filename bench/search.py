@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.cases.queries import CaseFilter, list_cases
 from app.db import db
 from app.vocabulary import Role

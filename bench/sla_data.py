@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import func, select
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.cases.deadlines import NO_PAUSES, SlaContext, case_policy, load_context, sla_fields
 from app.cases.intake import NewCase, open_case
 from app.db import current_session, db

@@ -1,11 +1,11 @@
-"""The SLA sweep at scale: its options, the timing of `sla.sweep.sweep(now=T)` on a freshly loaded database
+"""The SLA sweep at scale: its options, the timing of `app.cases.sweep.sweep(now=T)` on a freshly loaded database
 per size, and run_sla_sweep, which `python -m bench` calls per backend.
 
 For each size (10k, 100k, 1M cases) a fresh database is bulk-loaded with 10 % open
 cases that carry real SLA columns and a `next_sla_check_at` in the future, and 90 % closed
 cases whose SLA columns are NULL (as cases closed before deadlines existed). Then, per run,
 100 due cases are opened through the real intake service at a past moment, and
-`sla.sweep.sweep(now=T)` is timed. Every run gets 100 freshly opened cases (no parking, no
+`app.cases.sweep.sweep(now=T)` is timed. Every run gets 100 freshly opened cases (no parking, no
 rewriting of rows): the cases of earlier runs have had their milestones fired and their next
 check moved past T, so exactly the new 100 are due. The figure asked for is the ratio of the
 median sweep at the largest size to that at the smallest: index-driven, it should stay ≤ 2.
@@ -25,7 +25,8 @@ from typing import Any
 
 from sqlalchemy import event
 
-from app.cases.actors import Actor
+from app.access import Actor
+from app.cases.sweep import sweep
 from app.db import current_session, db
 from app.vocabulary import Role
 from bench.bulk import load_cases
@@ -34,7 +35,6 @@ from bench.datagen import default_end
 from bench.measure import NamedCpu, code_version, system_busy_seconds
 from bench.search import StatementCapture, _database_size, _explain_one
 from bench.sla_data import COLUMNS, DUE_MIX, OPEN_SHARE, DueCases, check_load, sla_generator
-from sla.sweep import sweep
 
 SIZES = (10_000, 100_000, 1_000_000)
 DUE = 100
@@ -258,7 +258,7 @@ METHOD = [
     "their times moved to their SLA start; 90 % closed/cancelled/merged with NULL SLA columns; "
     "a sample of the open rows is re-read and checked against deadlines.sla_fields",
     "per run, the due cases are opened through app.cases.intake.open_case at a past moment (untimed), "
-    "then sla.sweep.sweep(now=T) is timed in a fresh session; cases of earlier runs are no longer due at "
+    "then app.cases.sweep.sweep(now=T) is timed in a fresh session; cases of earlier runs are no longer due at "
     "T (their due milestones fired, their next check is hours later), so each run sweeps exactly the new ones; "
     "case_events stays append-only, nothing is rewritten",
     "a first sweep per size is not counted (reference snapshot, clock tables, statement caches); one more "

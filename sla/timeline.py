@@ -42,11 +42,6 @@ class Stage(enum.StrEnum):
 
 _STAGE_OF = {MilestoneKind.WARNING: Stage.AT_RISK, MilestoneKind.BREACHED: Stage.BREACHED}
 _SEVERITY = [Stage.ON_TRACK, Stage.AT_RISK, Stage.BREACHED, Stage.ESCALATED]
-EVENT_TYPES = {
-    MilestoneKind.WARNING: "sla_warning",
-    MilestoneKind.BREACHED: "sla_breached",
-    MilestoneKind.ESCALATED: "sla_escalated",
-}
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from app.realtime.connections import EXTENSION as REALTIME
 from app.reference.cache import reference_cache
 from config.settings import REFERENCE_DIR, Settings
 from tests.factories import Factory
+from tests.fake_twilio import FakeTwilio
 
 POSTGRES = os.environ.get("HOTLINE_TEST_BACKEND") == "postgresql"
 TZ = ZoneInfo("Asia/Taipei")
@@ -95,10 +96,10 @@ def database_url(template_database: str, tmp_path: Path, request: pytest.Fixture
     engine.dispose()
     yield template_database
     if request.node.get_closest_marker("mutates_reference"):
-        # Policy versions only ever grow; start them again so the next test sees version 1.
+        # Policy and ladder versions only ever grow; start them again so the next test sees version 1.
         engine = create_engine(template_database)
         with engine.begin() as connection:
-            connection.execute(text("TRUNCATE sla_policy_versions RESTART IDENTITY"))
+            connection.execute(text("TRUNCATE sla_policy_versions, alert_ladder_versions RESTART IDENTITY"))
         engine.dispose()
         _migrate_and_seed(template_database)
 
@@ -133,3 +134,10 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def factory(app: Flask, client: FlaskClient) -> Factory:
     return Factory(app=app, client=client, tz=TZ)
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A started FakeTwilio on a free 127.0.0.1 port, stopped after the test."""
+    with FakeTwilio() as fake:
+        yield fake

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.cases.intake import NewCase, open_case
 from app.db import db
 from app.models import Case

@@ -6,9 +6,9 @@ from flask import Response, g, request
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
+from app.access import Actor
 from app.api.errors import error_response
 from app.api.inputs import storable_text_problem
-from app.cases.actors import Actor
 from app.db import current_session
 from app.errors import DomainError, Forbidden
 from app.i18n import message

@@ -13,11 +13,11 @@ from marshmallow import fields
 from app.api.auth import authenticate, current_actor, require_json_body
 from app.api.docs import documents_errors
 from app.api.inputs import ApiBlueprint, CleanSchema, StrictBoolean
-from app.api.present import local_iso
 from app.api.schemas import text_field
+from app.cases import calendar
 from app.db import current_session
 from app.errors import N_, Forbidden, InvalidInput
-from app.reference import calendar
+from app.present.times import local_iso
 from app.settings_access import current_settings
 
 blp = ApiBlueprint("calendar", __name__, description="The government office calendar the SLA clocks run on")

@@ -8,7 +8,6 @@ from typing import Any
 from app.api.auth import authenticate, current_actor, refuse_unstorable_path, require_json_body
 from app.api.docs import documents_errors
 from app.api.inputs import ApiBlueprint
-from app.api.present import case_view, event_view, sla_view
 from app.api.schemas import (
     ACTION_SCHEMAS,
     CaseCreateSchema,
@@ -23,6 +22,10 @@ from app.cases.intake import NewCase, open_case
 from app.cases.lifecycle import Action
 from app.db import current_session, utcnow
 from app.models import Case
+from app.present.audience import view_of
+from app.present.case import case_view
+from app.present.deadline import sla_view
+from app.present.event import event_view
 from app.settings_access import current_settings
 
 blp = ApiBlueprint("cases", __name__, description="Cases (案件) and their audit trail")
@@ -79,7 +82,7 @@ def list_case_events(case_no: str) -> list[dict[str, Any]]:
     events = queries.case_events(session=session, actor=actor, case_no=case_no)
     hidden = queries.hidden_case_references(session=session, actor=actor, events=events)
     tz = current_settings().timezone
-    return [event_view(event, case_no, tz, hidden) for event in events]
+    return [event_view(event, case_no, view_of(actor), tz, hidden) for event in events]
 
 
 # Each action's body fields, renamed to the service function's keyword arguments.

@@ -8,10 +8,10 @@ from typing import Any
 from app.api.auth import authenticate, require_json_body
 from app.api.docs import documents_errors
 from app.api.inputs import ApiBlueprint
-from app.api.present import agency_view, category_view
 from app.api.schemas import AgencySchema, CategorySchema, DistrictSchema
 from app.db import current_session
 from app.models import District
+from app.present.reference import agency_view, category_view
 from app.reference import lookups
 
 blp = ApiBlueprint("reference", __name__, description="Districts, categories and agencies")

@@ -10,9 +10,9 @@ from app.api.auth import authenticate, current_actor, require_json_body
 from app.api.docs import documents_errors
 from app.api.inputs import ApiBlueprint
 from app.api.schemas import LiveStatsSchema
+from app.cases.counters import count_open_cases, counters_for
 from app.db import current_session, utcnow
-from app.realtime.counters import count_open_cases, counters_for
-from app.realtime.messages import ReferenceNames
+from app.reference.names import ReferenceNames
 
 blp = ApiBlueprint("stats", __name__, description="Live statistics")
 blp.before_request(authenticate)

@@ -7,17 +7,17 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access import Actor, may_see
+from app.alerting import alerts
+from app.audit import record_assignment, record_event
 from app.cases import deadlines, lifecycle
-from app.cases.actors import Actor, may_see
-from app.cases.audit import record_assignment, record_event
+from app.cases.assignment import resolve_agency
 from app.cases.lifecycle import Action
 from app.db import utcnow, write_transaction
 from app.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from app.models import Case, SlaPause
 from app.reference import lookups
-from app.vocabulary import CaseStatus
-from dispatch import alerts
-from dispatch.assignment import resolve_agency
+from app.vocabulary import OPEN_STATUSES, CaseStatus, EventType
 
 
 def _locked_case(session: Session, actor: Actor, case_no: str) -> Case:
@@ -135,7 +135,7 @@ def acknowledge_case(
         case = _begin_action(session, actor, case_no, version, Action.ACKNOWLEDGE)
         case.status, case.acknowledged_at = CaseStatus.ACKNOWLEDGED, now
         _touch(case, now)
-        record_event(session, case, "case_acknowledged", actor=actor, occurred_at=now, **via)
+        record_event(session, case, EventType.CASE_ACKNOWLEDGED, actor=actor, occurred_at=now, **via)
         alerts.stop_ladder(session, case)
         deadlines.refresh(session, case, now=now)
     return case
@@ -149,7 +149,7 @@ def add_note(
     with write_transaction(session):
         case = _begin_action(session, actor, case_no, version, Action.NOTE)
         _touch(case, now)
-        record_event(session, case, "note_added", actor=actor, occurred_at=now, text=text.strip())
+        record_event(session, case, EventType.NOTE_ADDED, actor=actor, occurred_at=now, text=text.strip())
     return case
 
 
@@ -162,11 +162,11 @@ def report_back(
         case = _begin_action(session, actor, case_no, version, Action.REPORT)
         if case.acknowledged_at is None:
             case.acknowledged_at = now
-            record_event(session, case, "case_acknowledged", actor=actor, occurred_at=now, implied_by="report")
+            record_event(session, case, EventType.CASE_ACKNOWLEDGED, actor=actor, occurred_at=now, implied_by="report")
         _end_wait(session, case, now)
         case.status, case.reported_at, case.report_text = CaseStatus.REPORTED, now, text.strip()
         _touch(case, now)
-        record_event(session, case, "case_reported", actor=actor, occurred_at=now, text=case.report_text)
+        record_event(session, case, EventType.CASE_REPORTED, actor=actor, occurred_at=now, text=case.report_text)
         alerts.stop_ladder(session, case, "the agency reported back")
         deadlines.refresh(session, case, now=now)
         alerts.text_citizen(session, case, kind="citizen_outcome", body=alerts.citizen_outcome(case), now=now)
@@ -182,7 +182,7 @@ def close_case(
         case = _begin_action(session, actor, case_no, version, Action.CLOSE)
         case.status, case.closed_at, case.resolution = CaseStatus.CLOSED, now, resolution.strip()
         _touch(case, now)
-        record_event(session, case, "case_closed", actor=actor, occurred_at=now, resolution=case.resolution)
+        record_event(session, case, EventType.CASE_CLOSED, actor=actor, occurred_at=now, resolution=case.resolution)
     return case
 
 
@@ -203,7 +203,7 @@ def reopen_case(
         record_event(
             session,
             case,
-            "case_reopened",
+            EventType.CASE_REOPENED,
             actor=actor,
             occurred_at=now,
             reason=reason.strip(),
@@ -233,14 +233,16 @@ def merge_case(
         if into_case_no == case_no:
             raise InvalidInput("case.merge_into_self", fields={"into": ["case.merge_into_self"]})
         target = _locked_case(session, actor, into_case_no)
-        if target.status not in lifecycle.OPEN_STATUSES:
+        if target.status not in OPEN_STATUSES:
             raise Conflict("case.merge_target_closed", case_no=target.case_no, status=target.status.value)
         _end_wait(session, case, now)
         case.status, case.merged_at, case.parent_case = CaseStatus.MERGED, now, target
         _touch(case, now)
         _touch(target, now)
-        record_event(session, case, "case_merged", actor=actor, occurred_at=now, into=target.case_no, reason=reason)
-        record_event(session, target, "case_merge_received", actor=actor, occurred_at=now, merged=case.case_no)
+        record_event(
+            session, case, EventType.CASE_MERGED, actor=actor, occurred_at=now, into=target.case_no, reason=reason
+        )
+        record_event(session, target, EventType.CASE_MERGE_RECEIVED, actor=actor, occurred_at=now, merged=case.case_no)
         alerts.stop_ladder(session, case, "the case was merged into another")
         deadlines.refresh(session, case, now=now)
     return case
@@ -256,7 +258,7 @@ def cancel_case(
         _end_wait(session, case, now)
         case.status, case.cancelled_at = CaseStatus.CANCELLED, now
         _touch(case, now)
-        record_event(session, case, "case_cancelled", actor=actor, occurred_at=now, reason=reason.strip())
+        record_event(session, case, EventType.CASE_CANCELLED, actor=actor, occurred_at=now, reason=reason.strip())
         alerts.stop_ladder(session, case, "the case was cancelled")
         deadlines.refresh(session, case, now=now)
     return case
@@ -272,7 +274,7 @@ def wait_for_citizen(
         session.add(SlaPause(case_id=case.id, started_at=now, reason=reason.strip(), started_by_id=actor.user_id))
         case.status = CaseStatus.WAITING_CITIZEN
         _touch(case, now)
-        record_event(session, case, "sla_paused", actor=actor, occurred_at=now, reason=reason.strip())
+        record_event(session, case, EventType.SLA_PAUSED, actor=actor, occurred_at=now, reason=reason.strip())
         deadlines.refresh(session, case, now=now)
     return case
 
@@ -289,7 +291,7 @@ def resume_case(*, session: Session, actor: Actor, case_no: str, version: int, n
         record_event(
             session,
             case,
-            "sla_resumed",
+            EventType.SLA_RESUMED,
             actor=actor,
             occurred_at=now,
             paused_seconds=int((now - paused).total_seconds()) if paused else 0,

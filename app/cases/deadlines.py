@@ -21,13 +21,11 @@ from app.db import write_transaction
 from app.models import CalendarOverride, Case, CaseEvent, SlaPause
 from app.reference.cache import reference_cache
 from app.settings_access import current_settings
-from app.vocabulary import CaseStatus
+from app.vocabulary import STOPPED_STATUSES, CaseStatus
 from sla.calendar import GovernmentCalendar, Override
 from sla.clock import Clock, Interval, WallClock, remaining, working_clock
 from sla.policy import ClockKind, Policy
 from sla.timeline import Stage, Target, Timeline, nearest_due, next_check, plan, stage
-
-STOPPED = frozenset({CaseStatus.MERGED, CaseStatus.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -141,7 +139,7 @@ def sla_fields(
         "next_sla_check_at": upcoming,
         "sla_stage": reached.value,
     }
-    if case.status in STOPPED:
+    if case.status in STOPPED_STATUSES:
         fields.update(sla_stage=Stage.STOPPED.value, sla_due_at=None, next_sla_check_at=None)
     elif pauses.open_since is not None:
         # A case already overdue stays on the breached list while it waits.

@@ -8,17 +8,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from app.cases import deadlines, numbers, phones, search
-from app.cases.actors import Actor
-from app.cases.audit import record_assignment, record_event
+from app import phones
+from app.access import Actor
+from app.alerting import alerts
+from app.audit import record_assignment, record_event
+from app.cases import deadlines, numbers, search
+from app.cases.assignment import resolve_agency
 from app.cases.lifecycle import CLOSABLE_WITHOUT_REPORT
 from app.db import utcnow, write_transaction
 from app.errors import N_, Forbidden, InvalidInput
 from app.models import Case, Category
 from app.reference import lookups
-from app.vocabulary import CaseStatus, CaseType, Channel, Role
-from dispatch import alerts
-from dispatch.assignment import resolve_agency
+from app.vocabulary import CaseStatus, CaseType, Channel, EventType, Role
 
 RECEIVED_MAX_AGE = timedelta(days=30)
 # Consoles and servers disagree by a little; a letter stamped "now" must not be refused.
@@ -152,7 +153,7 @@ def open_case(
         record_event(
             session,
             case,
-            "case_created",
+            EventType.CASE_CREATED,
             actor=actor,
             occurred_at=now,
             case_no=case.case_no,
@@ -174,8 +175,10 @@ def open_case(
             )
             alerts.alert_on_dispatch(session, case, actor=actor, now=now, start_ladder=False)
         elif decision is not None:
-            record_event(session, case, "routing_failed", actor=actor, occurred_at=now, reason=decision.reason.value)
+            record_event(
+                session, case, EventType.ROUTING_FAILED, actor=actor, occurred_at=now, reason=decision.reason.value
+            )
         elif answered:
-            record_event(session, case, "case_closed", actor=actor, occurred_at=now, resolution=case.resolution)
+            record_event(session, case, EventType.CASE_CLOSED, actor=actor, occurred_at=now, resolution=case.resolution)
         alerts.text_citizen(session, case, kind="citizen_receipt", body=alerts.citizen_receipt(case), now=now)
     return case

@@ -6,11 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from app.errors import N_
-from app.vocabulary import CaseStatus, CaseType, Role
-
-OPEN_STATUSES = frozenset(
-    {CaseStatus.NEW, CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.WAITING_CITIZEN, CaseStatus.REPORTED}
-)
+from app.vocabulary import OPEN_STATUSES, CaseStatus, CaseType, Role
 
 
 class Action(enum.StrEnum):

@@ -14,8 +14,9 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from app.cases import numbers, phones, search
-from app.cases.actors import Actor
+from app import phones
+from app.access import Actor
+from app.cases import numbers, search
 from app.errors import N_, InvalidInput, NotFound
 from app.models import Agency, Case, CaseEvent, Category, District
 from app.vocabulary import CaseStatus, CaseType

@@ -11,13 +11,27 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from flask import Flask
 
-from dispatch import socket_alerts
-from dispatch.jobs import alert_tick
+from app.alerting import socket_alerts
+from app.db import current_session, db
 
 log = logging.getLogger(__name__)
+
+
+def alert_tick(app: Flask, push: socket_alerts.Push) -> None:
+    """Push due socket alerts through the message queue; a failure is retried at the next tick."""
+    with app.app_context():
+        try:
+            if socket_alerts.any_due(current_session(), datetime.now(UTC)):
+                results = socket_alerts.push_due(current_session(), push)
+                log.info("socket alerts: %s", dict(results))
+        except Exception:
+            log.exception("socket alerts failed; they will be pushed at the next tick")
+        finally:
+            db.session.remove()
 
 
 class AlertPusher:

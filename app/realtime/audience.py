@@ -2,45 +2,27 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
-from app.cases.actors import Actor
-from app.vocabulary import Role
+from app.access import Actor
+from app.present.audience import View, view_of
+from app.vocabulary import Role, Room
 
-AGENTS = "agents"
-SUPERVISORS = "supervisors"
-MAYOR_OFFICE = "mayor_office"
 # Staff see every case in full; agencies see their own, with the reporter's phone masked.
-STAFF_ROOMS = (AGENTS, SUPERVISORS)
-
-
-class View(enum.StrEnum):
-    """The shape of a case summary: in full for the centre's staff, masked for an agency."""
-
-    STAFF = "staff"
-    AGENCY = "agency"
-
-
-def agency_room(code: str) -> str:
-    return f"agency:{code}"
-
-
-def user_room(user_id: int) -> str:
-    return f"user:{user_id}"
+STAFF_ROOMS = (Room.AGENTS, Room.SUPERVISORS)
 
 
 def rooms_for(actor: Actor, agency_code: str | None) -> frozenset[str]:
     """Every room this user is entitled to; the server joins them, a client cannot ask for more."""
-    rooms = {user_room(actor.user_id)} if actor.user_id is not None else set()
+    rooms = {Room.user(actor.user_id)} if actor.user_id is not None else set()
     if actor.role is Role.AGENCY and agency_code:
-        rooms.add(agency_room(agency_code))
+        rooms.add(Room.agency(agency_code))
     elif actor.role is Role.AGENT:
-        rooms.add(AGENTS)
+        rooms.add(Room.AGENTS)
     elif actor.role in (Role.SUPERVISOR, Role.ADMIN):
-        rooms.add(SUPERVISORS)
+        rooms.add(Room.SUPERVISORS)
     elif actor.role is Role.MAYOR_OFFICE:
-        rooms.add(MAYOR_OFFICE)  # statistics only: no case events
+        rooms.add(Room.MAYOR_OFFICE)  # statistics only: no case events
     return frozenset(rooms)
 
 
@@ -48,7 +30,7 @@ def view_for(actor: Actor) -> View | None:
     """How this user sees events; None for the mayor's office, which receives counters only."""
     if actor.role is Role.MAYOR_OFFICE:
         return None
-    return View.AGENCY if actor.role is Role.AGENCY else View.STAFF
+    return view_of(actor)
 
 
 @dataclass(frozen=True)
@@ -60,7 +42,7 @@ class Delivery:
 def deliveries(agency_code: str | None, left_agency_code: str | None) -> list[Delivery]:
     """The rooms one event goes to: staff in full, the case's agency (and the one it left) masked."""
     targets = [Delivery(STAFF_ROOMS, View.STAFF)]
-    agency_rooms = tuple(agency_room(code) for code in dict.fromkeys((agency_code, left_agency_code)) if code)
+    agency_rooms = tuple(Room.agency(code) for code in dict.fromkeys((agency_code, left_agency_code)) if code)
     if agency_rooms:
         targets.append(Delivery(agency_rooms, View.AGENCY))
     return targets

@@ -15,17 +15,17 @@ from flask import Flask, current_app, request, session
 from flask_socketio import SocketIO
 from socketio.exceptions import ConnectionRefusedError
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.db import current_session, db
 from app.errors import N_
 from app.i18n import message
 from app.realtime.alerts import AlertPusher
 from app.realtime.audience import rooms_for, view_for
 from app.realtime.feed import EventFeed
-from app.realtime.messages import ReferenceNames
 from app.realtime.ratelimit import ConnectLimiter
 from app.realtime.replay import ReplayLimits, admit
 from app.realtime.wakeup import Wakeup
+from app.reference.names import ReferenceNames
 from app.users.service import actor_for_token, actor_for_user
 
 log = logging.getLogger(__name__)

@@ -26,11 +26,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.orm import Session
 
+from app.cases import counters
 from app.db import utcnow
 from app.models import Case, CaseEvent
-from app.realtime import counters
-from app.realtime.audience import MAYOR_OFFICE, STAFF_ROOMS, View, agency_room, deliveries
-from app.realtime.messages import ReferenceNames, event_message, hidden_references, referenced_case_agencies
+from app.present.audience import View
+from app.present.event import event_message
+from app.realtime.audience import STAFF_ROOMS, deliveries
+from app.realtime.messages import hidden_references, referenced_case_agencies
+from app.reference.names import ReferenceNames
+from app.vocabulary import Room
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +261,7 @@ class EventFeed:
         if before == after:
             return
         as_of = utcnow().astimezone(self.tz).isoformat()
-        self.emit("counters", counters.counters_view(counts, as_of), to=[*STAFF_ROOMS, MAYOR_OFFICE])
+        self.emit("counters", counters.counters_view(counts, as_of), to=[*STAFF_ROOMS, Room.MAYOR_OFFICE])
         for code in set(before) | set(after):
             if code is not None and before.get(code) != after.get(code):
-                self.emit("counters", counters.counters_view(counts, as_of, only_agency=code), to=agency_room(code))
+                self.emit("counters", counters.counters_view(counts, as_of, only_agency=code), to=Room.agency(code))

@@ -17,13 +17,13 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.cases.actors import Actor
+from app.access import Actor
+from app.cases.counters import counters_for
 from app.db import utcnow
 from app.models import CaseEvent
-from app.realtime.audience import View
-from app.realtime.counters import counters_for
+from app.present.audience import View
 from app.realtime.feed import EventFeed, Loaded, load_events
-from app.realtime.messages import ReferenceNames
+from app.reference.names import ReferenceNames
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.cases.audit import EVENTS_WRITTEN
+from app.audit import EVENTS_WRITTEN
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from app.db import current_session, utcnow
 from app.settings_access import current_settings
-from dispatch import acknowledge
+from app.telephony import replies
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def _twiml(body: str) -> Response:
 
 @bp.post("/sms/inbound")
 def inbound_sms() -> Response:
-    reply = acknowledge.reply_to_sms(
+    reply = replies.reply_to_sms(
         current_session(), sender=request.form.get("From", ""), body=request.form.get("Body", ""), now=utcnow()
     )
     response = MessagingResponse()
@@ -50,7 +50,7 @@ def inbound_sms() -> Response:
 
 @bp.post("/voice/<int:notification_id>/keypress")
 def keypress(notification_id: int) -> Response:
-    twiml = acknowledge.answer_keypress(
+    twiml = replies.answer_keypress(
         current_session(),
         notification_id=notification_id,
         digits=request.form.get("Digits", ""),
@@ -64,7 +64,7 @@ def keypress(notification_id: int) -> Response:
 def status_callback() -> Response:
     sid = request.form.get("MessageSid") or request.form.get("CallSid") or ""
     status = request.form.get("MessageStatus") or request.form.get("CallStatus") or ""
-    known = acknowledge.record_status(
+    known = replies.record_status(
         current_session(), sid=sid, status=status, error_code=request.form.get("ErrorCode"), now=utcnow()
     )
     if not known:

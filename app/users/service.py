@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.db import utcnow, write_transaction
 from app.errors import InvalidInput
 from app.models import ApiToken, User

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import session
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.db import current_session
 from app.users.service import actor_for_user
 

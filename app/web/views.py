@@ -9,14 +9,14 @@ from typing import Any
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
+from app.access import Actor
 from app.api import PREFIX as API_PREFIX
-from app.cases.actors import Actor
+from app.cases.counters import count_open_cases, counters_for
 from app.db import current_session, utcnow
 from app.i18n import CHOSEN_LOCALE, is_english, message
 from app.realtime.connections import resume_point
-from app.realtime.counters import count_open_cases, counters_for
-from app.realtime.messages import ReferenceNames
 from app.reference.cache import reference_cache
+from app.reference.names import ReferenceNames
 from app.settings_access import current_settings
 from app.users.service import check_password
 from app.users.sessions import SESSION_LANG, log_in, log_out, session_actor

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from app.cases.sweep import sweep
 from app.db import db, utcnow
 from sla.calendar import GovernmentCalendar
-from sla.sweep import sweep
 from tests.factories import Factory
 
 TZ = ZoneInfo("Asia/Taipei")

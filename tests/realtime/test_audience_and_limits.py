@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.realtime.audience import View, deliveries, rooms_for, view_for
 from app.realtime.ratelimit import ConnectLimiter
 from app.realtime.replay import parse_last_event_id

@@ -11,7 +11,7 @@ import socketio
 from flask import Flask
 from sqlalchemy import select
 
-from app.cases.audit import record_event
+from app.audit import record_event
 from app.db import db, utcnow, write_transaction
 from app.models import Case, Notification
 from app.vocabulary import NotificationStatus

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.alerting.escalation import climb
 from app.db import db
 from app.models import Case, CaseEvent, Notification, SmsOptOut
 from app.vocabulary import CaseStatus, NotificationStatus
-from dispatch.escalation import climb
 from tests.factories import Factory
 from tests.telephony.conftest import Twilio
 

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
+from app.alerting.escalation import climb
+from app.alerting.outbox import report_dead
+from app.cases.sweep import sweep
 from app.db import db, utcnow, write_transaction
 from app.models import Notification
 from app.vocabulary import NotificationStatus, Role
-from dispatch.escalation import climb
-from dispatch.outbox import report_dead
-from sla.sweep import sweep
 from tests.factories import Factory
 from tests.web.conftest import open_console
 

@@ -8,25 +8,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.cases import phones
-from app.cases.actors import Actor
-from app.cases.audit import record_event
+from app import phones
+from app.access import Actor
+from app.audit import record_event
 from app.models import Case, Notification, SmsOptOut
-from app.reference.files import ReferenceFileError, load_entries, where
-from app.vocabulary import CaseStatus, NotificationStatus, Role
-from config.settings import REFERENCE_DIR
-from dispatch.ladder import LadderBook, LadderPolicy, build_ladder
-from sla.policy import PolicyError
+from app.reference.ladders import StoredLadder, current_ladder, stored_ladder
+from app.vocabulary import CaseStatus, EventType, NotificationStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -36,35 +30,20 @@ LADDER_KINDS = ("duty_call", "supervisor_call", "supervisors_alert")
 SYSTEM = Actor(user_id=None, username="dispatch", role=Role.ADMIN)
 
 
-def read_ladders(
-    path: Path, *, categories: Collection[str] | None = None, agencies: Collection[str] | None = None
-) -> LadderBook:
-    """The ladders in alerts.yaml, checked (against the known codes, when given); a mistake names its line."""
-    ladders = []
-    for entry in load_entries(path, "ladders"):
-        for field, known in (("category", categories), ("agency", agencies)):
-            code = entry.get(field)
-            if code is not None and known is not None and code not in known:
-                raise ReferenceFileError(f"{where(path, entry)}: unknown {field} {code!r}")
-        if entry.get("category") and entry.get("agency"):
-            raise ReferenceFileError(f"{where(path, entry)}: a ladder is for a category or an agency, not both")
-        try:
-            ladders.append(build_ladder(entry, where=where(path, entry)))
-        except PolicyError as exc:
-            raise ReferenceFileError(str(exc)) from exc
-    try:
-        return LadderBook(ladders)
-    except PolicyError as exc:
-        raise ReferenceFileError(f"{path.name}: {exc}") from exc
+def ladder_of(session: Session, case: Case) -> StoredLadder:
+    """The ladder version the case's ladder started with, whatever the file says now.
 
-
-@lru_cache(maxsize=1)
-def ladder_book() -> LadderBook:
-    return read_ladders(REFERENCE_DIR / "alerts.yaml")
-
-
-def ladder_for(case: Case) -> LadderPolicy:
-    return ladder_book().for_case(category=case.category.code, agency=case.agency.code if case.agency else None)
+    A case whose ladder started before ladders were versioned has none recorded: it climbs the
+    current version for its category and agency, which the sweep records at its next step, so
+    from then on it keeps that one too. (A recorded version is never deleted; should one be
+    missing all the same, the current ladder beats no calls at all.)
+    """
+    if case.alert_ladder is not None and case.alert_ladder_version is not None:
+        policy = stored_ladder(session, key=case.alert_ladder, version=case.alert_ladder_version)
+        if policy is not None:
+            return StoredLadder(policy, case.alert_ladder_version)
+        log.error("case %s: ladder %s v%s not stored", case.case_no, case.alert_ladder, case.alert_ladder_version)
+    return current_ladder(session, category=case.category.code, agency=case.agency.code if case.agency else None)
 
 
 def _place(case: Case) -> str:
@@ -127,38 +106,58 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
     for phone in agency.duty_phones:
         if phone in stopped:
             record_event(
-                session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="replied STOP: no SMS"
+                session,
+                case,
+                EventType.ALERT_SKIPPED,
+                actor=actor,
+                occurred_at=now,
+                phone=phone,
+                reason="replied STOP: no SMS",
             )
         elif phones.is_mobile(phone):
             _notify(session, case, kind="dispatch_sms", channel="sms", recipient=phone, body=text, now=now)
         else:
             # A landline cannot take an SMS; the ladder's voice call still reaches it.
             record_event(
-                session, case, "alert_skipped", actor=actor, occurred_at=now, phone=phone, reason="landline: no SMS"
+                session,
+                case,
+                EventType.ALERT_SKIPPED,
+                actor=actor,
+                occurred_at=now,
+                phone=phone,
+                reason="landline: no SMS",
             )
     if start_ladder:
         start_ladder_of(session, case, now=now)
 
 
 def start_ladder_of(session: Session, case: Case, *, now: datetime) -> None:
-    """An urgent case's ladder starts: its first call is due after the ladder's first delay."""
+    """An urgent case's ladder starts on the current version for its category and agency, which the
+    case records and keeps; its first call is due after that version's first delay."""
     if case.category.urgent and case.agency is not None:
-        set_ladder(session, case, step=0, next_alert_at=now + ladder_for(case).delay_before(1))
+        ladder = current_ladder(session, category=case.category.code, agency=case.agency.code)
+        set_ladder(session, case, step=0, next_alert_at=now + ladder.policy.delay_before(1), ladder=ladder)
 
 
-def set_ladder(session: Session, case: Case, *, step: int, next_alert_at: datetime | None) -> None:
+def set_ladder(
+    session: Session, case: Case, *, step: int, next_alert_at: datetime | None, ladder: StoredLadder | None = None
+) -> None:
     """The ladder's state is the system's bookkeeping: written without touching the case's version."""
+    values: dict[str, Any] = {"alert_step": step, "next_alert_at": next_alert_at}
+    if ladder is not None:
+        values.update(alert_ladder=ladder.key, alert_ladder_version=ladder.version)
     if inspect(case).pending:
-        case.alert_step, case.next_alert_at = step, next_alert_at  # a case being recorded: in its INSERT
+        for name, value in values.items():  # a case being recorded: in its INSERT
+            setattr(case, name, value)
         return
     session.flush()
     session.execute(
         update(Case.__table__)  # type: ignore[arg-type]
         .where(Case.__table__.c.id == case.id)
-        .values(alert_step=step, next_alert_at=next_alert_at)
+        .values(values)
     )
-    set_committed_value(case, "alert_step", step)
-    set_committed_value(case, "next_alert_at", next_alert_at)
+    for name, value in values.items():
+        set_committed_value(case, name, value)
 
 
 def stop_ladder(session: Session, case: Case, why: str = "acknowledged before it was sent") -> int:

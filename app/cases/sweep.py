@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from app.cases.audit import record_once
+from app.alerting.alerts import SUPERVISORS_ROOM
+from app.audit import record_once
 from app.cases.deadlines import (
     NO_PAUSES,
     SLA_COLUMNS,
@@ -31,12 +32,12 @@ from app.cases.deadlines import (
     targets_met,
     write_sla_columns,
 )
-from app.cases.due import lock_due
 from app.db import utcnow, write_transaction
+from app.due import lock_due
 from app.models import Case, Notification
-from dispatch.alerts import SUPERVISORS_ROOM
+from app.vocabulary import EventType
 from sla.policy import Policy
-from sla.timeline import EVENT_TYPES, Milestone, MilestoneKind, Target, due
+from sla.timeline import Milestone, MilestoneKind, Target, due
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,11 @@ BATCH_SIZE = 500
 RETRY_UNKNOWN_POLICY = timedelta(minutes=10)
 SWEEP_ACTOR = {"actor": "sla", "role": "system"}
 _TARGET_ZH = {Target.ACKNOWLEDGE: "確認收到", Target.REPORT: "回報處理情形"}
+MILESTONE_EVENTS = {
+    MilestoneKind.WARNING: EventType.SLA_WARNING,
+    MilestoneKind.BREACHED: EventType.SLA_BREACHED,
+    MilestoneKind.ESCALATED: EventType.SLA_ESCALATED,
+}
 
 
 @dataclass
@@ -129,7 +135,7 @@ def _record(
     event_id = record_once(
         session,
         case.id,
-        EVENT_TYPES[milestone.kind],
+        MILESTONE_EVENTS[milestone.kind],
         key=key,
         occurred_at=milestone.due_at,
         recorded_at=now,

@@ -8,19 +8,12 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.models import Case
-from app.realtime.messages import ReferenceNames
-from app.vocabulary import CaseStatus, CaseType
+from app.reference.names import ReferenceNames
+from app.vocabulary import OPEN_STATUSES, CaseStatus, CaseType
 from sla.timeline import Stage
 
-OPEN_STATUSES = (
-    CaseStatus.NEW,
-    CaseStatus.ASSIGNED,
-    CaseStatus.ACKNOWLEDGED,
-    CaseStatus.WAITING_CITIZEN,
-    CaseStatus.REPORTED,
-)
 # Cases sent out for action with an acknowledgement deadline: 派工 and 全民督工.
 DISPATCHED_TYPES = (CaseType.DISPATCH, CaseType.SUPERVISION)
 

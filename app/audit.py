@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.cases.actors import Actor
+from app.access import Actor
 from app.models import Case, CaseEvent
+from app.vocabulary import EventType
 
 # Set in a session's info when its transaction appends events: after the commit, the live feed
 # is woken (app/realtime/wakeup.py) instead of waiting for its next poll.
@@ -19,7 +20,7 @@ EVENTS_WRITTEN = "case_events_written"
 def record_event(
     session: Session,
     case: Case,
-    event_type: str,
+    event_type: EventType,
     *,
     actor: Actor,
     occurred_at: datetime,
@@ -57,7 +58,7 @@ def record_assignment(
     event = record_event(
         session,
         case,
-        "case_assigned",
+        EventType.CASE_ASSIGNED,
         actor=actor,
         occurred_at=occurred_at,
         agency=agency_code,
@@ -72,7 +73,7 @@ def record_assignment(
 def record_once(
     session: Session,
     case_id: int,
-    event_type: str,
+    event_type: EventType,
     *,
     key: str,
     occurred_at: datetime,

@@ -92,3 +92,15 @@ def mask(e164: str | None) -> str | None:
     if len(national) <= 7:
         return national[:2] + "***"
     return f"{national[:4]}***{national[-3:]}"
+
+
+def mask_in_text(text: str) -> str:
+    """Every phone number written in free text (any form: +886…, 0921-363-979, full-width) masked, the words kept."""
+    if sum(char.isdigit() for char in text) < 7:  # too few digits for a number: skip the matcher's cost
+        return text
+    pieces, last = [], 0
+    for match in phonenumbers.PhoneNumberMatcher(text, "TW"):
+        number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        pieces += [text[last : match.start], mask(number) or ""]
+        last = match.end
+    return "".join([*pieces, text[last:]]) if pieces else text

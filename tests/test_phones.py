@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.cases import phones
+from app import phones
 
 
 @pytest.mark.parametrize(

@@ -12,14 +12,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access import Actor
+from app.audit import record_event
 from app.cases import deadlines
-from app.cases.actors import Actor
-from app.cases.audit import record_event
 from app.db import utcnow, write_transaction
 from app.errors import N_, Forbidden, InvalidInput, NotFound
 from app.models import CalendarOverride, Case
 from app.reference.cache import reference_cache
-from app.vocabulary import CaseStatus, Role
+from app.vocabulary import CaseStatus, EventType, Role
 from sla.calendar import CalendarDay, GovernmentCalendar, Override
 from sla.policy import ClockKind
 
@@ -139,7 +139,7 @@ def _recompute_open_cases(session: Session, actor: Actor, now: datetime, *, day:
             record_event(
                 session,
                 case,
-                "sla_recomputed",
+                EventType.SLA_RECOMPUTED,
                 actor=actor,
                 occurred_at=now,
                 reason=why,

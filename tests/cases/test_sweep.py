@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.cases import actions
+from app.cases.sweep import sweep
 from app.db import db
 from app.models import Case, CaseEvent, Notification
-from sla.sweep import sweep
 from tests.factories import Factory
 
 TZ = ZoneInfo("Asia/Taipei")

@@ -14,16 +14,16 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.cases import phones
+from app import phones
+from app.access import Actor
+from app.alerting.alerts import unacknowledged_cases
+from app.alerting.outbox import report_dead
 from app.cases.actions import acknowledge_case
-from app.cases.actors import Actor
 from app.db import write_transaction
 from app.errors import DomainError
 from app.models import Agency, Case, Notification, SmsOptOut
 from app.vocabulary import CaseStatus, NotificationStatus, Role
-from dispatch.alerts import unacknowledged_cases
 from dispatch.channels.twilio import PERMANENT_ERROR_CODES
-from dispatch.outbox import report_dead
 from dispatch.voice import acknowledged_twiml, alert_twiml, say_twiml
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from app.cases.sweep import sweep
 from app.db import current_session, db
-from sla.sweep import sweep
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.cases import phones
+from app import phones
 from app.models import Case
 from app.vocabulary import Role
 

@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.alerting.outbox import CLAIM_TIMEOUT, Claimed, claim, record
 from app.db import utcnow, write_transaction
 from app.models import Notification
 from app.vocabulary import NotificationStatus
 from dispatch.channels.base import Accepted, SendFailed
-from dispatch.outbox import CLAIM_TIMEOUT, Claimed, claim, record
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
+from app.alerting.escalation import climb
+from app.alerting.outbox import send_due
 from app.db import current_session, db
 from app.realtime import alert_pusher, write_only_emitter
+from app.realtime.alerts import alert_tick
 from dispatch.channels.factory import channel_for
-from dispatch.escalation import climb
-from dispatch.outbox import send_due
-from dispatch.socket_alerts import Push, any_due, push_due
 
 log = logging.getLogger(__name__)
 
@@ -53,19 +53,6 @@ def ladder_tick(app: Flask) -> None:
                 log.info("alert ladder: %s", dict(steps))
         except Exception:
             log.exception("alert ladder failed; it will run again at the next tick")
-        finally:
-            db.session.remove()
-
-
-def alert_tick(app: Flask, push: Push) -> None:
-    """Push due socket alerts through the message queue; a failure is retried at the next tick."""
-    with app.app_context():
-        try:
-            if any_due(current_session(), datetime.now(UTC)):
-                results = push_due(current_session(), push)
-                log.info("socket alerts: %s", dict(results))
-        except Exception:
-            log.exception("socket alerts failed; they will be pushed at the next tick")
         finally:
             db.session.remove()
 

@@ -10,14 +10,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from app.alerting.escalation import climb
+from app.alerting.outbox import CLAIM_TIMEOUT, claim, deliver, record, restamp, send_due
 from app.cases import actions
 from app.db import db
 from app.models import CaseEvent, Notification
 from app.vocabulary import NotificationStatus
 from dispatch.channels.base import SendFailed
 from dispatch.channels.twilio import TwilioChannel
-from dispatch.escalation import climb
-from dispatch.outbox import CLAIM_TIMEOUT, claim, deliver, record, restamp, send_due
 from tests.factories import Factory
 from tests.fake_twilio import TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, FakeTwilio
 

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
+from app.alerting.escalation import climb
 from app.cases import actions
 from app.db import db
 from app.models import Agency, CaseEvent, Notification, SmsOptOut
 from app.reference.cache import reference_cache
 from app.vocabulary import NotificationStatus
-from dispatch.escalation import climb
 from tests.factories import Factory
 
 TZ = ZoneInfo("Asia/Taipei")

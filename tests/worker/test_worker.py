@@ -17,9 +17,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from app.cases.sweep import sweep
 from app.db import db, utcnow
 from app.models import Case, CaseEvent
-from sla.sweep import sweep
 from tests.factories import Factory
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,11 +24,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.cases.audit import record_event
+from app.alerting.alerts import LADDER_KINDS, SUPERVISORS_ROOM, SYSTEM, opted_out, socket_body
+from app.audit import record_event
 from app.db import utcnow, write_transaction
 from app.models import Case, Notification
-from app.vocabulary import CaseStatus, NotificationStatus
-from dispatch.alerts import LADDER_KINDS, SUPERVISORS_ROOM, SYSTEM, opted_out, socket_body
+from app.vocabulary import CaseStatus, EventType, NotificationStatus
 from dispatch.channels.base import Accepted, Channel, SendFailed
 from dispatch.voice import alert_twiml
 
@@ -206,7 +206,7 @@ def report_dead(session: Session, row: Notification, now: datetime) -> None:
     record_event(
         session,
         case,
-        "alert_dead",
+        EventType.ALERT_DEAD,
         actor=SYSTEM,
         occurred_at=now,
         channel=row.channel,

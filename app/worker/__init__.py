@@ -8,8 +8,8 @@ import logging
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
-from dispatch.jobs import add_dispatch_jobs
-from sla.scheduler import SweepLeadership, build_scheduler
+from app.worker.jobs import add_dispatch_jobs
+from app.worker.scheduler import SweepLeadership, build_scheduler
 
 
 def build_worker(app: Flask, *, interval: float, background: bool) -> tuple[BaseScheduler, SweepLeadership]:

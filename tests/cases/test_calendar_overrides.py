@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app.cases.actors import Actor
+from app.access import Actor
+from app.cases.calendar import remove_override, set_override
 from app.db import db
 from app.errors import Forbidden, InvalidInput
 from app.models import CaseEvent
-from app.reference.calendar import remove_override, set_override
 from app.vocabulary import Role
 from tests.factories import Factory
 

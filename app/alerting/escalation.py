@@ -13,12 +13,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.cases.audit import record_once
-from app.cases.due import lock_due
+from app.alerting.alerts import SUPERVISORS_ROOM, ladder_of, set_ladder, socket_body, spoken_text
+from app.audit import record_once
 from app.db import utcnow, write_transaction
+from app.due import lock_due
 from app.models import Case, Notification
-from app.vocabulary import CaseStatus
-from dispatch.alerts import SUPERVISORS_ROOM, ladder_for, set_ladder, socket_body, spoken_text
+from app.vocabulary import CaseStatus, EventType
 from dispatch.ladder import Rung, rung
 
 BATCH_SIZE = 200
@@ -43,7 +43,8 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
             set_ladder(session, case, step=case.alert_step, next_alert_at=None)
             continue
         step = case.alert_step + 1
-        ladder = ladder_for(case)
+        # The version the case started with (recorded now if it started before versions existed).
+        ladder = ladder_of(session, case)
         current = rung(step)
         recipients = case.agency.duty_phones if current is Rung.CALL_DUTY else case.agency.supervisor_phones
         if not recipients:
@@ -52,7 +53,7 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
         event_id = record_once(
             session,
             case.id,
-            "alert_escalated",
+            EventType.ALERT_ESCALATED,
             key=f"{case.sla_round}:ladder:{step}",
             occurred_at=now,
             recorded_at=now,
@@ -70,7 +71,7 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
         if event_id is not None:
             _write_step(session, case, current, list(recipients), event_id, now)
             taken[current.value] += 1
-        set_ladder(session, case, step=step, next_alert_at=now + ladder.delay_before(step + 1))
+        set_ladder(session, case, step=step, next_alert_at=now + ladder.policy.delay_before(step + 1), ladder=ladder)
     return len(due_ids)
 
 

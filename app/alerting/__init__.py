@@ -1,0 +1,1 @@
+"""Alerts to agencies and citizens: outbox rows written at dispatch, the ladder, the sender."""
