@@ -16,7 +16,7 @@ from app.api.inputs import ApiBlueprint, CleanSchema, StrictBoolean
 from app.api.schemas import text_field
 from app.cases import calendar
 from app.db import current_session
-from app.errors import Forbidden, InvalidInput
+from app.errors import N_, Forbidden, InvalidInput
 from app.present.times import local_iso
 from app.settings_access import current_settings
 
@@ -69,7 +69,7 @@ def _day(text: str) -> date:
     except ValueError:
         day = None
     if day is None or not calendar.FIRST_YEAR <= day.year <= calendar.LAST_YEAR:
-        raise InvalidInput("validation.failed", fields={"day": ["field.bad_date"]})
+        raise InvalidInput("validation.failed", fields={"day": [N_("field.bad_date")]})
     return day
 
 

@@ -16,7 +16,7 @@ from app.access import Actor
 from app.audit import record_event
 from app.cases import deadlines
 from app.db import utcnow, write_transaction
-from app.errors import Forbidden, InvalidInput, NotFound
+from app.errors import N_, Forbidden, InvalidInput, NotFound
 from app.models import CalendarOverride, Case
 from app.reference.cache import reference_cache
 from app.vocabulary import CaseStatus, EventType, Role
@@ -51,7 +51,7 @@ def set_override(
     now = now or utcnow()
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("validation.failed", fields={"reason": ["field.required"]})
+        raise InvalidInput("validation.failed", fields={"reason": [N_("field.required")]})
     with write_transaction(session):
         _check(session, actor, day, now, allow_past)
         row = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day).with_for_update())

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app import phones
 from app.access import Actor
 from app.cases import numbers, search
-from app.errors import InvalidInput, NotFound
+from app.errors import N_, InvalidInput, NotFound
 from app.models import Agency, Case, CaseEvent, Category, District
 from app.vocabulary import CaseStatus, CaseType
 from sla.timeline import Stage
@@ -104,7 +104,7 @@ def _cursor_text(cursor: str) -> str:
 
 
 def _bad_cursor() -> InvalidInput:
-    return InvalidInput("validation.failed", fields={"cursor": ["field.bad_cursor"]})
+    return InvalidInput("validation.failed", fields={"cursor": [N_("field.bad_cursor")]})
 
 
 def _case_id(digits: str) -> int:
