@@ -18,7 +18,7 @@ from app import phones
 from app.access import Actor
 from app.cases import numbers, search
 from app.errors import N_, InvalidInput, NotFound
-from app.models import Agency, Case, CaseEvent, Category, District
+from app.models import Agency, Case, CaseEvent, Category, District, Notification
 from app.vocabulary import CaseStatus, CaseType
 from sla.timeline import Stage
 
@@ -75,6 +75,12 @@ def get_case(*, session: Session, actor: Actor, case_no: str) -> Case:
 def case_events(*, session: Session, actor: Actor, case_no: str) -> Sequence[CaseEvent]:
     case = get_case(session=session, actor=actor, case_no=case_no)
     return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+
+
+def case_notifications(*, session: Session, actor: Actor, case_no: str) -> Sequence[Notification]:
+    """The SMS and calls sent about a case, oldest first, whatever their state."""
+    case = get_case(session=session, actor=actor, case_no=case_no)
+    return session.scalars(select(Notification).where(Notification.case_id == case.id).order_by(Notification.id)).all()
 
 
 # Event payload keys that name another case.
