@@ -37,6 +37,23 @@ class CaseStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class CallOutcome(enum.StrEnum):
+    """How a call ended: the monthly statistics count calls by these (立即回覆率 is consultations answered)."""
+
+    CONSULTATION_ANSWERED = "consultation_answered"  # from a knowledge-base article or a free-text answer
+    CASE_OPENED = "case_opened"
+    ADDED_TO_CASE = "added_to_case"  # 併案 / 追加反映: another report of a case already open
+    PROGRESS_INQUIRY = "progress_inquiry"  # about an existing case
+    TRANSFERRED = "transferred"  # to 110, 119 or another line
+    HUNG_UP = "hung_up"
+    WRONG_NUMBER = "wrong_number"
+    ABUSIVE = "abusive"
+
+
+# The outcomes that name a case, and the one that needs an answer.
+CASE_OUTCOMES = frozenset({CallOutcome.CASE_OPENED, CallOutcome.ADDED_TO_CASE, CallOutcome.PROGRESS_INQUIRY})
+
+
 class Role(enum.StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
