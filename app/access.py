@@ -8,7 +8,9 @@ from app import phones
 from app.models import Case
 from app.vocabulary import Role
 
-_MASKED_ROLES = frozenset({Role.AGENCY, Role.MAYOR_OFFICE})
+# Roles that see reporters' phone numbers masked (app/present/audience.py shows them so): they may
+# not search by phone either, or trying candidates against the filter would unmask a number.
+MASKED_ROLES = frozenset({Role.AGENCY, Role.MAYOR_OFFICE})
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,11 @@ class Actor:
     def is_agency(self) -> bool:
         return self.role is Role.AGENCY
 
+    @property
+    def sees_masked_phones(self) -> bool:
+        """Responders and the mayor's office: phones masked, anonymous reporters hidden, no search by phone."""
+        return self.role in MASKED_ROLES
+
 
 def may_see(actor: Actor, case: Case) -> bool:
     """Agency responders see only their own agency's cases; everyone else sees all."""
@@ -32,7 +39,7 @@ def may_see(actor: Actor, case: Case) -> bool:
 
 def visible_reporter(actor: Actor, case: Case) -> tuple[str | None, str | None]:
     """The reporter's name and phone as this actor may see them."""
-    if actor.role not in _MASKED_ROLES:
+    if not actor.sees_masked_phones:
         return case.reporter_name, case.reporter_phone
     if case.anonymous:
         return None, None

@@ -82,18 +82,28 @@ def is_mobile(e164: str) -> bool:
     return phonenumbers.number_type(number) in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
+_VISIBLE_END = 3  # the last digits shown, for a responder to recognise a caller
+_HIDDEN_AT_LEAST = 3  # as many as a mobile's 0912***678 hides: a landline is no easier to guess
+
+
 def mask(e164: str | None) -> str | None:
-    """0912***678: enough for a responder to recognise a caller, not enough to call them."""
+    """0912***678 (a mobile's prefix), 07***333 (a landline's area code): recognisable, not callable."""
     if not e164:
         return e164
     number = phonenumbers.parse(e164, None)
     if number.country_code == 886:
         national = "0" + str(number.national_number)
+        area = phonenumbers.length_of_geographical_area_code(number)
+        # A landline shows its area code only (a mobile, with none, its 09xx): showing 4 digits of a
+        # 9-digit landline would leave 2 hidden, 100 guesses.
+        prefix = 1 + area if area else 4
     else:
         national = "+" + str(number.country_code) + str(number.national_number)
+        prefix = 4
     if len(national) <= 7:
         return national[:2] + "***"
-    return f"{national[:4]}***{national[-3:]}"
+    prefix = min(prefix, len(national) - _VISIBLE_END - _HIDDEN_AT_LEAST)
+    return f"{national[:prefix]}***{national[-_VISIBLE_END:]}"
 
 
 # Values that are a timestamp, a date or a case number and nothing else: never a phone number, and

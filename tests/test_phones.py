@@ -53,9 +53,9 @@ def test_mobile_and_landline_are_told_apart() -> None:
     assert not phones.is_mobile("+88673368333")
 
 
-def test_mask_keeps_the_first_four_and_last_three_digits() -> None:
+def test_mask_keeps_a_prefix_and_the_last_three_digits() -> None:
     assert phones.mask("+886912345678") == "0912***678"
-    assert phones.mask("+88673368333") == "0733***333"
+    assert phones.mask("+88673368333") == "07***333"  # a landline shows its area code only
     assert phones.mask(None) is None
 
 

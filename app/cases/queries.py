@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app import phones
 from app.access import Actor
 from app.cases import numbers, search
-from app.errors import N_, InvalidInput, NotFound
+from app.errors import N_, Forbidden, InvalidInput, NotFound
 from app.models import Agency, Case, CaseEvent, Category, District, Notification
 from app.vocabulary import CaseStatus, CaseType
 from sla.timeline import Stage
@@ -149,12 +149,27 @@ def decode_due_cursor(cursor: str) -> tuple[datetime, int]:
     return due_at, _case_id(match.group(2))
 
 
-def _query_condition(session: Session, query: str) -> ColumnElement[bool] | search.TextMatch:
+def _looks_like_a_phone(query: str) -> bool:
+    return sum(ch.isdigit() for ch in query) >= 7 and not any(ch.isalpha() for ch in query)
+
+
+def _refuse_phone_search(actor: Actor, field: str) -> None:
+    """The one rule of who may search by phone: those who see phones in full (access.MASKED_ROLES).
+
+    A masked view shows 0921***979; letting it try the 1,000 candidates against a filter would unmask
+    the number, and find an anonymous reporter's other cases. Refused before any query, so a refusal
+    says nothing about whether such a case exists."""
+    if actor.sees_masked_phones:
+        raise Forbidden("search.phone_not_allowed", fields={field: [N_("search.phone_not_allowed")]})
+
+
+def _query_condition(session: Session, actor: Actor, query: str) -> ColumnElement[bool] | search.TextMatch:
     """A case number or a phone number finds that case or caller; anything else is text."""
     stripped = query.strip()
     if numbers.CASE_NO_PATTERN.match(stripped):
         return Case.case_no == stripped
-    if sum(ch.isdigit() for ch in stripped) >= 7 and not any(ch.isalpha() for ch in stripped):
+    if _looks_like_a_phone(stripped):
+        _refuse_phone_search(actor, "q")
         e164 = phones.try_normalise(stripped)
         if e164 is not None:
             return Case.reporter_phone == e164
@@ -181,6 +196,7 @@ def list_cases(
     if filters.district:
         statement = _code_filter(statement, Case.district_id, District, filters.district)
     if filters.phone:
+        _refuse_phone_search(actor, "phone")
         try:
             e164 = phones.normalise(filters.phone)
         except InvalidInput as refusal:
@@ -197,7 +213,7 @@ def list_cases(
         statement = statement.where(Case.received_at < filters.received_to)
     text_match = None
     if filters.q and filters.q.strip():
-        condition = _query_condition(session, filters.q)
+        condition = _query_condition(session, actor, filters.q)
         if isinstance(condition, search.TextMatch):
             text_match, condition = condition, condition.condition
         statement = statement.where(condition)

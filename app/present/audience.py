@@ -9,7 +9,6 @@ from typing import Any
 from app import phones
 from app.access import Actor
 from app.models import Case
-from app.vocabulary import Role
 
 # Payload keys that say who acted: shown once, as the event's `actor`, never inside the payload.
 _ACTOR_KEYS = ("actor", "role")
@@ -24,11 +23,8 @@ class View(enum.StrEnum):
     AGENCY = "agency"
 
 
-MASKED_ROLES = frozenset({Role.AGENCY, Role.MAYOR_OFFICE})
-
-
 def view_of(actor: Actor) -> View:
-    return View.AGENCY if actor.role in MASKED_ROLES else View.STAFF
+    return View.AGENCY if actor.sees_masked_phones else View.STAFF
 
 
 def reporter(case: Case, view: View) -> tuple[str | None, str | None]:
