@@ -8,10 +8,10 @@ from wtforms.validators import ValidationError
 
 from app.access import Actor
 from app.api.errors import error_response
-from app.api.inputs import storable_text_problem
 from app.db import current_session
 from app.errors import DomainError, Forbidden
 from app.i18n import message
+from app.text_input import storable_text_problem
 from app.users.service import actor_for_token
 from app.users.sessions import session_actor
 

@@ -13,6 +13,7 @@ from marshmallow import fields
 from webargs.flaskparser import FlaskParser, abort
 
 from app.settings_access import current_settings
+from app.text_input import storable_text_problem
 
 # Years a case, or a filter on cases, can sensibly mention; beyond them datetimes overflow.
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2200
@@ -32,17 +33,6 @@ class StrictJsonParser(FlaskParser):
 
 class ApiBlueprint(Blueprint):  # type: ignore[misc]
     ARGUMENTS_PARSER = StrictJsonParser()
-
-
-def storable_text_problem(value: str) -> str | None:
-    """Why a string cannot be stored as text (NUL, lone surrogates), or None."""
-    if "\x00" in value:
-        return "Must not contain the NUL character."
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "Not valid Unicode text."
-    return None
 
 
 class CleanSchema(ma.Schema):

@@ -61,7 +61,9 @@ def _claim(session: Session, kind: str, key: str, rerun_unfinished: bool) -> int
     """The new receipt's id, or the response to give a SID seen before."""
     try:
         with write_transaction(session):
-            receipt = session.scalar(select(WebhookReceipt).where(WebhookReceipt.kind == kind, WebhookReceipt.sid == key))
+            receipt = session.scalar(
+                select(WebhookReceipt).where(WebhookReceipt.kind == kind, WebhookReceipt.sid == key)
+            )
             if receipt is None:
                 receipt = WebhookReceipt(kind=kind, sid=key, received_at=utcnow())
                 session.add(receipt)
