@@ -9,7 +9,7 @@ from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 
-from app.api import errors
+from app.api import errors, idempotency
 from app.api.schemas import ErrorSchema
 
 PREFIX = "/api/v1"
@@ -56,9 +56,15 @@ def init_api(app: Flask) -> None:
         },
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearerAuth": []}],
+        "extra_plugins": [idempotency.IdempotencyKeyPlugin()],
     }
     api = HotlineApi(app, spec_kwargs=spec_options)
     errors.register(app)
     for blueprint in (cases.blp, reference.blp, calendar.blp, stats.blp):
+        # After each blueprint's own authentication: keys are the user's. Once per blueprint object,
+        # which outlives the apps built from it (tests build many).
+        if idempotency.replay_or_claim not in blueprint.before_request_funcs.get(None, []):
+            blueprint.before_request(idempotency.replay_or_claim)
+            blueprint.after_request(idempotency.store_answer)
         api.register_blueprint(blueprint, url_prefix=PREFIX)
     app.register_blueprint(_swagger_assets())

@@ -101,12 +101,27 @@ export async function api(path, options = {}) {
   return body;
 }
 
-export function post(path, body) {
-  return api(path, {
+// A new key per action (a click), kept for its retries: the server answers a repeat of the same request
+// with its first answer instead of doing it twice. getRandomValues, since randomUUID needs HTTPS.
+export function idempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+export async function post(path, body, key = idempotencyKey()) {
+  const options = {
     method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken, "Idempotency-Key": key },
     body: JSON.stringify(body),
-  });
+  };
+  try {
+    return await api(path, options);
+  } catch (error) {
+    // The request or its answer was lost (network), or the server was saturated (503): send it once
+    // more with the same key, which the server carries out at most once.
+    if (error instanceof TypeError || error.status === 503) return api(path, options);
+    throw error;
+  }
 }
 
 export function loggedOutNotice() {
