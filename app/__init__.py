@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         HOTLINE_SETTINGS=settings,
         JSON_SORT_KEYS=False,
@@ -60,7 +60,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     return app
 
 
-def _engine_options(database_url: str) -> dict[str, Any]:
-    if database_url.startswith("sqlite"):
-        return {"connect_args": {"check_same_thread": False, "timeout": 30}}
-    return {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": True}
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    """A bounded pool per process: a request that finds it busy waits up to db_pool_timeout, then 503."""
+    pool = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_pool_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+    }
+    if settings.database_url.startswith("sqlite"):
+        in_memory = settings.database_url in ("sqlite://", "sqlite:///:memory:")  # one connection, no pool
+        return {"connect_args": {"check_same_thread": False, "timeout": 30}, **({} if in_memory else pool)}
+    return {**pool, "pool_pre_ping": True}

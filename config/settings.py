@@ -58,6 +58,15 @@ class Settings:
     socket_connect_burst: int = 60  # connects one address may make at once ...
     socket_connects_per_second: float = 5.0  # ... and then per second
     proxy_hops: int = 0  # proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted
+    # Database connections per process (README, "Database connections"): requests share this many, and
+    # one that finds them all busy for db_pool_timeout seconds is answered 503 with Retry-After.
+    db_pool_size: int = 10
+    db_pool_overflow: int = 5
+    db_pool_timeout: float = 10.0
+    login_failures_per_account: int = 5  # failed logins before an account is locked ...
+    login_failures_per_address: int = 20  # ... or an address, for login_lockout_seconds
+    login_lockout_seconds: float = 15 * 60.0
+    session_lifetime_seconds: float = 12 * 3600.0  # a console login lasts one shift at most
 
     @property
     def twilio_configured(self) -> bool:
@@ -115,6 +124,21 @@ class Settings:
                 _positive_seconds("HOTLINE_SOCKET_CONNECT_BURST", env_vars.get("HOTLINE_SOCKET_CONNECT_BURST", "60"))
             ),
             proxy_hops=_proxy_hops(env_vars.get("HOTLINE_PROXY_HOPS", "0")),
+            db_pool_size=_count("HOTLINE_DB_POOL_SIZE", env_vars.get("HOTLINE_DB_POOL_SIZE", "10"), minimum=1),
+            db_pool_overflow=_count("HOTLINE_DB_POOL_OVERFLOW", env_vars.get("HOTLINE_DB_POOL_OVERFLOW", "5")),
+            db_pool_timeout=_positive_seconds("HOTLINE_DB_POOL_TIMEOUT", env_vars.get("HOTLINE_DB_POOL_TIMEOUT", "10")),
+            login_failures_per_account=_count(
+                "HOTLINE_LOGIN_FAILURES_PER_ACCOUNT", env_vars.get("HOTLINE_LOGIN_FAILURES_PER_ACCOUNT", "5"), minimum=1
+            ),
+            login_failures_per_address=_count(
+                "HOTLINE_LOGIN_FAILURES_PER_ADDRESS", env_vars.get("HOTLINE_LOGIN_FAILURES_PER_ADDRESS", "20"), minimum=1
+            ),
+            login_lockout_seconds=_positive_seconds(
+                "HOTLINE_LOGIN_LOCKOUT_SECONDS", env_vars.get("HOTLINE_LOGIN_LOCKOUT_SECONDS", "900")
+            ),
+            session_lifetime_seconds=_positive_seconds(
+                "HOTLINE_SESSION_LIFETIME_SECONDS", env_vars.get("HOTLINE_SESSION_LIFETIME_SECONDS", "43200")
+            ),
             socket_connects_per_second=_positive_seconds(
                 "HOTLINE_SOCKET_CONNECTS_PER_SECOND", env_vars.get("HOTLINE_SOCKET_CONNECTS_PER_SECOND", "5")
             ),
@@ -124,6 +148,12 @@ class Settings:
 def _proxy_hops(text: str) -> int:
     if not text.isdigit() or int(text) > 5:
         raise SettingsError(f"HOTLINE_PROXY_HOPS must be the number of proxies in front (0-5), not {text!r}")
+    return int(text)
+
+
+def _count(name: str, text: str, minimum: int = 0) -> int:
+    if not text.isdigit() or int(text) < minimum:
+        raise SettingsError(f"{name} must be a whole number of at least {minimum}, not {text!r}")
     return int(text)
 
 

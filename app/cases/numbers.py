@@ -51,13 +51,19 @@ _counter_engines_lock = threading.Lock()
 
 def _counter_engine(engine: Engine) -> Engine:
     """A small autocommit pool of its own: an intake holding a main-pool connection must
-    never wait for a second one from the same pool (50 intakes on 40 connections deadlocked)."""
+    never wait for a second one from the same pool (50 intakes on 40 connections deadlocked).
+    Four connections per process (README, "Database connections"): each is held for one statement."""
     key = engine.url.render_as_string(hide_password=False)
     with _counter_engines_lock:
         counter = _counter_engines.get(key)
         if counter is None:
             counter = create_engine(
-                engine.url, pool_size=4, max_overflow=8, pool_pre_ping=True, isolation_level="AUTOCOMMIT"
+                engine.url,
+                pool_size=2,
+                max_overflow=2,
+                pool_timeout=10,
+                pool_pre_ping=True,
+                isolation_level="AUTOCOMMIT",
             )
             _counter_engines[key] = counter
         return counter

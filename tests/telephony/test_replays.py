@@ -72,3 +72,14 @@ def test_a_status_callback_is_recorded_once_per_sid_and_status(factory: Factory,
         assert twilio.post("/telephony/status", fields).status_code == 200
     rows = db.session.scalars(select(WebhookReceipt).where(WebhookReceipt.kind == "status")).all()
     assert [(row.sid, row.status_code) for row in rows] == [("SM" + "7" * 32 + ":delivered", 200)]
+
+
+def test_nul_in_a_webhook_body_is_refused_not_a_500(factory: Factory, twilio: Twilio) -> None:
+    for path, fields in (
+        ("/telephony/status", {"MessageSid": "SM\x00", "MessageStatus": "delivered"}),
+        ("/telephony/sms/inbound", {"MessageSid": "SM1", "From": "+886912345678", "Body": "STOP\x00"}),
+    ):
+        response = twilio.post(path, fields)
+        assert response.status_code == 422 and response.get_json()["error"]["code"] == "validation.failed"
+    assert db.session.scalar(select(func.count()).select_from(WebhookReceipt)) == 0
+    assert db.session.get(SmsOptOut, "+886912345678") is None
