@@ -147,6 +147,8 @@ class Case(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     description: Mapped[str] = mapped_column(Text)
+    # description + address as the search indexes hold them (app.cases.search.search_text)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     reporter_name: Mapped[str | None] = mapped_column(String(100))
     reporter_phone: Mapped[str | None] = mapped_column(String(20), index=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)

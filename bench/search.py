@@ -228,7 +228,7 @@ def _time_queries(
 
 
 # Columns whose planner statistics decide between "newest first, filter" and "index, then sort".
-SEARCH_STATISTICS_COLUMNS = (("cases", "description"), ("cases", "address"), ("case_search_grams", "grams"))
+SEARCH_STATISTICS_COLUMNS = (("cases", "search_text"), ("case_search_grams", "grams"))
 
 
 def run_search(kind: str, workdir: Path, options: SearchOptions, pg_url: str) -> list[dict[str, Any]]:

@@ -142,6 +142,7 @@ def open_case(
             assigned_at=now if agency else None,
             closed_at=now if answered else None,
         )
+        case.search_text = search.search_text(case.description, case.address)
         session.add(case)
         if agency is not None:
             # Deadlines and the ladder go into the case's own INSERT (no UPDATE after it).

@@ -6,6 +6,7 @@ import base64
 import binascii
 import enum
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -165,7 +166,7 @@ def _refuse_phone_search(actor: Actor, field: str) -> None:
 
 def _query_condition(session: Session, actor: Actor, query: str) -> ColumnElement[bool] | search.TextMatch:
     """A case number or a phone number finds that case or caller; anything else is text."""
-    stripped = query.strip()
+    stripped = unicodedata.normalize("NFKC", query).strip()  # １１５１１２３－０００１ is a case number too
     if numbers.CASE_NO_PATTERN.match(stripped):
         return Case.case_no == stripped
     if _looks_like_a_phone(stripped):

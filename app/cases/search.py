@@ -17,18 +17,26 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, TextClause, and_, or_, text
+from sqlalchemy import ColumnElement, TextClause, and_, text
 from sqlalchemy.orm import Session
 
+from app import phones
 from app.cases import textgrams
 from app.models import Case
 
 PREFETCH_CAP = 1000
 
 
+def search_text(description: str, address: str | None) -> str:
+    """What the indexes hold of a case (`cases.search_text`): description and address normalised as queries
+    are (NFKC, lower case, 臺 -> 台), with every phone number masked, so that digits a masked view cannot
+    see cannot be found by searching for them either. Callers are found by `reporter_phone`."""
+    return textgrams.normalise_text(phones.mask_in_text(f"{description} {address or ''}"))
+
+
 def index_case(session: Session, case: Case) -> None:
-    """Record the case's short grams; call once the case has its id."""
-    grams = textgrams.short_grams(f"{case.description} {case.address or ''}")
+    """Record the case's short grams; call once the case has its id (and its search_text)."""
+    grams = textgrams.short_grams(case.search_text)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             text("INSERT INTO case_search_grams (case_id, grams) VALUES (:id, :grams)"),
@@ -59,21 +67,14 @@ def _index_lookup(dialect: str, term: str) -> TextClause | None:
     if len(term) < 3:
         return None
     if dialect == "postgresql":
-        return text("SELECT id FROM cases WHERE description ILIKE :term ESCAPE '\\' OR address ILIKE :term ESCAPE '\\'")
+        return text("SELECT id FROM cases WHERE search_text LIKE :term ESCAPE '\\'")
     return text("SELECT rowid AS id FROM case_fts WHERE case_fts MATCH :term")
 
 
 def _bound_term(dialect: str, term: str) -> str:
     if textgrams.is_gram_query(term):
-        gram = textgrams.normalise_text(term)
-        return gram if dialect == "postgresql" else _fts_phrase(gram)
+        return term if dialect == "postgresql" else _fts_phrase(term)
     return _like_pattern(term) if dialect == "postgresql" else _fts_phrase(term)
-
-
-def _forms(term: str) -> list[str]:
-    """The term as typed and, if different, in half-width form (Ｏ→O, ３→3)."""
-    normalised = textgrams.normalise_text(term)
-    return [term] if normalised == term.lower() or textgrams.is_gram_query(term) else [term, normalised]
 
 
 def prefetch_ids(session: Session, term: str) -> Sequence[int] | None:
@@ -81,12 +82,11 @@ def prefetch_ids(session: Session, term: str) -> Sequence[int] | None:
     dialect = session.get_bind().dialect.name
     selects: list[str] = []
     params: dict[str, object] = {"cap": PREFETCH_CAP + 1}
-    for index, form in enumerate(_forms(term)):
-        lookup = _index_lookup(dialect, form)
-        if lookup is None:
-            return None
-        selects.append(lookup.text.replace(":term", f":form_{index}"))
-        params[f"form_{index}"] = _bound_term(dialect, form)
+    lookup = _index_lookup(dialect, term)
+    if lookup is None:
+        return None
+    selects.append(lookup.text)
+    params["term"] = _bound_term(dialect, term)
     # MATERIALIZED keeps PostgreSQL from folding the LIMIT into the index choice.
     capped = text(f"WITH matches AS MATERIALIZED ({' UNION '.join(selects)}) SELECT id FROM matches LIMIT :cap")
     ids = session.scalars(capped, params).all()
@@ -97,8 +97,7 @@ def _term_condition(dialect: str, term: str, name: str) -> ColumnElement[bool]:
     lookup = _index_lookup(dialect, term)
     if lookup is None:
         # 1–2 symbols have no index to use and are answered by a scan.
-        pattern = _like_pattern(term)
-        return or_(Case.description.ilike(pattern, escape="\\"), Case.address.ilike(pattern, escape="\\"))
+        return Case.search_text.like(_like_pattern(term), escape="\\")
     subquery = text(lookup.text.replace(":term", f":{name}")).bindparams(**{name: _bound_term(dialect, term)})
     return Case.id.in_(subquery)
 
@@ -110,16 +109,11 @@ class TextMatch:
     walk_newest_first: bool
 
 
-def _term_condition_all_forms(dialect: str, term: str, name: str) -> ColumnElement[bool]:
-    forms = _forms(term)
-    return or_(*(_term_condition(dialect, form, f"{name}_{index}") for index, form in enumerate(forms)))
-
-
 def match_all_terms(session: Session, query: str) -> TextMatch:
     """Cases containing every whitespace-separated term of the query, however they are best found."""
-    terms = query.split()
+    terms = textgrams.normalise_text(query).split()  # the same normalisation as the index's
     dialect = session.get_bind().dialect.name
-    conditions = [_term_condition_all_forms(dialect, term, f"term_{index}") for index, term in enumerate(terms)]
+    conditions = [_term_condition(dialect, term, f"term_{index}") for index, term in enumerate(terms)]
     if dialect == "postgresql":
         # SQLite's FTS5 hands rowids over newest first by itself; PostgreSQL needs the prefetch.
         # One rare term is enough: the others are checked on its few rows. Longer terms are

@@ -5,9 +5,13 @@ from __future__ import annotations
 import unicodedata
 
 
+# 臺 and 台 are the same character to a reader (臺北, 台北; 臺灣大道, 台灣大道): one form in the index.
+_VARIANTS = str.maketrans({"臺": "台"})
+
+
 def normalise_text(text: str) -> str:
-    """Full-width to half-width, lower case: what both the index and the query go through."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width to half-width), lower case, 臺 -> 台: what both the index and every query go through."""
+    return unicodedata.normalize("NFKC", text).lower().translate(_VARIANTS)
 
 
 def _runs(text: str) -> list[str]:
