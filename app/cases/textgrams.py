@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 
-
 # 臺 and 台 are the same character to a reader (臺北, 台北; 臺灣大道, 台灣大道): one form in the index.
 _VARIANTS = str.maketrans({"臺": "台"})
 
