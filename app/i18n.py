@@ -112,8 +112,47 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "calendar.no_override": ("{day} 沒有調整紀錄。", "There is no override for {day}."),
     "calendar.year_out_of_range": (
-        "只提供 1990 至 2100 年的行事曆，沒有 {year} 年。",
-        "Calendars cover 1990 to 2100; there is none for {year}.",
+        "只提供 {first} 至 {last} 年的行事曆，沒有 {year} 年。",
+        "Calendars cover {first} to {last}; there is none for {year}.",
+    ),
+    "calendar.bad_range": (
+        "時段不可為空，也不可跨過午夜（例如自 13:30 起、至 12:00 止）。",
+        "The range must hold some time and stay within the day (e.g. from 13:30, or until 12:00).",
+    ),
+    "calendar.file_invalid": (
+        "行事曆檔案有 {count} 處問題，未匯入任何資料；請依各行說明修正後再匯入。",
+        "The calendar file has {count} problem(s); nothing was imported. Correct the lines listed and import again.",
+    ),
+    "calendar.csv.unknown_encoding": (
+        "無法辨識檔案編碼：請存成 UTF-8 或 Big5 編碼的 CSV。",
+        "The file's encoding is not recognised: save it as CSV in UTF-8 or Big5.",
+    ),
+    "calendar.csv.bad_header": (
+        "第一行須為欄位名稱：西元日期,星期,是否放假,備註。",
+        "The first line must name the columns: 西元日期,星期,是否放假,備註 (date, weekday, day off, note).",
+    ),
+    "calendar.csv.bad_date": (
+        "日期無法辨識（例如 20260101、2026/1/1 或民國 115/1/1）。",
+        "The date cannot be read (write 20260101, 2026/1/1, or ROC 115/1/1).",
+    ),
+    "calendar.csv.other_year": ("這一天不屬於要匯入的年份。", "This day is not in the year being imported."),
+    "calendar.csv.duplicate_day": ("這一天在檔案中第二次出現。", "This day appears a second time in the file."),
+    "calendar.csv.weekday_mismatch": ("星期與日期不符。", "The weekday does not match the date."),
+    "calendar.csv.bad_flag": (
+        "「是否放假」須為 2（放假）或 0（上班）。",
+        "The day-off column must be 2 (day off) or 0 (working day).",
+    ),
+    "calendar.csv.weekend_inconsistent": (
+        "星期日不會是上班日（補行上班都在星期六）。",
+        "A Sunday cannot be a working day (make-up workdays are Saturdays).",
+    ),
+    "calendar.csv.missing_day": ("檔案缺少這一天。", "This day is missing from the file."),
+    "calendar.csv.no_days": ("檔案中沒有任何日期。", "The file holds no days."),
+    "calendar.import_needs_confirmation": (
+        "匯入 {year} 年官方行事曆會變動 {count} 件處理中案件的期限；請先預覽差異，確認後再匯入"
+        '（命令列加 --yes，API 送 "confirm": true）。',
+        "Importing the official {year} calendar moves the deadlines of {count} open case(s): preview the "
+        'differences, then import again with confirmation (--yes on the command line, "confirm": true in the API).',
     ),
     "field.unknown_category": (
         "沒有代碼為 {code} 的類別（或已停用）。",
@@ -150,6 +189,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "只有諮詢案件可以當場答覆結案。",
         "Only consultations can be answered and closed at once.",
     ),
+    "field.bad_base64": ("須為 base64 編碼的檔案內容。", "Must be the file's content, base64-encoded."),
     "field.bad_date": (
         "日期格式應為 2024-07-25（1990 至 2100 年）。",
         "Dates look like 2024-07-25 (years 1990 to 2100).",
