@@ -33,7 +33,7 @@ def register(app: Flask) -> None:
     @app.cli.command("seed")
     @click.option("--directory", type=click.Path(exists=True, file_okay=False), default=str(REFERENCE_DIR))
     def seed(directory: str) -> None:
-        """Load districts, agencies, categories, routing rules and SLA policies (safe to run again)."""
+        """Load districts, agencies, categories, routing rules, SLA policies and alert ladders (safe to run again)."""
         from pathlib import Path
 
         from app.reference.seed import seed_reference_data

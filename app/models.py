@@ -178,9 +178,12 @@ class Case(Base):
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the pending deadline that comes first
     sla_stage: Mapped[str | None] = mapped_column(String(20))
     next_sla_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    # The alert ladder of an urgent dispatch: the last step taken and when the next one is due.
+    # The alert ladder of an urgent dispatch: the last step taken and when the next one is due,
+    # and the ladder version it started with (NULL for ladders started before they were versioned).
     alert_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    alert_ladder: Mapped[str | None] = mapped_column(String(120))
+    alert_ladder_version: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
@@ -230,7 +233,7 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))
-    channel: Mapped[str] = mapped_column(String(20))  # sms, voice, socket
+    channel: Mapped[str] = mapped_column(String(20))  # sms, voice (socket: console alerts before 0006)
     kind: Mapped[str] = mapped_column(String(30), default="message", server_default="message")
     recipient: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text)
@@ -252,6 +255,20 @@ class SlaPolicyVersion(Base):
     """One version of an SLA policy, kept forever so a case can always show the rules it got."""
 
     __tablename__ = "sla_policy_versions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AlertLadderVersion(Base):
+    """One version of an alert ladder, kept forever so a case climbs the ladder it started with."""
+
+    __tablename__ = "alert_ladder_versions"
     __table_args__ = (UniqueConstraint("key", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,7 +16,7 @@ Phases, one database, one app (one pool) for all, a fresh fake Twilio per phase:
    due), and their latency is real time elapsed plus the time skipped. Checks: everything delivered, nothing
    twice; the attempts each SMS took; latency of first tries and of retried sends.
 
-Only the sender runs: no SLA sweep and no alert ladder (so no voice calls); socket rows stay for the push process.
+Only the sender runs: no SLA sweep and no alert ladder (so no voice calls); console alerts come from the live feed.
 The producer, the senders and the fake Twilio are threads of this one process.
 """
 
@@ -287,6 +287,6 @@ METHOD = [
     "time plus the time skipped; a real sender polling every 50 ms would add up to 50 ms to each",
     "the fake Twilio shares this process (and its GIL) with the senders and the producer on a 2-core machine: "
     "the drain figures are a floor for the sender, and a second sender thread adds little",
-    "no SLA sweep and no alert ladder run (so no voice calls); socket rows are left to the push process",
+    "no SLA sweep and no alert ladder run (so no voice calls); console alerts are the live feed's, not measured",
     "cores: CPU used meanwhile by this process (all threads), the postgres backends and anything else",
 ]

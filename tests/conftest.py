@@ -87,10 +87,10 @@ def database_url(template_database: str, tmp_path: Path, request: pytest.Fixture
     engine.dispose()
     yield template_database
     if request.node.get_closest_marker("mutates_reference"):
-        # Policy versions only ever grow; start them again so the next test sees version 1.
+        # Policy and ladder versions only ever grow; start them again so the next test sees version 1.
         engine = create_engine(template_database)
         with engine.begin() as connection:
-            connection.execute(text("TRUNCATE sla_policy_versions RESTART IDENTITY"))
+            connection.execute(text("TRUNCATE sla_policy_versions, alert_ladder_versions RESTART IDENTITY"))
         engine.dispose()
         _migrate_and_seed(template_database)
 
@@ -101,7 +101,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(_settings(database_url, tmp_path), TESTING=True)
     with app.app_context():
         yield app
-        # Its live feed would go on reading (and claiming alerts from) the next test's database.
+        # Its live feed would go on reading the next test's database.
         app.extensions[REALTIME].stop()
         db.session.remove()
         db.engine.dispose()

@@ -10,12 +10,16 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from app.access import Actor
 from app.cases.intake import NewCase, open_case
 from app.db import db
-from app.models import Case
+from app.models import Case, CaseEvent
+from app.realtime.alerts import Alert, alerts_for
+from app.realtime.messages import alert_facts
+from app.reference.names import ReferenceNames
 from app.users.service import create_user
 from app.vocabulary import CaseType, Channel, Role
 
@@ -91,3 +95,17 @@ class Factory:
         assert response.status_code == 201, response.get_json()
         body: dict[str, Any] = response.get_json()
         return body
+
+
+def alerts_raised(case_id: int, tz: ZoneInfo) -> list[Alert]:
+    """The alerts the live feed raises for a case's events, each as if pushed the moment it was recorded."""
+    case = db.session.get(Case, case_id)
+    assert case is not None
+    db.session.refresh(case)  # as the feed reads it: committed, now
+    names = ReferenceNames.load(db.session)
+    events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
+    raised = []
+    for event in events:
+        facts, subject = alert_facts(event, case, names)
+        raised += alerts_for(facts, subject, tz=tz, now=event.recorded_at)
+    return raised

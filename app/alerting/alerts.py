@@ -1,12 +1,12 @@
-"""Alerts at dispatch: socket and SMS at the same moment, the ladder while nobody acknowledges, citizen SMS.
+"""Alerts at dispatch: SMS to the duty phones, the ladder while nobody acknowledges, citizen SMS.
 
 Every function here runs inside the caller's transaction and only writes rows (events and
-outbox notifications); the worker's sender does the sending after commit.
+outbox notifications); the worker's sender does the sending after commit. The consoles' alerts
+are raised by the live feed from the events themselves (app/realtime/alerts.py).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -19,20 +19,30 @@ from app import phones
 from app.access import Actor
 from app.audit import record_event
 from app.models import Case, Notification, SmsOptOut
-from app.reference.ladders import ladder_book
+from app.reference.ladders import StoredLadder, current_ladder, stored_ladder
 from app.vocabulary import CaseStatus, EventType, NotificationStatus, Role
-from dispatch.ladder import LadderPolicy
 
 log = logging.getLogger(__name__)
 
-SUPERVISORS_ROOM = "room:supervisors"
-LADDER_KINDS = ("duty_call", "supervisor_call", "supervisors_alert")
+LADDER_KINDS = ("duty_call", "supervisor_call")
 # Steps the system takes by itself (the ladder) are recorded under this name.
 SYSTEM = Actor(user_id=None, username="dispatch", role=Role.ADMIN)
 
 
-def ladder_for(case: Case) -> LadderPolicy:
-    return ladder_book().for_case(category=case.category.code, agency=case.agency.code if case.agency else None)
+def ladder_of(session: Session, case: Case) -> StoredLadder:
+    """The ladder version the case's ladder started with, whatever the file says now.
+
+    A case whose ladder started before ladders were versioned has none recorded: it climbs the
+    current version for its category and agency, which the sweep records at its next step, so
+    from then on it keeps that one too. (A recorded version is never deleted; should one be
+    missing all the same, the current ladder beats no calls at all.)
+    """
+    if case.alert_ladder is not None and case.alert_ladder_version is not None:
+        policy = stored_ladder(session, key=case.alert_ladder, version=case.alert_ladder_version)
+        if policy is not None:
+            return StoredLadder(policy, case.alert_ladder_version)
+        log.error("case %s: ladder %s v%s not stored", case.case_no, case.alert_ladder, case.alert_ladder_version)
+    return current_ladder(session, category=case.category.code, agency=case.agency.code if case.agency else None)
 
 
 def _place(case: Case) -> str:
@@ -61,34 +71,12 @@ def _notify(session: Session, case: Case, *, kind: str, channel: str, recipient:
     )
 
 
-def socket_body(case: Case, event: str, **extra: Any) -> str:
-    summary = {
-        "event": event,
-        "case_no": case.case_no,
-        "category": case.category.code,
-        "district": case.district.code if case.district else None,
-        "agency": case.agency.code if case.agency else None,
-        "address": case.address,
-        **extra,
-    }
-    return json.dumps(summary, ensure_ascii=False)
-
-
 def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: datetime, start_ladder: bool = True) -> None:
-    """The agency learns of the case by socket and SMS at once; an urgent case starts its ladder
-    (unless the caller started it already, as intake does before the case's INSERT)."""
+    """The agency's duty phones get an SMS (its consoles an alert, from the feed); an urgent case
+    starts its ladder (unless the caller started it already, as intake does before the case's INSERT)."""
     agency = case.agency
     if agency is None:
         return
-    _notify(
-        session,
-        case,
-        kind="dispatch_alert",
-        channel="socket",
-        recipient=f"room:agency:{agency.code}",
-        body=socket_body(case, "dispatched"),
-        now=now,
-    )
     text = dispatch_text(case)
     with session.no_autoflush:  # the rows written so far need not be flushed to answer this
         stopped = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(agency.duty_phones))))
@@ -121,24 +109,32 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
 
 
 def start_ladder_of(session: Session, case: Case, *, now: datetime) -> None:
-    """An urgent case's ladder starts: its first call is due after the ladder's first delay."""
+    """An urgent case's ladder starts on the current version for its category and agency, which the
+    case records and keeps; its first call is due after that version's first delay."""
     if case.category.urgent and case.agency is not None:
-        set_ladder(session, case, step=0, next_alert_at=now + ladder_for(case).delay_before(1))
+        ladder = current_ladder(session, category=case.category.code, agency=case.agency.code)
+        set_ladder(session, case, step=0, next_alert_at=now + ladder.policy.delay_before(1), ladder=ladder)
 
 
-def set_ladder(session: Session, case: Case, *, step: int, next_alert_at: datetime | None) -> None:
+def set_ladder(
+    session: Session, case: Case, *, step: int, next_alert_at: datetime | None, ladder: StoredLadder | None = None
+) -> None:
     """The ladder's state is the system's bookkeeping: written without touching the case's version."""
+    values: dict[str, Any] = {"alert_step": step, "next_alert_at": next_alert_at}
+    if ladder is not None and ladder.version is not None:
+        values.update(alert_ladder=ladder.key, alert_ladder_version=ladder.version)
     if inspect(case).pending:
-        case.alert_step, case.next_alert_at = step, next_alert_at  # a case being recorded: in its INSERT
+        for name, value in values.items():  # a case being recorded: in its INSERT
+            setattr(case, name, value)
         return
     session.flush()
     session.execute(
         update(Case.__table__)  # type: ignore[arg-type]
         .where(Case.__table__.c.id == case.id)
-        .values(alert_step=step, next_alert_at=next_alert_at)
+        .values(values)
     )
-    set_committed_value(case, "alert_step", step)
-    set_committed_value(case, "next_alert_at", next_alert_at)
+    for name, value in values.items():
+        set_committed_value(case, name, value)
 
 
 def stop_ladder(session: Session, case: Case, why: str = "acknowledged before it was sent") -> int:

@@ -1,9 +1,10 @@
 """The ladder's sweep: for urgent dispatches nobody has acknowledged, take the next step when it is due.
 
 Like the SLA sweep it reads only the cases whose `next_alert_at` has passed (an index
-range), records each step as an event with a once-only key, and writes the calls and
-alerts to the outbox. After an outage it takes one step now and spaces the next from
-now, rather than placing every missed call at once.
+range), records each step as an event with a once-only key, and writes the calls to the
+outbox (the supervisors' consoles are alerted by the live feed, from the step's event).
+After an outage it takes one step now and spaces the next from now, rather than placing
+every missed call at once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.alerting.alerts import SUPERVISORS_ROOM, ladder_for, set_ladder, socket_body, spoken_text
+from app.alerting.alerts import ladder_of, set_ladder, spoken_text
 from app.audit import record_once
 from app.db import utcnow, write_transaction
 from app.due import lock_due
@@ -43,7 +44,8 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
             set_ladder(session, case, step=case.alert_step, next_alert_at=None)
             continue
         step = case.alert_step + 1
-        ladder = ladder_for(case)
+        # The version the case started with (recorded now if it started before versions existed).
+        ladder = ladder_of(session, case)
         current = rung(step)
         recipients = case.agency.duty_phones if current is Rung.CALL_DUTY else case.agency.supervisor_phones
         if not recipients:
@@ -70,7 +72,7 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
         if event_id is not None:
             _write_step(session, case, current, list(recipients), event_id, now)
             taken[current.value] += 1
-        set_ladder(session, case, step=step, next_alert_at=now + ladder.delay_before(step + 1))
+        set_ladder(session, case, step=step, next_alert_at=now + ladder.policy.delay_before(step + 1), ladder=ladder)
     return len(due_ids)
 
 
@@ -86,18 +88,6 @@ def _write_step(session: Session, case: Case, current: Rung, phones: list[str], 
                 channel="voice",
                 recipient=phone,
                 body=text,
-                next_attempt_at=now,
-            )
-        )
-    if current is Rung.CALL_SUPERVISOR:
-        session.add(
-            Notification(
-                case_id=case.id,
-                event_id=event_id,
-                kind="supervisors_alert",
-                channel="socket",
-                recipient=SUPERVISORS_ROOM,
-                body=socket_body(case, "unacknowledged", step=case.alert_step + 1),
                 next_attempt_at=now,
             )
         )

@@ -9,8 +9,6 @@ CLAIM_TIMEOUT another sender first asks the provider whether it has a message to
 with that text, and adopts its SID instead of sending again. The same check follows a send
 whose answer timed out (the request may have been accepted). Calls cannot be matched by
 content, so a call in either window may ring twice: the lesser harm for an urgent alert.
-
-Socket rows go through the same claim and record, but are pushed by dispatch/socket_alerts.py.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.alerting.alerts import LADDER_KINDS, SUPERVISORS_ROOM, SYSTEM, opted_out, socket_body
+from app.alerting.alerts import LADDER_KINDS, SYSTEM, opted_out
 from app.audit import record_event
 from app.db import utcnow, write_transaction
 from app.models import Case, Notification
@@ -68,7 +66,6 @@ def claim(
     now: datetime,
     limit: int,
     claim_timeout: timedelta = CLAIM_TIMEOUT,
-    channels: tuple[str, ...] = SENT_CHANNELS,
 ) -> list[Claimed]:
     """Take up to `limit` due rows for this sender; others skip them (SKIP LOCKED on PostgreSQL)."""
     abandoned_before = now - claim_timeout
@@ -76,7 +73,7 @@ def claim(
         rows = session.scalars(
             select(Notification)
             .where(
-                Notification.channel.in_(channels),
+                Notification.channel.in_(SENT_CHANNELS),
                 or_(
                     Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.FAILED])
                     & (Notification.next_attempt_at <= now),
@@ -109,7 +106,7 @@ def _no_longer_needed(session: Session, row: Notification) -> str | None:
     case = session.get(Case, row.case_id) if row.case_id is not None else None
     if case is not None and row.kind in LADDER_KINDS and case.status is not CaseStatus.ASSIGNED:
         return "the case was acknowledged (or moved on) before this call went out"
-    if case is not None and row.kind in (*LADDER_KINDS, "dispatch_sms") and row.channel != "socket":
+    if case is not None and row.kind in (*LADDER_KINDS, "dispatch_sms"):
         agency = case.agency
         if agency is None or row.recipient not in (*agency.duty_phones, *agency.supervisor_phones):
             return "the case was moved to another agency before this went out"
@@ -200,6 +197,7 @@ def record(session: Session, item: Claimed, outcome: Accepted | SendFailed, *, n
 
 
 def report_dead(session: Session, row: Notification, now: datetime) -> None:
+    """An `alert_dead` event for an urgent case; the live feed raises the supervisors' alert from it."""
     case = session.get(Case, row.case_id) if row.case_id else None
     if case is None or not case.category.urgent or row.kind.startswith("citizen"):
         return
@@ -213,16 +211,6 @@ def report_dead(session: Session, row: Notification, now: datetime) -> None:
         recipient=row.recipient,
         reason=row.last_error,
         advice="請以人工電話通知機關 / call the agency by hand",
-    )
-    session.add(
-        Notification(
-            case_id=case.id,
-            kind="dead_alert",
-            channel="socket",
-            recipient=SUPERVISORS_ROOM,
-            body=socket_body(case, "alert_dead", recipient=row.recipient, reason=row.last_error),
-            next_attempt_at=now,
-        )
     )
 
 

@@ -8,7 +8,6 @@ retry after a crash — into a no-op. This is the one module of `sla/` that touc
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,7 +17,6 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from app.alerting.alerts import SUPERVISORS_ROOM
 from app.audit import record_once
 from app.cases.deadlines import (
     NO_PAUSES,
@@ -37,14 +35,14 @@ from app.due import lock_due
 from app.models import Case, Notification
 from app.vocabulary import EventType
 from sla.policy import Policy
-from sla.timeline import Milestone, MilestoneKind, Target, due
+from sla.timeline import Milestone, MilestoneKind, due
+from sla.wording import overdue_text
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 RETRY_UNKNOWN_POLICY = timedelta(minutes=10)
 SWEEP_ACTOR = {"actor": "sla", "role": "system"}
-_TARGET_ZH = {Target.ACKNOWLEDGE: "確認收到", Target.REPORT: "回報處理情形"}
 MILESTONE_EVENTS = {
     MilestoneKind.WARNING: EventType.SLA_WARNING,
     MilestoneKind.BREACHED: EventType.SLA_BREACHED,
@@ -150,33 +148,22 @@ def _record(
 def _notify_supervisors(
     session: Session, case: Case, milestone: Milestone, event_id: int, deadline: datetime | None, context: SlaContext
 ) -> None:
-    """Outbox rows: an SMS to each of the agency's supervisors and an alert to the centre's supervisors."""
-    when = deadline.astimezone(context.tz).strftime("%m/%d %H:%M") if deadline else ""
-    place = case.district.name_zh if case.district else ""
-    text = (
-        f"【1999逾期】案件{case.case_no}（{case.category.name_zh}{'，' + place if place else ''}）"
-        f"應於{when}前{_TARGET_ZH[milestone.target]}，已逾期，請督導處理。"
+    """An SMS to each of the agency's supervisors; the centre's supervisors get their alert from the
+    live feed, which raises it from the `sla_escalated` event (app/realtime/alerts.py)."""
+    text = overdue_text(
+        case_no=case.case_no,
+        category_name_zh=case.category.name_zh,
+        place=case.district.name_zh if case.district else None,
+        target=milestone.target,
+        deadline=deadline,
+        tz=context.tz,
     )
     rows: list[dict[str, Any]] = [
         {"channel": "sms", "kind": "sla_escalation_sms", "recipient": phone, "body": text}
         for phone in (case.agency.supervisor_phones if case.agency else [])
     ]
-    alert = {
-        "kind": "sla_escalated",
-        "case_no": case.case_no,
-        "target": milestone.target.value,
-        "agency": case.agency.code if case.agency else None,
-        "deadline": deadline.astimezone(UTC).isoformat() if deadline else None,
-        "text": text,
-    }
-    rows.append(
-        {
-            "channel": "socket",
-            "kind": "sla_escalation_alert",
-            "recipient": SUPERVISORS_ROOM,
-            "body": json.dumps(alert, ensure_ascii=False),
-        }
-    )
+    if not rows:
+        return
     session.execute(
         insert(Notification),
         [{"case_id": case.id, "event_id": event_id, "next_attempt_at": milestone.due_at, **row} for row in rows],

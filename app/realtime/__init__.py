@@ -1,18 +1,16 @@
 """Live pushes over Socket.IO (Flask-SocketIO, threading mode with simple-websocket).
 
 `init_realtime` gives the app its Socket.IO server. Each web process runs one live feed
-(app/realtime/feed.py) that pushes committed events to its own clients; with REDIS_URL set,
-Redis is Socket.IO's message queue (so an emit from any process, the worker's included,
-reaches every client) and carries the commit wake-ups between processes.
+(app/realtime/feed.py) that pushes committed events, and the alerts they raise, to its own
+clients; with REDIS_URL set, Redis carries the commit wake-ups between processes (the worker's
+included) and is Socket.IO's message queue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-import redis
 from flask import Flask
 from flask_socketio import SocketIO
 from sqlalchemy import Engine, create_engine
@@ -21,10 +19,10 @@ from config.settings import Settings
 
 
 def init_realtime(app: Flask, settings: Settings) -> SocketIO:
-    from app.realtime.alerts import AlertPusher
     from app.realtime.connections import Realtime, register, replay_limits
     from app.realtime.feed import EventFeed
     from app.realtime.ratelimit import ConnectLimiter
+    from app.realtime.recount import CountersLoop
     from app.realtime.wakeup import EXTENSION, Wakeup
 
     socketio = SocketIO(
@@ -57,19 +55,16 @@ def init_realtime(app: Flask, settings: Settings) -> SocketIO:
         tz=settings.timezone,
         poll_seconds=settings.feed_poll_seconds,
     )
-    alerts = AlertPusher(
-        app, alert_pusher(socketio, settings.redis_url), poll_seconds=1.0, then=feed.push_counters_if_changed
-    )
-    feed.on_pushed = alerts.wake
+    recount = CountersLoop(feed.push_counters_if_changed, poll_seconds=1.0)
+    feed.on_pushed = recount.wake
     wakeup = Wakeup(settings.redis_url, settings.socketio_channel)
     wakeup.on_local_commit(feed.wake)
-    wakeup.on_local_commit(alerts.wake)
     app.extensions[EXTENSION] = wakeup
     realtime = Realtime(
         app=app,
         socketio=socketio,
         feed=feed,
-        alerts=alerts,
+        recount=recount,
         wakeup=wakeup,
         limiter=ConnectLimiter(burst=settings.socket_connect_burst, per_second=settings.socket_connects_per_second),
         limits=replay_limits(settings.replay_max_events, settings.replay_retention_seconds),
@@ -77,26 +72,6 @@ def init_realtime(app: Flask, settings: Settings) -> SocketIO:
     realtime.cleanups.append(lambda: engine().dispose() if engine() is not _shared_engine(app) else None)
     register(socketio, app, realtime)
     return socketio
-
-
-def write_only_emitter(settings: Settings) -> SocketIO | None:
-    """For the worker process: emits through Redis to every web process's clients; None without Redis."""
-    if not settings.redis_url:
-        return None
-    return SocketIO(message_queue=settings.redis_url, channel=settings.socketio_channel)
-
-
-def alert_pusher(socketio: SocketIO, redis_url: str | None) -> Callable[[str, dict[str, Any]], None]:
-    """Emit an `alert` to a room. With Redis, check it answers first: python-socketio logs and drops
-    a message it cannot publish, and an alert recorded as pushed is never retried."""
-    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2) if redis_url else None
-
-    def push(room: str, message: dict[str, Any]) -> None:
-        if client is not None:
-            client.ping()  # raises: the outbox keeps the alert and tries again with backoff
-        socketio.emit("alert", message, to=room)
-
-    return push
 
 
 def _shared_engine(app: Flask) -> Engine:

@@ -18,10 +18,10 @@ from socketio.exceptions import ConnectionRefusedError
 from app.access import Actor
 from app.db import current_session, db
 from app.i18n import message
-from app.realtime.alerts import AlertPusher
 from app.realtime.audience import rooms_for, view_for
 from app.realtime.feed import EventFeed
 from app.realtime.ratelimit import ConnectLimiter
+from app.realtime.recount import CountersLoop
 from app.realtime.replay import ReplayLimits, admit
 from app.realtime.wakeup import Wakeup
 from app.reference.names import ReferenceNames
@@ -58,7 +58,7 @@ class Realtime:
     app: Flask
     socketio: SocketIO
     feed: EventFeed
-    alerts: AlertPusher
+    recount: CountersLoop
     wakeup: Wakeup
     limiter: ConnectLimiter
     limits: ReplayLimits
@@ -73,9 +73,9 @@ class Realtime:
             # future collection, which would otherwise walk it again and again (pauses of
             # 175-295 ms measured under 500 consoles).
             gc.freeze()
-            self.socketio.start_background_task(self.alerts.run)
+            self.socketio.start_background_task(self.recount.run)
             self.socketio.start_background_task(self._revalidate_forever)
-            self.wakeup.listen(self.wake_all)
+            self.wakeup.listen(self.feed.wake)
 
     def _revalidate_forever(self) -> None:
         while not self.feed.stopping:
@@ -99,13 +99,9 @@ class Realtime:
             self.socketio.server.disconnect(sid, namespace="/")
         return stale
 
-    def wake_all(self) -> None:
-        self.feed.wake()
-        self.alerts.wake()
-
     def stop(self) -> None:
         self.feed.stop()
-        self.alerts.stop()
+        self.recount.stop()
         for cleanup in self.cleanups:
             cleanup()
 

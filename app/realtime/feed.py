@@ -5,7 +5,8 @@ Reading from the database rather than emitting from the committing code means no
 pushed for a transaction that rolled back, nothing is lost when the committing process dies
 between its commit and its emit, and events from the worker (SLA sweep, alert ladder) reach
 every web process. A commit wakes the feed at once (app/realtime/wakeup.py); otherwise it
-reads every `poll_seconds`.
+reads every `poll_seconds`. An event that calls for a console alert (a dispatch, an escalation, an
+alert that could not be delivered) is followed at once by that `alert` (app/realtime/alerts.py).
 
 Ids are handed out at INSERT, not at COMMIT: on PostgreSQL, id 11 may commit before id 10.
 The feed holds back at such a gap for up to GAP_HOLD, so events are pushed in id order. A
@@ -31,8 +32,9 @@ from app.db import utcnow
 from app.models import Case, CaseEvent
 from app.present.audience import View
 from app.present.event import event_message
+from app.realtime.alerts import ALERTING_EVENTS, alerts_for
 from app.realtime.audience import STAFF_ROOMS, deliveries
-from app.realtime.messages import hidden_references, referenced_case_agencies
+from app.realtime.messages import alert_facts, hidden_references, referenced_case_agencies
 from app.reference.names import ReferenceNames
 from app.vocabulary import Room
 
@@ -90,7 +92,7 @@ class EventFeed:
         self._counts: list[counters.AgencyCounts] | None = None
         self._counters_due = True
         self._counted_at = 0.0
-        self.on_pushed: Callable[[], None] | None = None  # the counters' loop, told there is news
+        self.on_pushed: Callable[[], None] | None = None  # the counters' loop (recount.py), told there is news
 
     def session(self) -> Session:
         return Session(self._engine(), expire_on_commit=False)
@@ -197,6 +199,20 @@ class EventFeed:
             hidden = hidden_references(event, references) if delivery.view is View.AGENCY else frozenset()
             message = event_message(event, case, delivery.view, names, self.tz, late=late, hidden=hidden)
             self.emit("event", message, to=list(delivery.rooms))
+        if event.event_type in ALERTING_EVENTS:
+            self._raise_alerts(event, case, names)
+
+    def _raise_alerts(self, event: CaseEvent, case: Case, names: ReferenceNames) -> None:
+        """The event's alerts, right after it. Live pushes only: a replay (`send`) raises none."""
+        try:
+            facts, subject = alert_facts(event, case, names)
+            raised = alerts_for(facts, subject, tz=self.tz, now=utcnow())
+        except Exception:
+            # A malformed payload must cost its alert, not stop the feed at this event for ever.
+            log.exception("live feed: no alert for event %s", event.id)
+            return
+        for alert in raised:
+            self.emit("alert", alert.message, to=alert.room)
 
     def _forget(self, now: float) -> None:
         watched = {gap: since for gap, since in self._watched.items() if now - since < GAP_WATCH}
@@ -248,7 +264,7 @@ class EventFeed:
 
     def push_counters_if_changed(self) -> None:
         """Recount after events (at most every COUNTERS_EVERY) and push the rows that changed.
-        Called from the alert pusher's thread: a recount must not hold back the next events."""
+        Called from the counters' own thread (recount.py): a recount must not hold back the next events."""
         now = self.clock()
         if not self._counters_due or now - self._counted_at < COUNTERS_EVERY:
             return

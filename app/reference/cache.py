@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Agency, Category, District, RoutingRule, SlaPolicyVersion
+from app.models import Agency, AlertLadderVersion, Category, District, RoutingRule, SlaPolicyVersion
+from dispatch.ladder import LadderBook, LadderPolicy
 from sla.policy import Policy, PolicyBook
 
 SNAPSHOT_TTL = 30.0
@@ -30,6 +31,9 @@ class ReferenceSnapshot:
     policy_book: PolicyBook  # the current version of every policy
     policy_versions: dict[tuple[str, int], Policy]  # every version ever, for cases set by an older one
     current_version: dict[str, int]
+    ladder_book: LadderBook | None  # the current version of every ladder; None before the first seed
+    ladder_versions: dict[tuple[str, int], LadderPolicy]  # every version ever, for cases started on one
+    current_ladder_version: dict[str, int]
 
 
 def _load(session: Session) -> ReferenceSnapshot:
@@ -46,9 +50,13 @@ def _load(session: Session) -> ReferenceSnapshot:
             if rule.agency_id in by_id
         }
         versions = loader.scalars(select(SlaPolicyVersion)).all()
+        ladders = loader.scalars(select(AlertLadderVersion)).all()
         loader.expunge_all()
     policy_versions = {(row.key, row.version): Policy.from_spec(row.spec) for row in versions}
     current_version = {row.key: row.version for row in versions if row.current}
+    ladder_versions = {(row.key, row.version): LadderPolicy.from_spec(row.spec) for row in ladders}
+    current_ladder_version = {row.key: row.version for row in ladders if row.current}
+    current_ladders = [ladder_versions[(key, version)] for key, version in current_ladder_version.items()]
     return ReferenceSnapshot(
         categories=categories,
         districts=districts,
@@ -57,6 +65,9 @@ def _load(session: Session) -> ReferenceSnapshot:
         policy_book=PolicyBook(policy_versions[(key, version)] for key, version in current_version.items()),
         policy_versions=policy_versions,
         current_version=current_version,
+        ladder_book=LadderBook(current_ladders) if current_ladders else None,
+        ladder_versions=ladder_versions,
+        current_ladder_version=current_ladder_version,
     )
 
 

@@ -20,7 +20,7 @@ from app.errors import InvalidInput
 from app.models import Agency, Category, District, RoutingRule
 from app.reference.cache import reference_cache
 from app.reference.files import ReferenceFileError, load_entries, required, where
-from app.reference.ladders import read_ladders
+from app.reference.ladders import read_ladders, store_ladders
 from app.reference.policies import read_policies, store_policies
 from app.vocabulary import CaseType
 from sla.policy import WORKING_DAY
@@ -186,7 +186,7 @@ def _seed_routing(
 
 
 def seed_reference_data(*, session: Session, directory: Path, working_day: timedelta = WORKING_DAY) -> SeedReport:
-    """Load districts, agencies, categories, routing rules and SLA policies in one transaction."""
+    """Load districts, agencies, categories, routing rules, SLA policies and alert ladders in one transaction."""
     report = SeedReport()
     with write_transaction(session):
         districts = _seed_districts(session, directory / "districts.yaml", report)
@@ -197,7 +197,7 @@ def seed_reference_data(*, session: Session, directory: Path, working_day: timed
             directory / "sla.yaml", categories=categories, agencies=agencies, working_day=working_day
         )
         store_policies(session, policies, report)
-        # Read at run time; checked here so that a mistake names its line.
-        read_ladders(directory / "alerts.yaml", categories=set(categories), agencies=set(agencies))
+        ladders = read_ladders(directory / "alerts.yaml", categories=set(categories), agencies=set(agencies))
+        store_ladders(session, ladders, report)
     reference_cache.clear()
     return report

@@ -15,8 +15,6 @@ from flask import Flask
 from app.alerting.escalation import climb
 from app.alerting.outbox import send_due
 from app.db import current_session, db
-from app.realtime import alert_pusher, write_only_emitter
-from app.realtime.alerts import alert_tick
 from dispatch.channels.factory import channel_for
 
 log = logging.getLogger(__name__)
@@ -65,20 +63,6 @@ def add_dispatch_jobs(scheduler: BaseScheduler, app: Flask) -> None:
             args=(app,),
             seconds=seconds,
             id=name,
-            next_run_time=datetime.now(UTC),
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=5,
-        )
-    emitter = write_only_emitter(app.config["HOTLINE_SETTINGS"])
-    if emitter is not None:
-        # With Redis the worker pushes socket alerts too; without it, the web process's feed does.
-        scheduler.add_job(
-            alert_tick,
-            "interval",
-            args=(app, alert_pusher(emitter, app.config["HOTLINE_SETTINGS"].redis_url)),
-            seconds=SEND_INTERVAL,
-            id="socket-alerts",
             next_run_time=datetime.now(UTC),
             coalesce=True,
             max_instances=1,

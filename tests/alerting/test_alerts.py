@@ -1,4 +1,4 @@
-"""Alerts at dispatch and the ladder: socket and SMS at once, calls while nobody acknowledges, stop on ack."""
+"""Alerts at dispatch and the ladder: console alert and SMS at once, calls while nobody acknowledges, stop on ack."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from app.db import db
 from app.models import Agency, CaseEvent, Notification, SmsOptOut
 from app.reference.cache import reference_cache
 from app.vocabulary import NotificationStatus
-from tests.factories import Factory
+from tests.factories import Factory, alerts_raised
 
 TZ = ZoneInfo("Asia/Taipei")
 NOON = datetime(2025, 3, 3, 12, 0, tzinfo=TZ)
@@ -28,10 +28,11 @@ def _outbox(case_id: int) -> list[tuple[str, str, str]]:
 def test_a_dispatch_alerts_the_agency_by_socket_and_sms_at_once(factory: Factory) -> None:
     case = factory.case(now=NOON)
     duty = case.agency.duty_phones
-    assert _outbox(case.id) == [
-        ("dispatch_alert", "socket", f"room:agency:{case.agency.code}"),
-        *[("dispatch_sms", "sms", phone) for phone in duty],
+    # The socket alert is no longer an outbox row: the live feed raises it from the case_assigned event.
+    assert [(alert.message["kind"], alert.room) for alert in alerts_raised(case.id, TZ)] == [
+        ("dispatch_alert", f"agency:{case.agency.code}")
     ]
+    assert _outbox(case.id) == [("dispatch_sms", "sms", phone) for phone in duty]
     sms = db.session.scalar(select(Notification).where(Notification.kind == "dispatch_sms"))
     assert sms is not None and case.case_no in sms.body and "回覆 1" in sms.body
     assert case.next_alert_at == NOON + timedelta(minutes=10) and case.version == 1
@@ -70,7 +71,12 @@ def test_the_ladder_climbs_until_someone_acknowledges_and_never_just_ends(factor
     kinds = [kind for kind, _, _ in _outbox(case.id)]
     assert kinds.count("duty_call") == len(case.agency.duty_phones)
     assert kinds.count("supervisor_call") == 2 * len(case.agency.supervisor_phones)
-    assert kinds.count("supervisors_alert") == 2
+    # The centre's supervisors are alerted at each supervisor step, by the live feed from its event.
+    assert [alert.message["kind"] for alert in alerts_raised(case.id, TZ)] == [
+        "dispatch_alert",
+        "supervisors_alert",
+        "supervisors_alert",
+    ]
 
 
 def test_acknowledging_at_any_step_stops_everything_after_it(factory: Factory) -> None:

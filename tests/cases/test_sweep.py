@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +13,7 @@ from app.cases import actions
 from app.cases.sweep import sweep
 from app.db import db
 from app.models import Case, CaseEvent, Notification
-from tests.factories import Factory
+from tests.factories import Factory, alerts_raised
 
 TZ = ZoneInfo("Asia/Taipei")
 NIGHT = datetime(2025, 3, 3, 23, 50, tzinfo=TZ)
@@ -84,8 +83,10 @@ def test_escalation_alerts_the_agency_supervisor_and_the_centre(factory: Factory
     by_channel = {row.channel: row for row in outbox}
     assert by_channel["sms"].recipient == case.agency.supervisor_phones[0]
     assert case.case_no in by_channel["sms"].body and "確認收到" in by_channel["sms"].body
-    alert = json.loads(by_channel["socket"].body)
-    assert by_channel["socket"].recipient == "room:supervisors" and alert["case_no"] == case.case_no
+    # The centre's alert is no longer an outbox row: the live feed raises it from the escalation event.
+    escalated = [alert for alert in alerts_raised(case.id, TZ) if alert.message["alert_id"] == escalation.id]
+    assert [alert.room for alert in escalated] == ["supervisors"]
+    assert escalated[0].message["case_no"] == case.case_no and escalated[0].message["text"] == by_channel["sms"].body
     assert _reload(case).sla_stage == "escalated"
 
 

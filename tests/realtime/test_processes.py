@@ -97,7 +97,7 @@ def test_an_event_committed_through_one_process_reaches_a_client_of_the_other_an
         case_no = response.json()["case_no"]
         for client in (responder, on_second, on_first):
             client.wait_events(lambda events: any(e["case_no"] == case_no for e in events), timeout=3)
-        # The dispatch alert is claimed by one process (either web process or the worker), through Redis.
+        # The dispatch alert comes from the feed of the responder's own process, after its event.
         assert responder.wait_for("alert")[0]["case_no"] == case_no
         # A tree down 20 minutes ago: the worker's sweep fires its missed acknowledgement milestones.
         late = factory.case(now=utcnow() - timedelta(minutes=20), description="二十分鐘前倒的樹")

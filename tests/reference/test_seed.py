@@ -106,6 +106,20 @@ def test_a_removed_category_that_cases_use_is_deactivated_not_deleted(factory: F
         ("sla.yaml", "{category: pothole,", "{agency: NOBODY, category: pothole,", "unknown agency"),
         ("alerts.yaml", "{call_duty_after: 10m,", "{call_duty_after: -10m,", "should look like"),
         ("alerts.yaml", "{category: traffic_incident,", "{category: unicorns,", "unknown category"),
+        ("alerts.yaml", "{category: traffic_incident,", "{agency: NOBODY,", "unknown agency 'NOBODY'"),
+        (
+            "alerts.yaml",
+            "{category: traffic_incident,",
+            "{category: traffic_incident, agency: PWD-MAINT,",
+            "a category or an agency, not both",
+        ),
+        (
+            "alerts.yaml",
+            "  - {category: traffic_incident,",
+            "  - {category: traffic_incident, call_duty_after: 1m, call_supervisor_after: 1m, repeat_every: 1m}\n"
+            "  - {category: traffic_incident,",
+            "a second ladder for category:traffic_incident",
+        ),
     ],
 )
 def test_bad_files_fail_with_the_line(
