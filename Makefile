@@ -6,9 +6,20 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup setup-dev run db test test-sqlite test-postgres lint bench clean
+# Translations: gettext catalogues under app/translations, two domains ("messages": the API's and the server's;
+# "console": the console's words), whose message ids are the keys. The .po files are the source, the .mo files
+# build output. The keywords each domain's extraction looks for are in its .cfg (pybabel insists on one -k too).
+I18N := app/translations
+DOMAINS := messages console
+PO := $(foreach locale,zh_TW en,$(foreach domain,$(DOMAINS),$(I18N)/$(locale)/LC_MESSAGES/$(domain).po))
+MO := $(PO:.po=.mo)
+# As a module, so that the extraction method in app/ can be imported.
+PYBABEL := $(BIN)/python -m babel.messages.frontend -q
+EXTRACT_OPTIONS := --no-default-keywords --no-location --sort-output --omit-header --add-comments=TRANSLATORS:
 
-setup: $(VENV)/.installed
+.PHONY: setup setup-dev run db test test-sqlite test-postgres lint bench clean translations
+
+setup: $(VENV)/.installed $(MO)
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +27,7 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-setup-dev: $(VENV)/.installed-dev
+setup-dev: setup $(VENV)/.installed-dev
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
@@ -34,6 +45,19 @@ run: db
 	@echo ""
 	$(BIN)/gunicorn --workers 1 --threads 100 --bind $(HOST):$(PORT) 'wsgi:app_with_worker()'
 
+$(I18N)/%.mo: $(I18N)/%.po | $(VENV)/.installed
+	$(PYBABEL) compile -i $< -o $@
+
+# After adding, renaming or removing a key in the code: refresh the templates (.pot) and both languages' .po
+# (a new key arrives with an empty msgstr to fill in; a removed one is dropped), then compile them.
+translations: setup
+	$(PYBABEL) extract $(EXTRACT_OPTIONS) -F $(I18N)/messages.cfg -k message -o $(I18N)/messages.pot .
+	$(PYBABEL) extract $(EXTRACT_OPTIONS) -F $(I18N)/console.cfg -k label -o $(I18N)/console.pot .
+	for domain in $(DOMAINS); do \
+		$(PYBABEL) update -i $(I18N)/$$domain.pot -d $(I18N) -D $$domain --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date || exit 1; \
+	done
+	$(MAKE) --no-print-directory $(MO)
+
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
 test: setup-dev
 	$(BIN)/pytest -q
@@ -50,4 +74,4 @@ bench: setup-dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(MO)

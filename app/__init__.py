@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from app.api import init_api
     from app.db import db, install_sqlite_pragmas
     from app.extensions import migrate
-    from app.i18n import babel, select_locale
+    from app.i18n import babel, check_catalogues, select_locale
     from app.realtime import init_realtime
     from app.telephony import views as telephony_views
     from app.web import init_web
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     babel.init_app(app, locale_selector=select_locale, default_timezone=settings.timezone.key)
+    check_catalogues()
     with app.app_context():
         install_sqlite_pragmas(db.engine)
     init_api(app)

@@ -26,14 +26,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, BigId, UTCDateTime, utcnow
-from app.vocabulary import CaseStatus, CaseType, Channel, NotificationStatus, Role
+from app.vocabulary import CallOutcome, CaseStatus, CaseType, Channel, NotificationStatus, Role
 
 DESCRIPTION_MAX = 4000
 
 
-def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
+def _enum(enum_class: type[enum.Enum], name: str, length: int = 20) -> Enum:
     # Stored as plain strings with a CHECK, so adding a value is a small migration.
-    return Enum(enum_class, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    return Enum(enum_class, name=name, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class District(Base):
@@ -341,3 +341,35 @@ class SmsOptOut(Base):
 
     phone: Mapped[str] = mapped_column(String(20), primary_key=True)
     opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Call(Base):
+    """One call (or counter visit, or sign-language video call) an agent handled, and how it ended.
+
+    A call in progress has no `outcome`. One case may have many calls; a consultation answered on
+    the line has a call and no case.
+    """
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        Index("ix_calls_caller_phone_started_at", "caller_phone", "started_at"),
+        Index("ix_calls_agent_id_started_at", "agent_id", "started_at"),
+        Index("ix_calls_started_at", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    caller_phone: Mapped[str | None] = mapped_column(String(20))  # E.164; None: withheld or not a number
+    caller_as_given: Mapped[str | None] = mapped_column(String(40))  # what was typed, when it was not a number
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[CallOutcome | None] = mapped_column(_enum(CallOutcome, "call_outcome", length=30))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    article_id: Mapped[int | None] = mapped_column(BigId)  # the knowledge-base article that answered it
+    answer_text: Mapped[str | None] = mapped_column(Text)  # a consultation answered without an article
+    transferred_to: Mapped[str | None] = mapped_column(String(40))  # 110, 119, another line
+    note: Mapped[str | None] = mapped_column(Text)
+
+    agent: Mapped[User] = relationship()
+    case: Mapped[Case | None] = relationship()

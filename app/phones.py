@@ -5,14 +5,14 @@ from __future__ import annotations
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, shortnumberinfo
 
-from app.errors import InvalidInput
+from app.errors import N_, InvalidInput
 
 REGION = "TW"
 
 _PARSE_REASONS = {
-    NumberParseException.TOO_SHORT_NSN: "phone.reason.too_short",
-    NumberParseException.TOO_SHORT_AFTER_IDD: "phone.reason.too_short",
-    NumberParseException.TOO_LONG: "phone.reason.too_long",
+    NumberParseException.TOO_SHORT_NSN: N_("phone.reason.too_short"),
+    NumberParseException.TOO_SHORT_AFTER_IDD: N_("phone.reason.too_short"),
+    NumberParseException.TOO_LONG: N_("phone.reason.too_long"),
 }
 _SHORT_CODE_DIGITS = 6
 
@@ -21,19 +21,19 @@ def _parse(raw: str) -> phonenumbers.PhoneNumber:
     try:
         return phonenumbers.parse(raw, REGION)
     except NumberParseException as exc:
-        reason = _PARSE_REASONS.get(exc.error_type, "phone.reason.unparseable")
+        reason = _PARSE_REASONS.get(exc.error_type, N_("phone.reason.unparseable"))
         raise PhoneNumberError(raw, reason) from exc
 
 
 class PhoneNumberError(InvalidInput):
     def __init__(self, raw: str, reason_code: str) -> None:
-        super().__init__("phone.invalid", raw=raw, reason_code=reason_code)
+        super().__init__(N_("phone.invalid"), raw=raw, reason_code=reason_code)
         self.reason_code = reason_code
 
 
 class ShortCodeError(InvalidInput):
     def __init__(self, raw: str) -> None:
-        super().__init__("phone.short_code", raw=raw)
+        super().__init__(N_("phone.short_code"), raw=raw)
 
 
 def is_short_code(raw: str) -> bool:
@@ -60,9 +60,9 @@ def normalise(raw: str) -> str:
     if not phonenumbers.is_valid_number(number):
         possible = phonenumbers.is_possible_number_with_reason(number)
         reason = {
-            phonenumbers.ValidationResult.TOO_SHORT: "phone.reason.too_short",
-            phonenumbers.ValidationResult.TOO_LONG: "phone.reason.too_long",
-        }.get(possible, "phone.reason.not_a_number")
+            phonenumbers.ValidationResult.TOO_SHORT: N_("phone.reason.too_short"),
+            phonenumbers.ValidationResult.TOO_LONG: N_("phone.reason.too_long"),
+        }.get(possible, N_("phone.reason.not_a_number"))
         raise PhoneNumberError(raw, reason)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

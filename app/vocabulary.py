@@ -37,6 +37,23 @@ class CaseStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class CallOutcome(enum.StrEnum):
+    """How a call ended: the monthly statistics count calls by these (立即回覆率 is consultations answered)."""
+
+    CONSULTATION_ANSWERED = "consultation_answered"  # from a knowledge-base article or a free-text answer
+    CASE_OPENED = "case_opened"
+    ADDED_TO_CASE = "added_to_case"  # 併案 / 追加反映: another report of a case already open
+    PROGRESS_INQUIRY = "progress_inquiry"  # about an existing case
+    TRANSFERRED = "transferred"  # to 110, 119 or another line
+    HUNG_UP = "hung_up"
+    WRONG_NUMBER = "wrong_number"
+    ABUSIVE = "abusive"
+
+
+# The outcomes that name a case, and the one that needs an answer.
+CASE_OUTCOMES = frozenset({CallOutcome.CASE_OPENED, CallOutcome.ADDED_TO_CASE, CallOutcome.PROGRESS_INQUIRY})
+
+
 class Role(enum.StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"
@@ -61,6 +78,36 @@ OPEN_STATUSES = frozenset(
 )
 # Cases that left the work for good without an outcome of their own: no clock runs for them.
 STOPPED_STATUSES = frozenset({CaseStatus.MERGED, CaseStatus.CANCELLED})
+
+
+class NotificationChannel(enum.StrEnum):
+    """How an outbox row leaves the building (the consoles' alerts are not outbox rows: the live feed raises them)."""
+
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class NotificationKind(enum.StrEnum):
+    """Why an outbox row was written; the sender treats ladder calls and dispatch SMS specially."""
+
+    DISPATCH_SMS = "dispatch_sms"  # to the agency's duty phones, the moment a case is dispatched
+    DUTY_CALL = "duty_call"  # the ladder's first rung: nobody acknowledged
+    SUPERVISOR_CALL = "supervisor_call"  # the ladder's next rungs
+    SLA_ESCALATION_SMS = "sla_escalation_sms"  # to the agency's supervisors, past a deadline
+    CITIZEN_RECEIPT = "citizen_receipt"  # the reporter's case number
+    CITIZEN_OUTCOME = "citizen_outcome"  # the reporter's answer, when the agency reports back
+
+
+LADDER_KINDS = frozenset({NotificationKind.DUTY_CALL, NotificationKind.SUPERVISOR_CALL})
+
+
+class AlertKind(enum.StrEnum):
+    """The consoles' urgent alerts, raised by the live feed from events (docs/realtime.md)."""
+
+    DISPATCH_ALERT = "dispatch_alert"
+    SUPERVISORS_ALERT = "supervisors_alert"
+    SLA_ESCALATION_ALERT = "sla_escalation_alert"
+    DEAD_ALERT = "dead_alert"
 
 
 class EventType(enum.StrEnum):

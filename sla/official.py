@@ -16,6 +16,12 @@ from datetime import date, timedelta
 
 from sla.calendar import DAY, CalendarDay, GovernmentCalendar, SourceDay, YearTable, check_year
 
+
+def N_(code: str) -> str:
+    """Mark a message code (app/i18n words it) so that `make translations` finds it here too."""
+    return code
+
+
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _OFF = {"2": True, "是": True, "0": False, "否": False}
 _MAX_PROBLEMS = 50
@@ -45,7 +51,7 @@ def decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise CalendarFileError([FileProblem("file", "calendar.csv.unknown_encoding")])
+    raise CalendarFileError([FileProblem("file", N_("calendar.csv.unknown_encoding"))])
 
 
 def _column(header: list[str], *names: str) -> int | None:
@@ -81,25 +87,25 @@ def _weekday(text: str) -> int | None:
 
 
 # Rows that are not this year's day: another year's, or a second row for a day already read.
-_FOREIGN = frozenset({"calendar.csv.bad_date", "calendar.csv.other_year", "calendar.csv.duplicate_day"})
+_FOREIGN = frozenset({N_("calendar.csv.bad_date"), N_("calendar.csv.other_year"), N_("calendar.csv.duplicate_day")})
 
 
 def _row_problem(
     day: date | None, weekday: int | None, off: bool | None, year: int | None, seen: dict[date, int]
 ) -> str | None:
     if day is None:
-        return "calendar.csv.bad_date"
+        return N_("calendar.csv.bad_date")
     if year is not None and day.year != year:
-        return "calendar.csv.other_year"
+        return N_("calendar.csv.other_year")
     if day in seen:
-        return "calendar.csv.duplicate_day"
+        return N_("calendar.csv.duplicate_day")
     if weekday is None or weekday != day.weekday():
-        return "calendar.csv.weekday_mismatch"
+        return N_("calendar.csv.weekday_mismatch")
     if off is None:
-        return "calendar.csv.bad_flag"
+        return N_("calendar.csv.bad_flag")
     if not off and day.weekday() == 6:
         # Make-up workdays (補行上班) are Saturdays; a worked Sunday is a typing mistake.
-        return "calendar.csv.weekend_inconsistent"
+        return N_("calendar.csv.weekend_inconsistent")
     return None
 
 
@@ -113,7 +119,7 @@ def read_official_csv(data: bytes, *, source: str, year: int | None = None) -> Y
     columns = (_column(header, "日期"), _column(header, "星期"), _column(header, "放假"))
     name_column = _column(header, "備註", "說明", "名稱")
     if header_at is None or None in columns:
-        raise CalendarFileError([FileProblem("line 1", "calendar.csv.bad_header")])
+        raise CalendarFileError([FileProblem("line 1", N_("calendar.csv.bad_header"))])
     date_at, weekday_at, off_at = (column for column in columns if column is not None)
     seen: dict[date, int] = {}
     days: dict[date, SourceDay] = {}
@@ -135,17 +141,17 @@ def read_official_csv(data: bytes, *, source: str, year: int | None = None) -> Y
         if off != (day.weekday() >= 5) or (off and name):
             days[day] = SourceDay(off, name)
     if year is None:
-        raise CalendarFileError(problems or [FileProblem("file", "calendar.csv.no_days")])
+        raise CalendarFileError(problems or [FileProblem("file", N_("calendar.csv.no_days"))])
     try:
         check_year(year)
     except ValueError:
-        raise CalendarFileError([FileProblem("file", "calendar.year_out_of_range")]) from None
-    unreadable = any(problem.code == "calendar.csv.bad_date" for problem in problems)
+        raise CalendarFileError([FileProblem("file", N_("calendar.csv.year_out_of_range"))]) from None
+    unreadable = any(problem.code == N_("calendar.csv.bad_date") for problem in problems)
     day = date(year, 1, 1)
     while day.year == year:
         if day not in seen and not unreadable:
             # A day is missing only if no malformed row might have been it.
-            problems.append(FileProblem(day.isoformat(), "calendar.csv.missing_day"))
+            problems.append(FileProblem(day.isoformat(), N_("calendar.csv.missing_day")))
         day += DAY
     if problems:
         raise CalendarFileError(problems[:_MAX_PROBLEMS])

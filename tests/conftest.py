@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel.messages.frontend import CommandLineInterface
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -21,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from app import create_app
 from app.database_admin import recreate_postgres_database
 from app.db import db
+from app.i18n import TRANSLATIONS
 from app.realtime.connections import EXTENSION as REALTIME
 from app.reference.cache import reference_cache
 from config.settings import REFERENCE_DIR, Settings
@@ -31,11 +33,19 @@ POSTGRES = os.environ.get("HOTLINE_TEST_BACKEND") == "postgresql"
 TZ = ZoneInfo("Asia/Taipei")
 # Tables emptied between PostgreSQL tests; reference data stays as seeded.
 DATA_TABLES = (
-    "case_search_grams, case_events, notifications, sla_pauses, cases, calendar_overrides, official_calendar_years, "
-    "calendar_source_marks, sms_opt_outs, api_tokens, "
+    "calls, case_search_grams, case_events, notifications, sla_pauses, cases, calendar_overrides, "
+    "official_calendar_years, calendar_source_marks, sms_opt_outs, api_tokens, "
     "users, "
     "case_number_counters"
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the translations when a .mo is missing or older than its .po: `make setup` does, a plain pytest not."""
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            CommandLineInterface().run(["pybabel", "-q", "compile", "-i", str(po), "-o", str(mo)])
 
 
 def _settings(database_url: str, instance_dir: Path | None = None) -> Settings:

@@ -27,8 +27,11 @@ class Rules:
         """The unit a module belongs to: a floor module, the longest listed package prefix, or None."""
         if module in self.floor:
             return FLOOR
-        packages = [unit for unit in self.allowed if unit != FLOOR]
+        # `app` names the composition root (app/__init__.py) only: a new module of app/ must be given a row.
+        packages = [unit for unit in self.allowed if unit not in (FLOOR, "app")]
         candidates = [unit for unit in packages if module == unit or module.startswith(unit + ".")]
+        if module == "app":
+            return "app"
         return max(candidates, key=len) if candidates else None
 
 

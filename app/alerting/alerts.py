@@ -20,11 +20,18 @@ from app.access import Actor
 from app.audit import record_event
 from app.models import Case, Notification, SmsOptOut
 from app.reference.ladders import StoredLadder, current_ladder, stored_ladder
-from app.vocabulary import CaseStatus, EventType, NotificationStatus, Role
+from app.vocabulary import (
+    LADDER_KINDS,
+    CaseStatus,
+    EventType,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+    Role,
+)
 
 log = logging.getLogger(__name__)
 
-LADDER_KINDS = ("duty_call", "supervisor_call")
 # Steps the system takes by itself (the ladder) are recorded under this name.
 SYSTEM = Actor(user_id=None, username="dispatch", role=Role.ADMIN)
 
@@ -65,9 +72,17 @@ def spoken_text(case: Case) -> str:
     return f"這裡是高雄市一九九九派工通知。案件編號 {digits}，{case.category.name_zh}，地點 {_place(case)}。"
 
 
-def _notify(session: Session, case: Case, *, kind: str, channel: str, recipient: str, body: str, now: datetime) -> None:
+def _notify(session: Session, case: Case, *, kind: NotificationKind, recipient: str, body: str, now: datetime) -> None:
+    """An SMS in the outbox: the sender sends it after commit."""
     session.add(
-        Notification(case_id=case.id, kind=kind, channel=channel, recipient=recipient, body=body, next_attempt_at=now)
+        Notification(
+            case_id=case.id,
+            kind=kind,
+            channel=NotificationChannel.SMS,
+            recipient=recipient,
+            body=body,
+            next_attempt_at=now,
+        )
     )
 
 
@@ -92,7 +107,7 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
                 reason="replied STOP: no SMS",
             )
         elif phones.is_mobile(phone):
-            _notify(session, case, kind="dispatch_sms", channel="sms", recipient=phone, body=text, now=now)
+            _notify(session, case, kind=NotificationKind.DISPATCH_SMS, recipient=phone, body=text, now=now)
         else:
             # A landline cannot take an SMS; the ladder's voice call still reaches it.
             record_event(
@@ -159,12 +174,12 @@ def opted_out(session: Session, phone: str) -> bool:
         return session.get(SmsOptOut, phone) is not None
 
 
-def text_citizen(session: Session, case: Case, *, kind: str, body: str, now: datetime) -> bool:
+def text_citizen(session: Session, case: Case, *, kind: NotificationKind, body: str, now: datetime) -> bool:
     """An SMS to the reporter, if they asked for replies on a mobile and have not opted out."""
     phone = case.reporter_phone
     if not (case.wants_sms_reply and phone and phones.is_mobile(phone)) or opted_out(session, phone):
         return False
-    _notify(session, case, kind=kind, channel="sms", recipient=phone, body=body, now=now)
+    _notify(session, case, kind=kind, recipient=phone, body=body, now=now)
     return True
 
 

@@ -19,7 +19,7 @@ from app.audit import record_once
 from app.db import utcnow, write_transaction
 from app.due import lock_due
 from app.models import Case, Notification
-from app.vocabulary import CaseStatus, EventType
+from app.vocabulary import CaseStatus, EventType, NotificationChannel, NotificationKind
 from dispatch.ladder import Rung, rung
 
 BATCH_SIZE = 200
@@ -77,7 +77,7 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
 
 
 def _write_step(session: Session, case: Case, current: Rung, phones: list[str], event_id: int, now: datetime) -> None:
-    kind = "duty_call" if current is Rung.CALL_DUTY else "supervisor_call"
+    kind = NotificationKind.DUTY_CALL if current is Rung.CALL_DUTY else NotificationKind.SUPERVISOR_CALL
     text = spoken_text(case)
     for phone in phones:
         session.add(
@@ -85,7 +85,7 @@ def _write_step(session: Session, case: Case, current: Rung, phones: list[str], 
                 case_id=case.id,
                 event_id=event_id,
                 kind=kind,
-                channel="voice",
+                channel=NotificationChannel.VOICE,
                 recipient=phone,
                 body=text,
                 next_attempt_at=now,

@@ -22,11 +22,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.alerting.alerts import LADDER_KINDS, SYSTEM, opted_out
+from app.alerting.alerts import SYSTEM, opted_out
 from app.audit import record_event
 from app.db import utcnow, write_transaction
 from app.models import Case, Notification
-from app.vocabulary import CaseStatus, EventType, NotificationStatus
+from app.vocabulary import (
+    LADDER_KINDS,
+    CaseStatus,
+    EventType,
+    NotificationChannel,
+    NotificationKind,
+    NotificationStatus,
+)
 from dispatch.channels.base import Accepted, Channel, SendFailed
 from dispatch.voice import alert_twiml
 
@@ -106,11 +113,11 @@ def _no_longer_needed(session: Session, row: Notification) -> str | None:
     case = session.get(Case, row.case_id) if row.case_id is not None else None
     if case is not None and row.kind in LADDER_KINDS and case.status is not CaseStatus.ASSIGNED:
         return "the case was acknowledged (or moved on) before this call went out"
-    if case is not None and row.kind in (*LADDER_KINDS, "dispatch_sms"):
+    if case is not None and row.kind in (*LADDER_KINDS, NotificationKind.DISPATCH_SMS):
         agency = case.agency
         if agency is None or row.recipient not in (*agency.duty_phones, *agency.supervisor_phones):
             return "the case was moved to another agency before this went out"
-    if row.channel == "sms" and opted_out(session, row.recipient):
+    if row.channel == NotificationChannel.SMS and opted_out(session, row.recipient):
         return "the number replied STOP"
     return None
 
@@ -142,7 +149,7 @@ def deliver(channel: Channel, item: Claimed, *, public_base_url: str | None) -> 
             found = _already_sent(channel, item)
             if found is not None:
                 return found
-        if item.channel == "sms":
+        if item.channel == NotificationChannel.SMS:
             return channel.send_sms(to=item.recipient, body=item.body, status_callback=callback)
         gather = f"{public_base_url}/telephony/voice/{item.id}/keypress" if public_base_url else None
         return channel.place_call(to=item.recipient, twiml=alert_twiml(item.body, gather), status_callback=callback)

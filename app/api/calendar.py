@@ -19,7 +19,7 @@ from app.api.inputs import ApiBlueprint, CleanSchema, StrictBoolean
 from app.api.schemas import text_field
 from app.cases import calendar, official_calendar
 from app.db import current_session, utcnow
-from app.errors import Forbidden, InvalidInput
+from app.errors import N_, Forbidden, InvalidInput
 from app.present.times import local_iso
 from app.settings_access import current_settings
 from sla.calendar import FIRST_YEAR, LAST_YEAR, CalendarDay
@@ -155,7 +155,7 @@ def _day(text: str) -> date:
     except ValueError:
         day = None
     if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise InvalidInput("validation.failed", fields={"day": ["field.bad_date"]})
+        raise InvalidInput("validation.failed", fields={"day": [N_("field.bad_date")]})
     return day
 
 
@@ -290,7 +290,7 @@ def post_official(body: dict[str, Any], year: int) -> dict[str, Any]:
     try:
         data = base64.b64decode(body["content_base64"], validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidInput("validation.failed", fields={"content_base64": ["field.bad_base64"]}) from None
+        raise InvalidInput("validation.failed", fields={"content_base64": [N_("field.bad_base64")]}) from None
     result = official_calendar.import_official_calendar(
         session=current_session(),
         actor=current_actor(),

@@ -15,6 +15,7 @@ from app.api.schemas import (
     CasePageSchema,
     CaseSchema,
     EventSchema,
+    NotificationSchema,
 )
 from app.cases import actions, queries
 from app.cases.deadlines import SlaContext, load_context, sla_status
@@ -26,6 +27,7 @@ from app.present.audience import view_of
 from app.present.case import case_view
 from app.present.deadline import sla_view
 from app.present.event import event_view
+from app.present.notification import notification_view
 from app.settings_access import current_settings
 
 blp = ApiBlueprint("cases", __name__, description="Cases (案件) and their audit trail")
@@ -83,6 +85,16 @@ def list_case_events(case_no: str) -> list[dict[str, Any]]:
     hidden = queries.hidden_case_references(session=session, actor=actor, events=events)
     tz = current_settings().timezone
     return [event_view(event, case_no, view_of(actor), tz, hidden) for event in events]
+
+
+@blp.route("/cases/<string:case_no>/notifications", methods=["GET"])
+@blp.response(200, NotificationSchema(many=True))
+@documents_errors(blp, 404)
+def list_case_notifications(case_no: str) -> list[dict[str, Any]]:
+    """The SMS and calls sent about the case, oldest first, with their delivery states."""
+    session, actor = current_session(), current_actor()
+    rows = queries.case_notifications(session=session, actor=actor, case_no=case_no)
+    return [notification_view(row, view_of(actor), current_settings().timezone) for row in rows]
 
 
 # Each action's body fields, renamed to the service function's keyword arguments.

@@ -10,18 +10,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.db import db
-from app.errors import DomainError
+from app.errors import N_, DomainError
 from app.i18n import message, translate_validation_message
 
 log = logging.getLogger(__name__)
 
 _HTTP_CODES = {
-    400: "http.bad_request",
-    404: "http.not_found",
-    405: "http.method_not_allowed",
-    413: "http.too_large",
-    415: "http.unsupported_media",
-    500: "http.server_error",
+    400: N_("http.bad_request"),
+    404: N_("http.not_found"),
+    405: N_("http.method_not_allowed"),
+    413: N_("http.too_large"),
+    415: N_("http.unsupported_media"),
+    500: N_("http.server_error"),
 }
 
 
@@ -77,7 +77,7 @@ def handle_http_exception(error: HTTPException) -> Response:
         return error_response(400, "body.invalid_json", message("body.invalid_json"))
     if messages:
         return error_response(status, "validation.failed", message("validation.failed"), _flatten(messages))
-    code = _HTTP_CODES.get(status, "http.error")
+    code = _HTTP_CODES.get(status, N_("http.error"))
     if status == 413:
         return error_response(status, code, message(code, limit=current_app.config["MAX_CONTENT_LENGTH"]))
     return error_response(status, code, message(code, detail=error.description or ""))

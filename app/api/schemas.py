@@ -192,6 +192,20 @@ class EventSchema(ma.Schema):
     payload = fields.Dict(required=True)
 
 
+class NotificationSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "dispatch_sms, duty_call, citizen_receipt, …"})
+    channel = fields.String(required=True, metadata={"description": "sms or voice"})
+    recipient = fields.String(required=True, metadata={"description": "E.164; masked for agencies"})
+    body = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "pending, sending, sent, delivered, failed, …"})
+    attempts = fields.Integer(required=True)
+    last_error = fields.String(allow_none=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    sent_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    delivered_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
 class VersionedSchema(CleanSchema):
     version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 

@@ -14,10 +14,10 @@ from app.cases import deadlines, lifecycle
 from app.cases.assignment import resolve_agency
 from app.cases.lifecycle import Action
 from app.db import utcnow, write_transaction
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from app.models import Case, SlaPause
 from app.reference import lookups
-from app.vocabulary import OPEN_STATUSES, CaseStatus, EventType
+from app.vocabulary import OPEN_STATUSES, CaseStatus, EventType, NotificationKind
 
 
 def _locked_case(session: Session, actor: Actor, case_no: str) -> Case:
@@ -82,7 +82,7 @@ def assign_case(
             routed, decision = resolve_agency(session, case.category, case.district)
             if routed is None:
                 raise InvalidInput(
-                    "case.no_route", fields={"agency": ["field.required"]}, category=case.category.name_zh
+                    "case.no_route", fields={"agency": [N_("field.required")]}, category=case.category.name_zh
                 )
             agency, reason = routed, decision.reason.value
         previous = case.agency.code if case.agency else None
@@ -169,7 +169,9 @@ def report_back(
         record_event(session, case, EventType.CASE_REPORTED, actor=actor, occurred_at=now, text=case.report_text)
         alerts.stop_ladder(session, case, "the agency reported back")
         deadlines.refresh(session, case, now=now)
-        alerts.text_citizen(session, case, kind="citizen_outcome", body=alerts.citizen_outcome(case), now=now)
+        alerts.text_citizen(
+            session, case, kind=NotificationKind.CITIZEN_OUTCOME, body=alerts.citizen_outcome(case), now=now
+        )
     return case
 
 

@@ -19,7 +19,7 @@ from app.access import Actor
 from app.audit import record_event
 from app.cases import deadlines
 from app.db import utcnow, write_transaction
-from app.errors import Forbidden, InvalidInput, NotFound
+from app.errors import N_, Forbidden, InvalidInput, NotFound
 from app.models import CalendarOverride, Case, OfficialCalendarYear
 from app.reference.cache import reference_cache
 from app.vocabulary import CaseStatus, EventType, Role
@@ -75,11 +75,11 @@ def set_override(
     now = now or utcnow()
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("validation.failed", fields={"reason": ["field.required"]})
+        raise InvalidInput("validation.failed", fields={"reason": [N_("field.required")]})
     try:
         check_range(start, end)
     except ValueError:
-        raise InvalidInput("calendar.bad_range", fields={"until": ["calendar.bad_range"]}) from None
+        raise InvalidInput("calendar.bad_range", fields={"until": [N_("calendar.bad_range")]}) from None
     with write_transaction(session):
         _check(session, actor, day, end, now, allow_past)
         row = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day).with_for_update())
@@ -170,7 +170,7 @@ def _check(session: Session, actor: Actor, day: date, end: time | None, now: dat
     except YearOutOfRange:
         raise InvalidInput(
             "calendar.year_out_of_range",
-            fields={"day": ["field.bad_date"]},
+            fields={"day": [N_("field.bad_date")]},
             year=day.year,
             first=FIRST_YEAR,
             last=LAST_YEAR,

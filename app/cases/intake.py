@@ -16,10 +16,10 @@ from app.cases import deadlines, numbers, search
 from app.cases.assignment import resolve_agency
 from app.cases.lifecycle import CLOSABLE_WITHOUT_REPORT
 from app.db import utcnow, write_transaction
-from app.errors import Forbidden, InvalidInput
+from app.errors import N_, Forbidden, InvalidInput
 from app.models import Case, Category
 from app.reference import lookups
-from app.vocabulary import CaseStatus, CaseType, Channel, EventType, Role
+from app.vocabulary import CaseStatus, CaseType, Channel, EventType, NotificationKind, Role
 
 RECEIVED_MAX_AGE = timedelta(days=30)
 # Consoles and servers disagree by a little; a letter stamped "now" must not be refused.
@@ -57,25 +57,25 @@ def _check_received_at(received_at: datetime | None, now: datetime) -> datetime:
     if received_at is None:
         return now
     if received_at.tzinfo is None:
-        raise _field_error("received_at", "field.naive_datetime")
+        raise _field_error("received_at", N_("field.naive_datetime"))
     if received_at > now + CLOCK_SKEW:
-        raise _field_error("received_at", "field.received_in_future")
+        raise _field_error("received_at", N_("field.received_in_future"))
     if received_at < now - RECEIVED_MAX_AGE:
-        raise _field_error("received_at", "field.received_too_old", days=RECEIVED_MAX_AGE.days)
+        raise _field_error("received_at", N_("field.received_too_old"), days=RECEIVED_MAX_AGE.days)
     return received_at
 
 
 def _reporter_phone(new_case: NewCase) -> str | None:
     if not new_case.reporter_phone or not new_case.reporter_phone.strip():
         if new_case.wants_sms_reply:
-            raise _field_error("reporter_phone", "field.sms_needs_mobile")
+            raise _field_error("reporter_phone", N_("field.sms_needs_mobile"))
         return None
     try:
         phone = phones.normalise(new_case.reporter_phone)
     except InvalidInput as exc:
         raise InvalidInput("validation.failed", fields={"reporter_phone": [exc.code]}, **exc.params) from exc
     if new_case.wants_sms_reply and not phones.is_mobile(phone):
-        raise _field_error("reporter_phone", "field.sms_needs_mobile")
+        raise _field_error("reporter_phone", N_("field.sms_needs_mobile"))
     return phone
 
 
@@ -83,7 +83,7 @@ def _case_type(new_case: NewCase, category: Category) -> CaseType:
     if new_case.case_type is not None and new_case.case_type != category.case_type:
         raise _field_error(
             "case_type",
-            "field.type_mismatch",
+            N_("field.type_mismatch"),
             category=category.code,
             expected=category.case_type.value,
             given=new_case.case_type.value,
@@ -108,11 +108,11 @@ def open_case(
         case_type = _case_type(new_case, category)
         district = lookups.active_district(session, new_case.district_code) if new_case.district_code else None
         if district is None and case_type in LOCATED_TYPES:
-            raise _field_error("district", "field.district_required", case_type=case_type.value)
+            raise _field_error("district", N_("field.district_required"), case_type=case_type.value)
         if new_case.anonymous and new_case.reporter_name:
-            raise _field_error("reporter_name", "field.anonymous_with_name")
+            raise _field_error("reporter_name", N_("field.anonymous_with_name"))
         if new_case.answer and case_type not in CLOSABLE_WITHOUT_REPORT:
-            raise _field_error("answer", "field.answer_only_consultation")
+            raise _field_error("answer", N_("field.answer_only_consultation"))
         received_at = _check_received_at(new_case.received_at, now)
         reporter_phone = _reporter_phone(new_case)
 
@@ -180,5 +180,7 @@ def open_case(
             )
         elif answered:
             record_event(session, case, EventType.CASE_CLOSED, actor=actor, occurred_at=now, resolution=case.resolution)
-        alerts.text_citizen(session, case, kind="citizen_receipt", body=alerts.citizen_receipt(case), now=now)
+        alerts.text_citizen(
+            session, case, kind=NotificationKind.CITIZEN_RECEIPT, body=alerts.citizen_receipt(case), now=now
+        )
     return case

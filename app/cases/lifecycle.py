@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from app.errors import N_
 from app.vocabulary import OPEN_STATUSES, CaseStatus, CaseType, Role
 
 
@@ -71,11 +72,11 @@ def check(action: Action, *, status: CaseStatus, case_type: CaseType, role: Role
     """Raise TransitionRefused unless `role` may apply `action` to a case in `status`."""
     transition = TRANSITIONS[action]
     if role not in transition.roles:
-        raise TransitionRefused("auth.forbidden")
+        raise TransitionRefused(N_("auth.forbidden"))
     if status not in transition.allowed_from:
-        raise TransitionRefused("case.illegal_transition")
+        raise TransitionRefused(N_("case.illegal_transition"))
     if action is Action.CLOSE and status is CaseStatus.NEW and case_type not in CLOSABLE_WITHOUT_REPORT:
-        raise TransitionRefused("case.close_needs_report")
+        raise TransitionRefused(N_("case.close_needs_report"))
 
 
 def reopened_status(*, has_agency: bool) -> CaseStatus:

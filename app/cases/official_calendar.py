@@ -18,7 +18,7 @@ from app.access import Actor
 from app.cases import deadlines
 from app.cases.calendar import SYSTEM, Cause, Recomputed, recompute_open_cases, require_administrator, years_in_use
 from app.db import utcnow, write_transaction
-from app.errors import Conflict, InvalidInput
+from app.errors import N_, Conflict, InvalidInput
 from app.models import CalendarSourceMark, OfficialCalendarYear
 from app.settings_access import calendar_source
 from sla.calendar import FIRST_YEAR, LAST_YEAR, GovernmentCalendar
@@ -63,7 +63,7 @@ def import_official_calendar(
     require_administrator(actor)
     source = source.strip()
     if not source:
-        raise InvalidInput("validation.failed", fields={"source": ["field.required"]})
+        raise InvalidInput("validation.failed", fields={"source": [N_("field.required")]})
     if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
         raise InvalidInput("calendar.year_out_of_range", year=year, first=FIRST_YEAR, last=LAST_YEAR)
     try:

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from app import phones
 from app.access import Actor
 from app.cases import numbers, search
-from app.errors import InvalidInput, NotFound
-from app.models import Agency, Case, CaseEvent, Category, District
+from app.errors import N_, InvalidInput, NotFound
+from app.models import Agency, Case, CaseEvent, Category, District, Notification
 from app.vocabulary import CaseStatus, CaseType
 from sla.timeline import Stage
 
@@ -77,6 +77,12 @@ def case_events(*, session: Session, actor: Actor, case_no: str) -> Sequence[Cas
     return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
 
 
+def case_notifications(*, session: Session, actor: Actor, case_no: str) -> Sequence[Notification]:
+    """The SMS and calls sent about a case, oldest first, whatever their state."""
+    case = get_case(session=session, actor=actor, case_no=case_no)
+    return session.scalars(select(Notification).where(Notification.case_id == case.id).order_by(Notification.id)).all()
+
+
 # Event payload keys that name another case.
 CASE_REFERENCE_KEYS = ("into", "merged")
 
@@ -104,7 +110,7 @@ def _cursor_text(cursor: str) -> str:
 
 
 def _bad_cursor() -> InvalidInput:
-    return InvalidInput("validation.failed", fields={"cursor": ["field.bad_cursor"]})
+    return InvalidInput("validation.failed", fields={"cursor": [N_("field.bad_cursor")]})
 
 
 def _case_id(digits: str) -> int:

@@ -33,7 +33,7 @@ from app.cases.deadlines import (
 from app.db import utcnow, write_transaction
 from app.due import lock_due
 from app.models import Case, Notification
-from app.vocabulary import EventType
+from app.vocabulary import EventType, NotificationChannel, NotificationKind
 from sla.policy import Policy
 from sla.timeline import Milestone, MilestoneKind, due
 from sla.wording import overdue_text
@@ -159,7 +159,12 @@ def _notify_supervisors(
         tz=context.tz,
     )
     rows: list[dict[str, Any]] = [
-        {"channel": "sms", "kind": "sla_escalation_sms", "recipient": phone, "body": text}
+        {
+            "channel": NotificationChannel.SMS,
+            "kind": NotificationKind.SLA_ESCALATION_SMS,
+            "recipient": phone,
+            "body": text,
+        }
         for phone in (case.agency.supervisor_phones if case.agency else [])
     ]
     if not rows:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.vocabulary import CaseStatus, EventType, Room
+from app.vocabulary import AlertKind, CaseStatus, EventType, Room
 from dispatch.ladder import Rung
 from sla.timeline import Target
 from sla.wording import overdue_text
@@ -24,10 +24,6 @@ from sla.wording import overdue_text
 # late) is not raised: the consoles' own list of waiting cases shows the case, a stale siren misleads.
 ALERT_TTL = timedelta(minutes=15)
 
-DISPATCH_ALERT = "dispatch_alert"
-SUPERVISORS_ALERT = "supervisors_alert"
-SLA_ESCALATION_ALERT = "sla_escalation_alert"
-DEAD_ALERT = "dead_alert"
 
 # The event types that may raise an alert; the feed looks at no other.
 ALERTING_EVENTS = frozenset(
@@ -82,11 +78,15 @@ def alerts_for(event: AlertEvent, case: AlertCase, *, tz: ZoneInfo, now: datetim
         agency = payload.get("agency") or event.agency
         if not agency or payload.get("previous_agency") == agency:
             return []
-        return [_alert(event, DISPATCH_ALERT, Room.agency(agency), _summary(case, agency, "dispatched"))]
+        return [_alert(event, AlertKind.DISPATCH_ALERT, Room.agency(agency), _summary(case, agency, "dispatched"))]
     if event.type == EventType.CASE_REOPENED:
         if not event.agency:
             return []  # reopened for triage: no agency to tell
-        return [_alert(event, DISPATCH_ALERT, Room.agency(event.agency), _summary(case, event.agency, "dispatched"))]
+        return [
+            _alert(
+                event, AlertKind.DISPATCH_ALERT, Room.agency(event.agency), _summary(case, event.agency, "dispatched")
+            )
+        ]
     if event.type == EventType.ALERT_ESCALATED:
         agency = payload.get("agency") or event.agency
         # The ladder's second rung calls the agency's supervisors and tells the centre's; once the case
@@ -95,16 +95,16 @@ def alerts_for(event: AlertEvent, case: AlertCase, *, tz: ZoneInfo, now: datetim
         if payload.get("rung") != Rung.CALL_SUPERVISOR or not waiting:
             return []
         fields = {**_summary(case, agency, "unacknowledged"), "step": payload.get("step")}
-        return [_alert(event, SUPERVISORS_ALERT, Room.SUPERVISORS, fields)]
+        return [_alert(event, AlertKind.SUPERVISORS_ALERT, Room.SUPERVISORS, fields)]
     if event.type == EventType.SLA_ESCALATED:
-        return [_alert(event, SLA_ESCALATION_ALERT, Room.SUPERVISORS, _sla_fields(event, case, tz))]
+        return [_alert(event, AlertKind.SLA_ESCALATION_ALERT, Room.SUPERVISORS, _sla_fields(event, case, tz))]
     # alert_dead: recorded only for an urgent case's alert that could not be delivered.
     fields = {
         **_summary(case, event.agency, "alert_dead"),
         "recipient": payload.get("recipient"),
         "reason": payload.get("reason"),
     }
-    return [_alert(event, DEAD_ALERT, Room.SUPERVISORS, fields)]
+    return [_alert(event, AlertKind.DEAD_ALERT, Room.SUPERVISORS, fields)]
 
 
 def _summary(case: AlertCase, agency: str | None, what: str) -> dict[str, Any]:
@@ -134,5 +134,5 @@ def _sla_fields(event: AlertEvent, case: AlertCase, tz: ZoneInfo) -> dict[str, A
     return {"case_no": case.case_no, "target": target.value, "agency": agency, "deadline": deadline, "text": text}
 
 
-def _alert(event: AlertEvent, kind: str, room: str, fields: dict[str, Any]) -> Alert:
+def _alert(event: AlertEvent, kind: AlertKind, room: str, fields: dict[str, Any]) -> Alert:
     return Alert(room=room, message={**fields, "alert_id": event.id, "kind": kind})

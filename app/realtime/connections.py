@@ -17,6 +17,7 @@ from socketio.exceptions import ConnectionRefusedError
 
 from app.access import Actor
 from app.db import current_session, db
+from app.errors import N_
 from app.i18n import message
 from app.realtime.audience import rooms_for, view_for
 from app.realtime.feed import EventFeed
@@ -149,14 +150,14 @@ def register(socketio: SocketIO, app: Flask, realtime: Realtime) -> None:
     def on_connect(auth: object = None) -> None:
         live = current_realtime()
         if not live.limiter.allow(request.remote_addr or "unknown"):
-            raise Refused("realtime.rate_limited")
+            raise Refused(N_("realtime.rate_limited"))
         try:
             authenticated = authenticate(auth)
             agency_code = _agency_code(authenticated[0]) if authenticated else None
         finally:
             db.session.remove()  # this thread serves the connection; it must not keep a connection
         if authenticated is None:
-            raise Refused("realtime.unauthenticated")
+            raise Refused(N_("realtime.unauthenticated"))
         actor, credential = authenticated
         sid: str = request.sid  # type: ignore[attr-defined]
         rooms = rooms_for(actor, agency_code)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import InvalidInput
+from app.errors import N_, InvalidInput
 from app.models import Agency, Category, District
 from app.reference.cache import reference_cache
 
@@ -15,21 +15,21 @@ from app.reference.cache import reference_cache
 def active_category(session: Session, code: str, *, field: str = "category") -> Category:
     category = reference_cache.snapshot(session).categories.get(code)
     if category is None:
-        raise InvalidInput("validation.failed", fields={field: ["field.unknown_category"]}, code=code)
+        raise InvalidInput("validation.failed", fields={field: [N_("field.unknown_category")]}, code=code)
     return session.merge(category, load=False)
 
 
 def active_district(session: Session, code: str, *, field: str = "district") -> District:
     district = reference_cache.snapshot(session).districts.get(code)
     if district is None:
-        raise InvalidInput("validation.failed", fields={field: ["field.unknown_district"]}, code=code)
+        raise InvalidInput("validation.failed", fields={field: [N_("field.unknown_district")]}, code=code)
     return session.merge(district, load=False)
 
 
 def active_agency(session: Session, code: str, *, field: str = "agency") -> Agency:
     agency = reference_cache.snapshot(session).agencies.get(code)
     if agency is None:
-        raise InvalidInput("validation.failed", fields={field: ["field.unknown_agency"]}, code=code)
+        raise InvalidInput("validation.failed", fields={field: [N_("field.unknown_agency")]}, code=code)
     return session.merge(agency, load=False)
 
 

@@ -22,7 +22,7 @@ from app.cases.actions import acknowledge_case
 from app.db import write_transaction
 from app.errors import DomainError
 from app.models import Agency, Case, Notification, SmsOptOut
-from app.vocabulary import CaseStatus, NotificationStatus, Role
+from app.vocabulary import CaseStatus, NotificationChannel, NotificationStatus, Role
 from dispatch.channels.twilio import PERMANENT_ERROR_CODES
 from dispatch.voice import acknowledged_twiml, alert_twiml, say_twiml
 
@@ -147,7 +147,11 @@ def record_status(session: Session, *, sid: str, status: str, error_code: str | 
         row.provider_status = status
         if status in _DELIVERED and row.status is NotificationStatus.SENT:
             row.status, row.delivered_at = NotificationStatus.DELIVERED, now
-        elif status in _NOT_DELIVERED and row.channel == "sms" and row.status is NotificationStatus.SENT:
+        elif (
+            status in _NOT_DELIVERED
+            and row.channel == NotificationChannel.SMS
+            and row.status is NotificationStatus.SENT
+        ):
             code = int(error_code) if error_code and error_code.isdigit() else None
             row.last_error = f"Twilio {code}: {PERMANENT_ERROR_CODES.get(code or 0, 'not delivered')}"
             # Not delivered is not sent: a permanent reason ends it, anything else is tried again.

@@ -48,7 +48,7 @@ def _blueprints_only_under(app: Flask, prefixes: tuple[str, ...]) -> set[str]:
 
 
 def _form_expired(_error: CSRFError) -> ResponseReturnValue:
-    from app.web.views import choose_language
+    from app.web.pagekit import choose_language
 
     choose_language()  # the CSRF check runs before the blueprint's own hooks
     return render_template("web/form_expired.html", error=message("auth.form_expired")), 400

@@ -37,7 +37,3 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
         if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
             return None
         return str(username), str(password)
-
-
-class LogoutForm(FlaskForm):  # type: ignore[misc]
-    """No fields: only the CSRF token, so another site cannot log a user out."""

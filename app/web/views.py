@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from app.access import Actor
 from app.api import PREFIX as API_PREFIX
 from app.cases.counters import count_open_cases, counters_for
 from app.db import current_session, utcnow
-from app.i18n import CHOSEN_LOCALE, is_english, message
+from app.i18n import is_english, message
 from app.realtime.connections import resume_point
 from app.reference.cache import reference_cache
 from app.reference.names import ReferenceNames
 from app.settings_access import current_settings
 from app.users.service import check_password
-from app.users.sessions import SESSION_LANG, log_in, log_out, session_actor
+from app.users.sessions import log_in, log_out, session_actor
 from app.vocabulary import Role
-from app.web.forms import LoginForm, LogoutForm
-from app.web.labels import labels_for_script
+from app.web import nav
+from app.web.forms import LoginForm
+from app.web.guards import AFTER_LOGIN, login_required
+from app.web.labels import L_, labels_for_script
+from app.web.pagekit import page_blueprint
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/web/static")
+bp = page_blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/web/static")
+nav.register(nav.Page("web.live", L_("nav.live"), nav.EVERYONE, "L"))
 
-# ?lang= values the pages accept, and the locale each selects.
-LANGUAGES = {"zh-TW": "zh_TW", "en": "en"}
 # The page script fills the cells in this order (console-awaiting.js).
 AWAITING_COLUMNS = (
     "case_no",
@@ -40,56 +40,6 @@ AWAITING_COLUMNS = (
     "action",
 )
 AWAITING_COLUMNS_ALL_AGENCIES = ("case_no", "agency", *AWAITING_COLUMNS[1:])
-SECURITY_HEADERS = {
-    # Scripts only from this server (no inline code, no CDN); the socket and the API are same-origin.
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
-
-
-@bp.before_request
-def choose_language() -> None:
-    """?lang=en or ?lang=zh-TW on a console page switches its language for the rest of the session."""
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
-        session[SESSION_LANG] = chosen
-    g.setdefault(CHOSEN_LOCALE, LANGUAGES.get(session.get(SESSION_LANG, "")))
-
-
-@bp.after_request
-def protect_pages(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if response.mimetype == "text/html":
-        # Case details must not be shown again from the cache by the back button after a logout.
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.context_processor
-def page_context() -> dict[str, Any]:
-    english = is_english()
-    return {"html_lang": "en" if english else "zh-Hant-TW", "other_lang": "zh-TW" if english else "en"}
-
-
-def login_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
-    """The logged-in, still active user in g.actor; anyone else goes to the login page."""
-
-    @wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
-        actor = session_actor()
-        if actor is None:
-            log_out()  # a deactivated user's session is dropped, not kept around
-            return redirect(url_for("web.login"))
-        g.actor = actor
-        return view(*args, **kwargs)
-
-    return guarded
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -101,13 +51,21 @@ def login() -> ResponseReturnValue:
         credentials = form.credentials()
         actor = check_password(current_session(), *credentials) if credentials else None
         if actor is not None:
-            log_in(actor)
-            return redirect(url_for("web.live"))
+            target = _safe_next(session.get(AFTER_LOGIN))
+            log_in(actor)  # a fresh session: the page asked for before is kept only in `target`
+            return redirect(target or url_for("web.live"))
         failed = True
     elif request.method == "GET" and session_actor() is not None:
         return redirect(url_for("web.live"))
     error = message("auth.login_failed") if failed else None
     return render_template("web/login.html", form=form, error=error)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Back to the page that sent the user to log in: a path on this site only, never another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
 
 
 @bp.route("/logout", methods=["POST"])
@@ -135,7 +93,6 @@ def live() -> ResponseReturnValue:
         counters=counters,
         as_of=now.strftime("%H:%M:%S"),
         awaiting_columns=AWAITING_COLUMNS if actor.is_agency else AWAITING_COLUMNS_ALL_AGENCIES,
-        logout_form=LogoutForm(),
         page_data=_page_data(actor, agency_code),
     )
 

@@ -16,7 +16,7 @@ depends_on = None
 # ADD COLUMN only on `cases`: a batch alter would recreate it on SQLite and drop its FTS triggers.
 # Cases whose ladder started before this revision keep NULLs and climb the current version (see
 # app.alerting.alerts.ladder_of). The table starts empty: run `flask seed` right after upgrading, as
-# `make run` does; until then an urgent dispatch is refused with "run flask seed".
+# `make run` does; until then an urgent dispatch climbs the ladder of alerts.yaml itself.
 
 
 def upgrade():

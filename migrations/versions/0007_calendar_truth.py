@@ -1,7 +1,7 @@
 """calendar truth: partial-day overrides, imported official years, the holiday source's fingerprint
 
 Revision ID: 0007_calendar_truth
-Revises: 0006_socket_alerts_from_feed
+Revises: 0007_calls
 Create Date: 2026-11-30 16:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_calendar_truth"
-down_revision = "0006_socket_alerts_from_feed"
+down_revision = "0007_calls"
 branch_labels = None
 depends_on = None
 

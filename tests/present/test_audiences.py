@@ -21,6 +21,7 @@ from app.present.audience import View, view_of
 from app.present.case import case_summary, case_view
 from app.present.deadline import sla_view
 from app.present.event import event_message, event_view
+from app.present.notification import notification_view
 from app.reference.names import ReferenceNames
 from app.vocabulary import Role
 from tests.conftest import TZ
@@ -166,3 +167,34 @@ def test_the_api_timeline_masks_numbers_typed_into_a_note(factory: Factory) -> N
     ]
     staff_body = factory.agent.get(f"/cases/{case.case_no}/events").get_json()
     assert [entry["payload"]["text"] for entry in staff_body if entry["event_type"] == "note_added"] == [NOTE]
+
+
+@pytest.mark.parametrize("name", (*STAFF, *MASKED_AUDIENCES))
+def test_notifications_show_their_state_and_mask_the_reporters_number(
+    factory: Factory, audiences: dict[str, Actor], name: str
+) -> None:
+    """The citizen's receipt SMS goes to the reporter: a masked audience sees whom only as 0912***678."""
+    case = factory.case(reporter_phone=PHONE, wants_sms_reply=True)
+    rows = queries.case_notifications(session=db.session, actor=audiences["admin"], case_no=case.case_no)
+    shown = [notification_view(row, view_of(audiences[name]), TZ) for row in rows]
+    receipts = [entry for entry in shown if entry["kind"] == "citizen_receipt"]
+    assert [entry["status"] for entry in receipts] == ["pending"]
+    assert [entry["kind"] for entry in shown if entry["kind"] == "dispatch_sms"]  # the duty phones' SMS too
+    if name in STAFF:
+        assert receipts[0]["recipient"] == "+886912345678"
+    else:
+        assert receipts[0]["recipient"] == MASKED
+        for form in FULL_FORMS:
+            assert form not in json.dumps(shown, ensure_ascii=False)
+
+
+def test_the_api_lists_a_cases_notifications_to_its_own_agency_only(factory: Factory) -> None:
+    case = factory.case(reporter_phone=PHONE, wants_sms_reply=True)
+    own = factory.user("agency", agency="PWD-MAINT").get(f"/cases/{case.case_no}/notifications")
+    assert own.status_code == 200
+    assert "citizen_receipt" in [entry["kind"] for entry in own.get_json()]
+    assert "+886912345678" not in own.get_data(as_text=True)
+    other = factory.user("agency", agency="TRB").get(f"/cases/{case.case_no}/notifications")
+    assert other.status_code == 404
+    staff = factory.agent.get(f"/cases/{case.case_no}/notifications").get_json()
+    assert [entry["recipient"] for entry in staff if entry["kind"] == "citizen_receipt"] == ["+886912345678"]

@@ -118,3 +118,21 @@ def open_console(page, login: Login, path: str = "/login") -> None:
     log_in(page, login, path)
     expect(page).to_have_url(re.compile(r"/console/live"))
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str, pattern: re.Pattern[str] = CSRF_META) -> str:
+    """The CSRF token a page carries (its <meta>, or a form's hidden field)."""
+    match = pattern.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def log_in_client(client: FlaskClient, login: Login) -> None:
+    """Log in through the real form, without a browser."""
+    token = csrf_token(client, "/login", CSRF_FIELD)
+    response = client.post("/login", data={"csrf_token": token, "username": login.username, "password": login.password})
+    assert response.status_code == 302 and response.headers["Location"] == "/console/live"

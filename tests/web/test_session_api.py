@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
-from flask.testing import FlaskClient
-
 from app.db import db
 from app.models import User
 from tests.factories import Factory
-from tests.web.conftest import Login
-
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
-CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def _csrf(client: FlaskClient, path: str, pattern: re.Pattern[str] = CSRF_META) -> str:
-    match = pattern.search(client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def _log_in(client: FlaskClient, login: Login) -> None:
-    token = _csrf(client, "/login", CSRF_FIELD)
-    response = client.post("/login", data={"csrf_token": token, "username": login.username, "password": login.password})
-    assert response.status_code == 302 and response.headers["Location"] == "/console/live"
+from tests.web.conftest import CSRF_FIELD, csrf_token, log_in_client
 
 
 def test_a_logged_in_responder_reads_their_agencys_cases_without_a_token(client, factory: Factory, make_login) -> None:
     ours = factory.case()  # fallen tree: PWD-MAINT
     theirs = factory.case(category_code="pothole")  # pothole in Fongshan: the district office
-    _log_in(client, make_login())
+    log_in_client(client, make_login())
     response = client.get("/api/v1/cases", headers={"Accept-Language": "en"})
     assert response.status_code == 200
     numbers = [item["case_no"] for item in response.get_json()["items"]]
@@ -40,7 +21,7 @@ def test_a_logged_in_responder_reads_their_agencys_cases_without_a_token(client,
 
 def test_a_change_through_the_session_needs_the_csrf_header(client, factory: Factory, make_login) -> None:
     case = factory.case()
-    _log_in(client, make_login())
+    log_in_client(client, make_login())
     path = f"/api/v1/cases/{case.case_no}/acknowledge"
     refused = client.post(path, json={"version": case.version}, headers={"Accept-Language": "en"})
     assert refused.status_code == 403
@@ -48,7 +29,7 @@ def test_a_change_through_the_session_needs_the_csrf_header(client, factory: Fac
     assert "X-CSRFToken" in refused.get_json()["error"]["message"]
     forged = client.post(path, json={"version": case.version}, headers={"X-CSRFToken": "forged"})
     assert forged.status_code == 403
-    token = _csrf(client, "/console/live")
+    token = csrf_token(client, "/console/live")
     accepted = client.post(path, json={"version": case.version}, headers={"X-CSRFToken": token})
     assert accepted.status_code == 200, accepted.get_json()
     assert accepted.get_json()["status"] == "acknowledged"
@@ -56,8 +37,8 @@ def test_a_change_through_the_session_needs_the_csrf_header(client, factory: Fac
 
 def test_a_token_from_before_the_login_is_worth_nothing_after_it(client, factory: Factory, make_login) -> None:
     case = factory.case()
-    before = _csrf(client, "/login", CSRF_FIELD)
-    _log_in(client, make_login())
+    before = csrf_token(client, "/login", CSRF_FIELD)
+    log_in_client(client, make_login())
     response = client.post(
         f"/api/v1/cases/{case.case_no}/acknowledge", json={"version": case.version}, headers={"X-CSRFToken": before}
     )
@@ -65,7 +46,7 @@ def test_a_token_from_before_the_login_is_worth_nothing_after_it(client, factory
 
 
 def test_a_bearer_token_is_used_as_before_even_with_a_session(client, factory: Factory, make_login) -> None:
-    _log_in(client, make_login())
+    log_in_client(client, make_login())
     bad = client.get("/api/v1/cases", headers={"Authorization": "Bearer not-a-token"})
     assert bad.status_code == 401 and bad.get_json()["error"]["code"] == "auth.invalid"
     case = factory.case()
@@ -84,7 +65,7 @@ def test_without_a_session_or_a_token_the_api_says_how_to_authenticate(client) -
 
 def test_a_deactivated_users_session_stops_working_at_once(client, make_login) -> None:
     login = make_login()
-    _log_in(client, login)
+    log_in_client(client, login)
     user = db.session.get(User, login.user_id)
     assert user is not None
     user.active = False
@@ -104,7 +85,7 @@ def test_login_and_logout_refuse_a_post_without_the_csrf_token(client, make_logi
     refused = client.post("/login", data={"username": login.username, "password": login.password})
     assert refused.status_code == 400
     assert client.get("/console/live").status_code == 302
-    _log_in(client, login)
+    log_in_client(client, login)
     assert client.post("/logout").status_code == 400
     assert client.get("/console/live").status_code == 200
 

@@ -9,7 +9,7 @@
 
 import {
   agencyName, announce, categoryName, data, dayAndTime, districtName, el, english, formatTime, isUrgent,
-  nationalPhone, t,
+  nationalPhone, t, tBuilt,
 } from "./console-common.js";
 
 const MAX_ALERTS = 50;
@@ -49,7 +49,10 @@ export function describeAlert(alert) {
     case "dispatch_alert":
     case "outstanding":
     case "supervisors_alert":
-      return { title: t(`alert.${alert.kind}`), text: t(`alert.${alert.kind}.text`, { ...fields, step: alert.step ?? "" }) };
+      return {
+        title: tBuilt(`alert.${alert.kind}`),
+        text: tBuilt(`alert.${alert.kind}.text`, { ...fields, step: alert.step ?? "" }),
+      };
     case "sla_escalation_alert": {
       const title = t("alert.sla_escalation_alert");
       // The server's sentence is the one the supervisors' SMS carries; it is written in zh-TW only.

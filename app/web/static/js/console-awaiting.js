@@ -9,7 +9,7 @@
 import { deriveAlerts } from "./console-alerts.js";
 import {
   agencyName, api, categoryName, data, dayAndTime, districtName, el, formatTime, isUrgent, loggedOutNotice,
-  nationalPhone, post, statusName, t,
+  nationalPhone, post, statusName, t, tBuilt,
 } from "./console-common.js";
 
 const REFRESH_DELAY_MS = 300; // a burst of events reloads the list once
@@ -193,7 +193,7 @@ export function deadlineState(item, now = Date.now()) {
 }
 
 function flag(kind) {
-  return el("span", { class: `flag flag-${kind}` }, t(`flag.${kind}`));
+  return el("span", { class: `flag flag-${kind}` }, tBuilt(`flag.${kind}`));
 }
 
 function createRow(item) {
@@ -202,7 +202,7 @@ function createRow(item) {
   for (const column of COLUMNS) {
     const header = column === "case_no";
     const cell = el(header ? "th" : "td", header ? { scope: "row", role: "rowheader" } : { role: "cell" });
-    cell.dataset.label = t(`col.${column}`); // shown before the value when the rows are stacked
+    cell.dataset.label = tBuilt(`col.${column}`); // shown before the value when the rows are stacked
     cell.dataset.column = column;
     // One wrapper, so that a stacked row lays out as exactly two pieces: the label and the value.
     cells[column] = el("span", { class: "value" });

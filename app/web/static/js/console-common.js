@@ -13,6 +13,11 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
 }
 
+/** t() for a key built at run time (`event.${type}`): extraction takes only t("…"), so app/web/labels.py lists them. */
+export function tBuilt(key, params = {}) {
+  return t(key, params);
+}
+
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {

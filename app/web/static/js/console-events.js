@@ -4,7 +4,7 @@
  * created and assigned in the same moment), and nothing while a replay is being caught up.
  */
 
-import { announce, categoryName, el, english, formatTime, t } from "./console-common.js";
+import { announce, categoryName, el, english, formatTime, t, tBuilt } from "./console-common.js";
 
 const MAX_LOG = 300; // entries kept on screen; older ones are in each case's history
 const GATHER_MS = 400; // events of one case this close together are said as one
@@ -27,11 +27,11 @@ export function showLogState(state) {
   if (!eventLog) return;
   eventLog.setAttribute("aria-busy", String(state !== "connected"));
   const key = ["connecting", "connected", "refused"].includes(state) ? state : "offline";
-  eventsEmpty.textContent = t(`events.none.${key}`);
+  eventsEmpty.textContent = tBuilt(`events.none.${key}`);
 }
 
 function typeName(type) {
-  return t(`event.${type}`);
+  return tBuilt(`event.${type}`);
 }
 
 /** Add one event; `quietly` while a replay is caught up (its count is said once, by the status line). */

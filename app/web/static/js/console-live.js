@@ -6,7 +6,7 @@
 
 import { addPushedAlert, initAlerts, settleAlerts } from "./console-alerts.js";
 import { applyEvent, initAwaiting, reloadAfterConnect } from "./console-awaiting.js";
-import { data, el, formatTime, loggedOutNotice, t } from "./console-common.js";
+import { data, el, formatTime, loggedOutNotice, t, tBuilt } from "./console-common.js";
 import { addEvent, initEventLog, showLogState } from "./console-events.js";
 import { connectLive } from "./hotline-live.js";
 
@@ -32,7 +32,7 @@ function showStatus(state, detail) {
   }
   stateNode.textContent = state === "connected" && replayed
     ? t("status.connected_replayed", { count: replayed })
-    : t(`status.${state}`);
+    : tBuilt(`status.${state}`);
 }
 
 // Counters --------------------------------------------------------------------------------

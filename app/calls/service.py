@@ -1,0 +1,90 @@
+"""Starting and ending calls: one service function, one transaction each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app import phones
+from app.access import Actor, may_see
+from app.cases import queries
+from app.db import utcnow, write_transaction
+from app.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
+from app.models import Call
+from app.vocabulary import CASE_OUTCOMES, CallOutcome, Channel, Role
+
+TAKERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+CALL_CHANNELS = frozenset({Channel.PHONE, Channel.COUNTER, Channel.LINE_VIDEO})
+TEXT_MAX = 2000
+
+
+def start_call(
+    *, session: Session, actor: Actor, caller: str | None, channel: Channel = Channel.PHONE, now: datetime | None = None
+) -> Call:
+    """A call begins: the caller's number as E.164 when it is one; withheld or not a number is kept as unknown."""
+    if actor.role not in TAKERS or actor.user_id is None:
+        raise Forbidden("auth.forbidden", role=actor.role.value)
+    if channel not in CALL_CHANNELS:
+        raise InvalidInput("call.channel", fields={"channel": [N_("call.channel")]}, channel=channel.value)
+    given = (caller or "").strip()
+    e164 = phones.try_normalise(given) if given else None
+    with write_transaction(session):
+        call = Call(
+            caller_phone=e164,
+            caller_as_given=None if e164 or not given else given[:40],
+            channel=channel,
+            agent_id=actor.user_id,
+            started_at=now or utcnow(),
+        )
+        session.add(call)
+    return call
+
+
+def end_call(
+    *,
+    session: Session,
+    actor: Actor,
+    call_id: int,
+    outcome: CallOutcome,
+    case_no: str | None = None,
+    article_id: int | None = None,
+    answer_text: str | None = None,
+    transferred_to: str | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> Call:
+    """The call ends with one outcome; an outcome about a case names it, a consultation says what answered it."""
+    answer = (answer_text or "").strip() or None
+    destination = (transferred_to or "").strip() or None
+    problems: dict[str, list[str]] = {}
+    if outcome in CASE_OUTCOMES and not case_no:
+        problems["case_no"] = [N_("call.case_required")]
+    if outcome is CallOutcome.CONSULTATION_ANSWERED and article_id is None and answer is None:
+        problems["answer_text"] = [N_("call.answer_required")]
+    if outcome is CallOutcome.TRANSFERRED and destination is None:
+        problems["transferred_to"] = [N_("call.transfer_required")]
+    for field, text in (("answer_text", answer), ("note", note)):
+        if text and len(text) > TEXT_MAX:
+            problems[field] = [N_("call.text_too_long")]
+    if problems:
+        raise InvalidInput("validation.failed", fields=problems)
+    with write_transaction(session):
+        call = session.get(Call, call_id, with_for_update=True)
+        if call is None or not _may_end(actor, call):
+            raise NotFound("call.not_found", call_id=call_id)
+        if call.outcome is not None:
+            raise Conflict("call.already_ended", outcome=call.outcome.value)
+        case = queries.get_case(session=session, actor=actor, case_no=case_no) if case_no else None
+        if case is not None and not may_see(actor, case):
+            raise NotFound("case.not_found", case_no=case_no)
+        call.outcome, call.ended_at = outcome, now or utcnow()
+        call.case_id = case.id if case is not None else None
+        call.article_id, call.answer_text, call.transferred_to = article_id, answer, destination
+        call.note = (note or "").strip() or None
+    return call
+
+
+def _may_end(actor: Actor, call: Call) -> bool:
+    """The agent who took the call ends it; a supervisor may end anyone's (a console left open)."""
+    return call.agent_id == actor.user_id or actor.role in (Role.SUPERVISOR, Role.ADMIN)
