@@ -136,3 +136,20 @@ def log_in_client(client: FlaskClient, login: Login) -> None:
     token = csrf_token(client, "/login", CSRF_FIELD)
     response = client.post("/login", data={"csrf_token": token, "username": login.username, "password": login.password})
     assert response.status_code == 302 and response.headers["Location"] == "/console/live"
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each (rule: target)."""
+    # Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern
+    # (a <script> tag with the same code would be refused by it, as it should be).
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(f"() => {{ {AXE.read_text(encoding='utf-8')}\n window.axe = axe; }}")
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {', '.join(str(node['target']) for node in violation['nodes'])}"
+        for violation in results["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]

@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 
 from app.vocabulary import Role
 from app.web import nav
-from app.web.guards import roles_required
+from app.web.guards import AFTER_LOGIN, roles_required
 from app.web.pagekit import page_blueprint
-from tests.web.conftest import log_in, log_in_client, open_console
+from tests.web.conftest import CSRF_FIELD, csrf_token, log_in, log_in_client, open_console
 
 
 def test_the_menu_marks_the_current_page_in_words_and_a_key_opens_the_shortcut_list(page, make_login) -> None:
@@ -35,11 +35,11 @@ def test_typing_a_question_mark_in_a_field_does_not_open_the_list(page, make_log
 
 def test_a_page_asked_for_before_login_opens_after_it_and_never_another_site(page, make_login) -> None:
     login = make_login(Role.SUPERVISOR, None)
-    page.goto("/console/live?lang=en")
+    page.goto("/console/live?lang=zh-TW")
     expect(page).to_have_url("/login")
     log_in(page, login)
-    expect(page).to_have_url(re.compile(r"/console/live\?lang=en$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Live dispatch")
+    expect(page).to_have_url(re.compile(r"/console/live\?lang=zh-TW$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("即時派工")
 
 
 def test_a_page_of_another_role_is_an_html_page_that_says_so(app: Flask, client, make_login) -> None:
@@ -71,3 +71,16 @@ def test_two_pages_cannot_share_a_key() -> None:
     else:
         raise AssertionError("a second page with the same key was registered")
     assert [page.endpoint for page in nav.PAGES].count("elsewhere.page") == 0
+
+
+def test_a_remembered_page_on_another_site_is_never_followed(client, make_login) -> None:
+    for elsewhere in ("//evil.example/console", "https://evil.example/", "/\\evil.example"):
+        with client.session_transaction() as stored:
+            stored[AFTER_LOGIN] = elsewhere
+        login = make_login(Role.AGENT, None)
+        token = csrf_token(client, "/login", CSRF_FIELD)
+        answer = client.post(
+            "/login", data={"csrf_token": token, "username": login.username, "password": login.password}
+        )
+        assert answer.headers["Location"] == "/console/live", elsewhere
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/console/live")})
