@@ -1,6 +1,6 @@
 """calendar truth: partial-day overrides, imported official years, the holiday source's fingerprint
 
-Revision ID: 0007_calendar_truth
+Revision ID: 0008_calendar_truth
 Revises: 0007_calls
 Create Date: 2026-11-30 16:00:00
 
@@ -8,7 +8,7 @@ Create Date: 2026-11-30 16:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_calendar_truth"
+revision = "0008_calendar_truth"
 down_revision = "0007_calls"
 branch_labels = None
 depends_on = None
