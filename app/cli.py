@@ -49,6 +49,16 @@ def register(app: Flask) -> None:
         except ReferenceFileError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Reference data loaded: {report.summary()}")
+        from app.cases.official_calendar import load_shipped_calendars
+
+        try:
+            imported = load_shipped_calendars(
+                session=current_session(), directory=Path(directory) / "calendars", actor=CLI_ADMIN
+            )
+        except DomainError as exc:
+            raise _fail(exc) from exc
+        for result in imported:
+            click.echo(f"Official calendar {result.year} imported ({result.source}); open cases moved: {result.moved}")
 
     @app.cli.group("user")
     def user() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -189,3 +190,24 @@ def calendar_status(session: Session, *, today: date) -> CalendarStatus:
         )
     mark = source_mark(session)
     return CalendarStatus(calendar.source.version, mark.version if mark else None, states)
+
+
+def load_shipped_calendars(
+    *, session: Session, directory: Path, actor: Actor, now: datetime | None = None
+) -> list[ImportResult]:
+    """The official calendars shipped as reference data (one CSV a year): each imported when new or changed.
+
+    `flask seed` runs this, so a fresh installation does not flag the years the government has
+    published as estimates; a file already imported as it is changes nothing.
+    """
+    results = []
+    for path in sorted(directory.glob("*.csv")):
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if session.scalar(select(OfficialCalendarYear.year).where(OfficialCalendarYear.file_sha256 == digest)):
+            continue
+        source = f"config/reference/calendars/{path.name}"
+        results.append(
+            import_official_calendar(session=session, actor=actor, data=data, source=source, confirm=True, now=now)
+        )
+    return results

@@ -157,3 +157,17 @@ def test_a_new_version_of_the_holiday_source_recomputes_open_cases_once(app: Fla
     again = notice_source_change(session=db.session, now=monday)
     assert again.recomputed is None and again.previous == "holidays 2.0"
     assert len(_events(petition.id)) == 1
+
+
+def test_flask_seed_imports_the_shipped_official_calendars_once(app: Flask) -> None:
+    """A fresh installation knows 2026 as published; seeding again imports nothing a second time."""
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed"])
+    assert first.exit_code == 0, first.output
+    assert "Official calendar 2026 imported" in first.output
+    years = {state.year: state for state in calendar_status(db.session, today=date(2026, 11, 30)).years}
+    assert years[2026].official and years[2026].source == "config/reference/calendars/2026.csv"
+    assert not years[2027].official  # not published in the files: still an estimate, and said so
+    again = runner.invoke(args=["seed"])
+    assert again.exit_code == 0 and "Official calendar" not in again.output
+    assert _official_years() == 1
