@@ -34,8 +34,8 @@ TZ = ZoneInfo("Asia/Taipei")
 # Tables emptied between PostgreSQL tests; reference data stays as seeded.
 DATA_TABLES = (
     "webhook_receipts, idempotency_records, console_sessions, "
-    "calls, case_search_grams, case_events, notifications, sla_pauses, cases, calendar_overrides, sms_opt_outs, "
-    "api_tokens, "
+    "calls, case_search_grams, case_events, notifications, sla_pauses, cases, calendar_overrides, "
+    "official_calendar_years, calendar_source_marks, sms_opt_outs, api_tokens, "
     "users, "
     "case_number_counters"
 )

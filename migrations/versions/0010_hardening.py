@@ -6,7 +6,7 @@ the short-gram indexes are rebuilt over it. The column is added with ADD COLUMN,
 operation, so the triggers on `cases` stay (docs/architecture.md, the trap for later migrations).
 
 Revision ID: 0010_hardening
-Revises: 0007_calls
+Revises: 0008_calendar_truth
 Create Date: 2026-12-01 10:00:00
 
 """
@@ -17,7 +17,8 @@ from app.cases.search import search_text
 from app.cases.textgrams import short_grams
 
 revision = "0010_hardening"
-down_revision = "0007_calls"
+# Written on 0007_calls; chained after 0008_calendar_truth when main was merged (one head).
+down_revision = "0008_calendar_truth"
 branch_labels = None
 depends_on = None
 
