@@ -128,10 +128,14 @@ class Settings:
             db_pool_overflow=_count("HOTLINE_DB_POOL_OVERFLOW", env_vars.get("HOTLINE_DB_POOL_OVERFLOW", "5")),
             db_pool_timeout=_positive_seconds("HOTLINE_DB_POOL_TIMEOUT", env_vars.get("HOTLINE_DB_POOL_TIMEOUT", "10")),
             login_failures_per_account=_count(
-                "HOTLINE_LOGIN_FAILURES_PER_ACCOUNT", env_vars.get("HOTLINE_LOGIN_FAILURES_PER_ACCOUNT", "5"), minimum=1
+                "HOTLINE_LOGIN_FAILURES_PER_ACCOUNT",
+                env_vars.get("HOTLINE_LOGIN_FAILURES_PER_ACCOUNT", "5"),
+                minimum=1,
             ),
             login_failures_per_address=_count(
-                "HOTLINE_LOGIN_FAILURES_PER_ADDRESS", env_vars.get("HOTLINE_LOGIN_FAILURES_PER_ADDRESS", "20"), minimum=1
+                "HOTLINE_LOGIN_FAILURES_PER_ADDRESS",
+                env_vars.get("HOTLINE_LOGIN_FAILURES_PER_ADDRESS", "20"),
+                minimum=1,
             ),
             login_lockout_seconds=_positive_seconds(
                 "HOTLINE_LOGIN_LOCKOUT_SECONDS", env_vars.get("HOTLINE_LOGIN_LOCKOUT_SECONDS", "900")
