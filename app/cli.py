@@ -123,6 +123,18 @@ def register(app: Flask) -> None:
 
         click.echo(f"Revoked {revoke_tokens(session=current_session(), username=username)} token(s).")
 
+    @user.command("deactivate")
+    @click.argument("username")
+    def deactivate(username: str) -> None:
+        """Deactivate a user: no more logins; their console sessions and API tokens end at once."""
+        from app.users.console_sessions import deactivate_user
+
+        try:
+            deactivate_user(session=current_session(), username=username)
+        except DomainError as exc:
+            raise _fail(exc) from exc
+        click.echo(f"{username} is deactivated; their sessions and tokens are revoked.")
+
     _register_calendar(app)
     _register_sla(app)
     _register_worker(app)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, request
 from flask_socketio import SocketIO
 from socketio.exceptions import ConnectionRefusedError
 
@@ -26,13 +26,16 @@ from app.realtime.recount import CountersLoop
 from app.realtime.replay import ReplayLimits, admit
 from app.realtime.wakeup import Wakeup
 from app.reference.names import ReferenceNames
-from app.users.service import actor_for_token, actor_for_user
+from app.users.console_sessions import actor_for_console_session
+from app.users.service import actor_for_token
+from app.users.sessions import session_token
 
 log = logging.getLogger(__name__)
 
 EXTENSION = "hotline_realtime"
 CONNECT_WAIT = 5.0  # seconds the admission waits for Socket.IO to finish accepting the connection
-SESSION_USER = "user_id"  # the console login's key in the Flask session
+# A console session's credential, told apart from an API token (URL-safe base64, never a colon).
+CONSOLE_PREFIX = "console:"
 
 
 class Refused(ConnectionRefusedError):  # type: ignore[misc]  # python-socketio is untyped
@@ -49,7 +52,7 @@ REVALIDATE_EVERY = 60.0  # seconds: a deactivated user, revoked token or moved r
 class Connection:
     rooms: frozenset[str]
     actor: Actor
-    credential: str | int  # the API token, or the console session's user id
+    credential: str  # the API token, or CONSOLE_PREFIX + the console session's token
 
 
 @dataclass
@@ -120,7 +123,7 @@ def resume_point() -> int:
     return live.feed.watermark()
 
 
-def authenticate(auth: object) -> tuple[Actor, str | int] | None:
+def authenticate(auth: object) -> tuple[Actor, str] | None:
     """An API token in the `auth` payload, else the console's login session; else no one."""
     if isinstance(auth, dict) and "token" in auth:
         token = auth["token"]
@@ -128,19 +131,19 @@ def authenticate(auth: object) -> tuple[Actor, str | int] | None:
             return None
         actor = actor_for_token(current_session(), token.strip())
         return (actor, token.strip()) if actor is not None else None
-    user_id = session.get(SESSION_USER)
-    if isinstance(user_id, int) and not isinstance(user_id, bool):
-        actor = actor_for_user(current_session(), user_id)
-        return (actor, user_id) if actor is not None else None
+    console = session_token()
+    if console is not None:
+        actor = actor_for_console_session(current_session(), console)
+        return (actor, CONSOLE_PREFIX + console) if actor is not None else None
     return None
 
 
 def _still_valid(connection: Connection) -> bool:
     credential = connection.credential
-    if isinstance(credential, str):
-        actor = actor_for_token(current_session(), credential)
+    if credential.startswith(CONSOLE_PREFIX):
+        actor = actor_for_console_session(current_session(), credential.removeprefix(CONSOLE_PREFIX))
     else:
-        actor = actor_for_user(current_session(), credential)
+        actor = actor_for_token(current_session(), credential)
     return actor is not None and (actor.role, actor.agency_id) == (connection.actor.role, connection.actor.agency_id)
 
 

@@ -8,14 +8,25 @@ A browser that uses the API with its login session is checked by app/api/auth.py
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from app.i18n import message
+from app.users.lockout import LoginLockout
 from app.web.labels import label
+from config.settings import Settings
 
 csrf = CSRFProtect()
+LOCKOUT = "hotline_login_lockout"  # app.extensions key of the LoginLockout
+
+
+def current_settings_of(app: Flask) -> Settings:
+    settings: Settings = app.config["HOTLINE_SETTINGS"]
+    return settings
+
 
 # Views under these paths prove who sent them without a cookie.
 CSRF_EXEMPT_PREFIXES = ("/api/", "/telephony/")
@@ -29,6 +40,15 @@ def init_web(app: Flask) -> None:
     # It is tied to the session, which a logout or a new login replaces.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    settings = current_settings_of(app)
+    # A console login lasts one shift at most; the server-side session (app/users/sessions.py) expires with it.
+    app.permanent_session_lifetime = timedelta(seconds=settings.session_lifetime_seconds)  # Flask sets 31 days
+    app.extensions[LOCKOUT] = LoginLockout(
+        settings.redis_url or "memory://",
+        per_account=settings.login_failures_per_account,
+        per_address=settings.login_failures_per_address,
+        seconds=settings.login_lockout_seconds,
+    )
     app.register_blueprint(views.bp)
     csrf.init_app(app)
     for name in _blueprints_only_under(app, CSRF_EXEMPT_PREFIXES):

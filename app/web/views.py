@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from app.access import Actor
@@ -16,10 +16,11 @@ from app.realtime.connections import resume_point
 from app.reference.cache import reference_cache
 from app.reference.names import ReferenceNames
 from app.settings_access import current_settings
+from app.users.lockout import LoginLockout
 from app.users.service import check_password
 from app.users.sessions import log_in, log_out, session_actor
 from app.vocabulary import Role
-from app.web import nav
+from app.web import LOCKOUT, nav
 from app.web.forms import LoginForm
 from app.web.guards import AFTER_LOGIN, login_required
 from app.web.labels import L_, labels_for_script
@@ -46,18 +47,28 @@ AWAITING_COLUMNS_ALL_AGENCIES = ("case_no", "agency", *AWAITING_COLUMNS[1:])
 def login() -> ResponseReturnValue:
     """The login form; the same message for an unknown user and a wrong password."""
     form = LoginForm()
-    failed = False
+    error = None
     if form.validate_on_submit():
+        lockout: LoginLockout = current_app.extensions[LOCKOUT]
+        username, address = str(form.username.data), request.remote_addr or ""
+        wait = lockout.retry_after(username, address)
+        if wait is not None:
+            # Refused before the password is looked at: a right guess during a lockout is worth nothing.
+            minutes = max(1, -(-wait // 60))
+            error = message("auth.locked", minutes=minutes)
+            page = render_template("web/login.html", form=form, error=error)
+            return page, 429, {"Retry-After": str(wait)}
         credentials = form.credentials()
         actor = check_password(current_session(), *credentials) if credentials else None
         if actor is not None:
+            lockout.succeeded(username)
             target = _safe_next(session.get(AFTER_LOGIN))
             log_in(actor)  # a fresh session: the page asked for before is kept only in `target`
             return redirect(target or url_for("web.live"))
-        failed = True
+        lockout.failed(username, address)
+        error = message("auth.login_failed")
     elif request.method == "GET" and session_actor() is not None:
         return redirect(url_for("web.live"))
-    error = message("auth.login_failed") if failed else None
     return render_template("web/login.html", form=form, error=error)
 
 
