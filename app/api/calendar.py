@@ -14,7 +14,7 @@ from flask import request
 from marshmallow import fields
 
 from app.api.auth import authenticate, current_actor, require_json_body
-from app.api.docs import documents_errors
+from app.api.docs import DAY_IN_PATH, documents_errors
 from app.api.inputs import ApiBlueprint, CleanSchema, StrictBoolean
 from app.api.schemas import text_field
 from app.cases import calendar, official_calendar
@@ -253,6 +253,7 @@ def get_status() -> dict[str, Any]:
 
 
 @blp.route("/calendar/overrides/<string:day>", methods=["PUT"])
+@blp.doc(parameters=[DAY_IN_PATH])
 @blp.arguments(OverrideInputSchema)
 @blp.response(200, OverrideResultSchema)
 @documents_errors(blp, 400, 403, 415, 422)
@@ -272,6 +273,7 @@ def put_override(body: dict[str, Any], day: str) -> dict[str, Any]:
 
 
 @blp.route("/calendar/overrides/<string:day>", methods=["DELETE"])
+@blp.doc(parameters=[DAY_IN_PATH])
 @blp.response(200, OverrideResultSchema)
 @documents_errors(blp, 403, 404, 422)
 def delete_override(day: str) -> dict[str, Any]:

@@ -11,6 +11,16 @@ from flask_smorest import Blueprint
 View = TypeVar("View", bound=Callable[..., Any])
 
 
+# The day in /calendar/overrides/{day}: the server accepts YYYY-MM-DD only (a real date), and says so.
+DAY_IN_PATH: dict[str, Any] = {
+    "in": "path",
+    "name": "day",
+    "required": True,
+    "description": "A date, YYYY-MM-DD",
+    "schema": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+}
+
+
 def documents_errors(blp: Blueprint, *statuses: int) -> Callable[[View], View]:
     """Add the error envelope as the response for each status (401 is always possible)."""
 

@@ -12,7 +12,15 @@ from app.cases.intake import NewCase
 from app.cases.lifecycle import Action
 from app.cases.queries import MAX_PAGE, CaseFilter, SlaFilter
 from app.models import DESCRIPTION_MAX
+from app.reference.files import load_entries
 from app.vocabulary import CaseStatus, CaseType, Channel
+from config.settings import REFERENCE_DIR
+
+
+def reference_codes(kind: str) -> list[str]:
+    """The codes of config/reference/<kind>.yaml (what `flask seed` makes active), for the document's enums."""
+    return sorted(str(entry["code"]) for entry in load_entries(REFERENCE_DIR / f"{kind}.yaml", kind))
+
 
 _NON_BLANK = validate.Regexp(r"\S", error="String does not match expected pattern.")
 
@@ -42,7 +50,12 @@ class ErrorSchema(ma.Schema):
 class CaseCreateSchema(CleanSchema):
     case_type = fields.Enum(CaseType, by_value=True, metadata={"description": "Defaults to the category's type"})
     channel = fields.Enum(Channel, by_value=True, required=True)
-    category = text_field(60, required=True, metadata={"description": "Category code, see /categories"})
+    category = text_field(
+        60,
+        required=True,
+        # Reference data: the codes the server accepts, so that a request valid by the document is not refused.
+        metadata={"description": "Category code, see /categories", "enum": reference_codes("categories")},
+    )
     district = fields.String(
         validate=validate.Length(max=40), allow_none=True, metadata={"description": "District code"}
     )
