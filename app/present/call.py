@@ -15,13 +15,15 @@ from app.present.times import local_iso
 def call_view(call: Call, view: View, tz: ZoneInfo) -> dict[str, Any]:
     """One call; the caller is the citizen, so a masked view sees the number as it sees the reporter's."""
     staff = view is View.STAFF
+    # An anonymous reporter is hidden from a masked view, on their case and on the calls about it alike.
+    hidden = not staff and call.case is not None and call.case.anonymous
     ended = call.ended_at
     return {
         "id": call.id,
         "channel": call.channel.value,
         "outcome": call.outcome.value if call.outcome else None,
-        "caller_phone": call.caller_phone if staff else phones.mask(call.caller_phone),
-        "caller_as_given": audience.text(call.caller_as_given, view),
+        "caller_phone": None if hidden else call.caller_phone if staff else phones.mask(call.caller_phone),
+        "caller_as_given": None if hidden else audience.text(call.caller_as_given, view),
         "agent": call.agent.username if call.agent else None,
         "started_at": local_iso(call.started_at, tz),
         "ended_at": local_iso(ended, tz),

@@ -23,8 +23,10 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/telephony/")
 
 def init_web(app: Flask) -> None:
     """Register the console blueprint and CSRF protection; call it after every other blueprint."""
-    from app.web import views
-    from app.web import casepage  # after views: the menu lists pages in the order they register
+    from app.web import (
+        casepage,  # after views: the menu lists pages in the order they register
+        views,
+    )
 
     # The live page stays open all day: its token must outlive Flask-WTF's one-hour default.
     # It is tied to the session, which a logout or a new login replaces.

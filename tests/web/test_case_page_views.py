@@ -9,10 +9,10 @@ from flask.testing import FlaskClient
 
 from app.cases import actions
 from app.db import db
-from app.models import Case, CaseEvent
-from app.vocabulary import CaseStatus, Role
+from app.models import CaseEvent
+from app.vocabulary import Role
 from tests.factories import Factory
-from tests.web.conftest import CSRF_FIELD, log_in_client
+from tests.web.conftest import log_in_client
 
 
 def _page(client: FlaskClient, path: str) -> tuple[int, str]:
@@ -53,7 +53,7 @@ def test_the_mayors_office_reads_without_forms(client: FlaskClient, factory: Fac
     log_in_client(client, make_login(Role.MAYOR_OFFICE, None))
     status, html = _page(client, f"/console/cases/{case.case_no}")
     assert status == 200 and "0912***678" in html and "0912 345 678" not in html
-    assert "<form method=\"post\" action=\"/console/cases/" not in html
+    assert '<form method="post" action="/console/cases/' not in html
 
 
 def test_a_stale_note_is_explained_and_kept(client: FlaskClient, factory: Factory, make_login) -> None:
@@ -62,12 +62,17 @@ def test_a_stale_note_is_explained_and_kept(client: FlaskClient, factory: Factor
     _, html = _page(client, f"/console/cases/{case.case_no}")
     seen = int(re.search(r'name="note-seen" type="hidden" value="(\d+)"', html).group(1))
     read_at = case.version
-    actions.add_note(session=db.session, actor=factory.agent.actor, case_no=case.case_no, version=read_at,
-                     text="另一位同仁的備註")
+    actions.add_note(
+        session=db.session, actor=factory.agent.actor, case_no=case.case_no, version=read_at, text="另一位同仁的備註"
+    )
     response = client.post(
         f"/console/cases/{case.case_no}/act/note",
-        data={"note-csrf_token": _form_token(html), "note-version": str(read_at), "note-seen": str(seen),
-              "note-text": "我的備註"},
+        data={
+            "note-csrf_token": _form_token(html),
+            "note-version": str(read_at),
+            "note-seen": str(seen),
+            "note-text": "我的備註",
+        },
     )
     body = response.get_data(as_text=True)
     assert response.status_code == 409

@@ -1,4 +1,4 @@
-"""What the case page's partials need, from a case file: its fields, deadline, timeline, notifications, calls, relations.
+"""What the case page's partials need from a case file: fields, deadline, timeline, notifications, calls, relations.
 
 The partials (templates/cases/_*.html) take these shapes only, so the agencies' board and the supervisors' wall
 can show the same parts of a case from the same builder.
@@ -98,7 +98,9 @@ def case_fields(case: Case, actor: Actor, names: Names, tz: ZoneInfo) -> dict[st
         "report_text": shown["report_text"] or "",
         "resolution": shown["resolution"] or "",
     }
-    fields["moments"] = [(key, roc_datetime(getattr(case, name), tz)) for name, key in _MOMENTS.items() if getattr(case, name)]
+    fields["moments"] = [
+        (key, roc_datetime(getattr(case, name), tz)) for name, key in _MOMENTS.items() if getattr(case, name)
+    ]
     return fields
 
 

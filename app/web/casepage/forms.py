@@ -104,7 +104,9 @@ class ActionKind:
 
 # The order the page shows them in: the usual next step first.
 ACTIONS: dict[Action, ActionKind] = {
-    Action.ACKNOWLEDGE: ActionKind(ActionForm, actions.acknowledge_case, L_("action.acknowledge"), L_("action.acknowledge.submit")),
+    Action.ACKNOWLEDGE: ActionKind(
+        ActionForm, actions.acknowledge_case, L_("action.acknowledge"), L_("action.acknowledge.submit")
+    ),
     Action.REPORT: ActionKind(TextForm, actions.report_back, L_("action.report"), L_("action.report.submit")),
     Action.NOTE: ActionKind(TextForm, actions.add_note, L_("action.note"), L_("action.note.submit")),
     Action.CLOSE: ActionKind(CloseForm, actions.close_case, L_("action.close"), L_("action.close.submit")),

@@ -62,7 +62,7 @@ def _valid_day(form: Form, field: Field) -> None:
             raise ValidationError(label("search.bad_date")) from exc
 
 
-class SearchForm(Form):
+class SearchForm(Form):  # type: ignore[misc]
     """The query and its filters, read from the URL; choices are filled per request, in its language."""
 
     q = StringField(filters=[lambda value: value.strip() if value else value])
@@ -127,8 +127,7 @@ def _row(case: Case, actor: Actor, names: ReferenceNames, tz: ZoneInfo) -> dict[
         "case_no": case.case_no,
         "received": roc_datetime(case.received_at, tz),
         "category": summary["category_name_en" if is_english() else "category_name_zh"] or summary["category"],
-        "district": case.district.name_en if case.district and is_english() else (case.district.name_zh if case.district else ""),
-        "address": case.address or "",
+        "place": _place(case),
         "summary": description[:SUMMARY_CHARS] + ("…" if len(description) > SUMMARY_CHARS else ""),
         "agency": (case.agency.name_en if is_english() else case.agency.name_zh) if case.agency else "",
         "status": coded("case_status", case.status.value),
@@ -138,9 +137,17 @@ def _row(case: Case, actor: Actor, names: ReferenceNames, tz: ZoneInfo) -> dict[
     }
 
 
+def _place(case: Case) -> str:
+    """The district and the address, the district once (addresses usually begin with it)."""
+    address = case.address or ""
+    if case.district is None or case.district.name_zh in address:
+        return address
+    return f"{case.district.name_en if is_english() else case.district.name_zh} {address}".strip()
+
+
 def _link(**changes: Any) -> str:
     """This search's URL with some parameters changed (None drops one)."""
-    args = {key: value for key, value in request.args.items() if value}
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if value}
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
@@ -172,7 +179,9 @@ def search() -> ResponseReturnValue:
             )
         except InvalidInput as refusal:
             # A mistyped phone filter or an old cursor: said in words, the query kept for mending.
-            problem = message(next(iter(refusal.fields.values()))[0] if refusal.fields else refusal.code, **refusal.params)
+            problem = message(
+                next(iter(refusal.fields.values()))[0] if refusal.fields else refusal.code, **refusal.params
+            )
         else:
             names = ReferenceNames.load(current_session())
             rows = [_row(case, actor, names, tz) for case in found.items]

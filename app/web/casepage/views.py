@@ -138,8 +138,11 @@ def _render(
             # The user's values stay; the version and the events seen move to now, so sending again applies them.
             form.version.data, form.seen.data = str(sections.version), str(sections.last_event_id)
             changes = events_after(session=session, actor=actor, case_no=case_no, after_id=stale_since)
-            stale = {"action": action, "entries": entries(list(changes), case_file, actor, session),
-                     "still_allowed": action in forms}
+            stale = {
+                "action": action,
+                "entries": entries(list(changes), case_file, actor, session),
+                "still_allowed": action in forms,
+            }
         if action in forms:
             forms[action] = form
     return render_template(

@@ -86,6 +86,8 @@ BUILT_KEYS = (
     L_("ack_via.voice"),
     L_("actor.sla"),
     L_("actor.dispatch"),
+    L_("deadline.target.ack"),
+    L_("deadline.target.report"),
 )
 
 # Why an alert was not sent, as alerting writes it (English, for the log) -> the console's words.
@@ -189,7 +191,7 @@ def timeline_entry(
     """One event in words: the title from `event.<type>`, then the parts of its payload a person needs."""
     shown = event_view(event, case_no, view, tz, hidden)
     payload: dict[str, Any] = shown["payload"]
-    describe = _DESCRIBERS.get(shown["event_type"], lambda _p, _t, _n: [])
+    describe = _DESCRIBERS.get(shown["event_type"], _nothing)
     link = next((payload[key] for key in ("into", "merged") if payload.get(key)), None)
     return Entry(
         id=shown["id"],
@@ -201,6 +203,10 @@ def timeline_entry(
         details=[line for line in describe(payload, tz, names) if line],
         case_link=link,
     )
+
+
+def _nothing(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
+    return []  # an event type without details to tell: its title says it all
 
 
 def _said(key: str, value: Any, **params: Any) -> str:
@@ -221,11 +227,15 @@ def _created(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
 
 
 def _assigned(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
-    lines = [label("timeline.assigned", agency=names.agency(p.get("agency")), reason=coded("route_reason", p.get("reason")))]
+    lines = [
+        label("timeline.assigned", agency=names.agency(p.get("agency")), reason=coded("route_reason", p.get("reason")))
+    ]
     if p.get("previous_agency"):
         lines.append(label("timeline.moved_from", agency=names.agency(p["previous_agency"])))
     if isinstance(p.get("time_with_previous_agency_seconds"), int):
-        lines.append(label("timeline.time_with_previous", duration=duration_text(p["time_with_previous_agency_seconds"])))
+        lines.append(
+            label("timeline.time_with_previous", duration=duration_text(p["time_with_previous_agency_seconds"]))
+        )
     return lines
 
 
@@ -282,12 +292,20 @@ def _recomputed(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
     for target in ("ack", "report"):
         before, after = _moment(p.get(f"previous_{target}_due_at"), tz), _moment(p.get(f"{target}_due_at"), tz)
         if before != after:
-            lines.append(label("timeline.moved_deadline", target=coded("alert.target", target), before=before, after=after))
+            lines.append(
+                label("timeline.moved_deadline", target=coded("deadline.target", target), before=before, after=after)
+            )
     return lines
 
 
 def _milestone(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
-    lines = [label("timeline.deadline_of", target=coded("alert.target", p.get("target")), time=_moment(p.get("deadline"), tz))]
+    lines = [
+        label(
+            "timeline.deadline_of",
+            target=coded("deadline.target", p.get("target")),
+            time=_moment(p.get("deadline"), tz),
+        )
+    ]
     if p.get("agency"):
         lines.append(_said(L_("timeline.agency"), names.agency(p["agency"])))
     return lines
@@ -301,7 +319,11 @@ def _skipped(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
 
 def _dead(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
     return [
-        label("timeline.dead", channel=coded("notification_channel", p.get("channel")), phone=phone_text(p.get("recipient"))),
+        label(
+            "timeline.dead",
+            channel=coded("notification_channel", p.get("channel")),
+            phone=phone_text(p.get("recipient")),
+        ),
         label("timeline.dead_advice"),
     ]
 
@@ -310,7 +332,9 @@ def _ladder(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
     calls = p.get("calls") or []
     return [
         label("timeline.ladder_step", step=p.get("step", ""), rung=coded("rung", p.get("rung"))),
-        label("timeline.ladder_no_one") if p.get("no_one_to_call") else label("timeline.ladder_calls", count=len(calls)),
+        label("timeline.ladder_no_one")
+        if p.get("no_one_to_call")
+        else label("timeline.ladder_calls", count=len(calls)),
     ]
 
 
@@ -380,7 +404,7 @@ def deadline_words(status: SlaStatus | None, *, acknowledged: bool, tz: ZoneInfo
         state=state,
         state_words=coded("sla_stage", state),
         time_left=left,
-        pending=coded("alert.target", pending),
+        pending=coded("deadline.target", pending),
         ack_due=roc_datetime(status.ack_due_at, tz),
         report_due=roc_datetime(status.report_due_at, tz),
         due_iso=status.due_at.astimezone(tz).isoformat() if status.due_at else None,
