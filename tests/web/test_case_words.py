@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -116,3 +117,10 @@ def test_system_actors_are_named_in_words(chinese, factory: Factory) -> None:
     sections = case_sections(read_case_file(session=db.session, actor=actor, case_no=case.case_no), actor, db.session)
     assert all("_" not in entry.title for entry in sections.timeline)
     assert sections.timeline[0].actor.endswith("（話務人員）")
+
+
+def test_a_deadline_on_an_estimated_calendar_says_so(chinese) -> None:
+    status = _status("on_track", timedelta(days=3))
+    shown = deadline_words(replace(status, estimated_years=(2027,)), acknowledged=True, tz=TZ)
+    assert shown is not None and "民國 116 年" in shown.estimated
+    assert deadline_words(status, acknowledged=True, tz=TZ).estimated == ""  # type: ignore[union-attr]

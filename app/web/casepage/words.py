@@ -378,6 +378,7 @@ class Deadline:
     due_iso: str | None
     clock: str
     paused_since: str
+    estimated: str = ""  # said when a deadline falls in a year whose official calendar is not out yet
 
 
 _PASSED_STAGES = {"on_track", "at_risk"}
@@ -410,6 +411,9 @@ def deadline_words(status: SlaStatus | None, *, acknowledged: bool, tz: ZoneInfo
         due_iso=status.due_at.astimezone(tz).isoformat() if status.due_at else None,
         clock=coded("clock", status.clock.value),
         paused_since=roc_datetime(status.paused_since, tz),
+        estimated=label("deadline.estimated", years="、".join(str(year - 1911) for year in status.estimated_years))
+        if status.estimated_years
+        else "",
     )
 
 
