@@ -42,7 +42,8 @@ def _steps() -> Counter[tuple[int, str]]:
 
 
 def _calls() -> Counter[tuple[int | None, str]]:
-    rows = db.session.execute(select(Notification.case_id, Notification.recipient).where(Notification.channel == "voice"))
+    calls = select(Notification.case_id, Notification.recipient).where(Notification.channel == "voice")
+    rows = db.session.execute(calls)
     return Counter((case_id, recipient) for case_id, recipient in rows)
 
 

@@ -54,7 +54,7 @@ def _rows() -> list[Notification]:
 
 
 def test_the_schedule_doubles_from_15_seconds_to_the_15_minute_cap() -> None:
-    assert (BACKOFF_BASE, BACKOFF_CAP, MAX_ATTEMPTS) == (timedelta(seconds=15), timedelta(minutes=15), 8)
+    assert (timedelta(seconds=15), timedelta(minutes=15), 8) == (BACKOFF_BASE, BACKOFF_CAP, MAX_ATTEMPTS)
     middle = _Pinned(0.5)
     assert [backoff(attempt, middle) for attempt in range(1, 10)] == NOMINAL
     assert [backoff(attempt, _Pinned(0.0)) for attempt in (1, 7)] == [timedelta(seconds=11.25), timedelta(seconds=675)]
@@ -150,9 +150,9 @@ def test_an_outcome_the_database_refuses_is_finished_later_by_asking_twilio_not_
     phones = case.agency.duty_phones
     assert len(phones) >= 2, "the seeded agency has more than one duty phone"
     stuck = _rows()[0]
-    with database_refuses("notifications", "UPDATE", f"NEW.id = {stuck.id} AND NEW.status = 'sent'"):
-        with caplog.at_level(logging.ERROR, logger="app.alerting.outbox"):
-            results = send_due(db.session, channel, public_base_url=PUBLIC, now=NOON)
+    refused = database_refuses("notifications", "UPDATE", f"NEW.id = {stuck.id} AND NEW.status = 'sent'")
+    with refused, caplog.at_level(logging.ERROR, logger="app.alerting.outbox"):
+        results = send_due(db.session, channel, public_base_url=PUBLIC, now=NOON)
     # The one row that could not be recorded kept none of the others from being recorded.
     assert results == {"sent": len(phones) - 1, "unrecorded": 1}
     assert f"could not record the outcome of notification {stuck.id}" in caplog.text

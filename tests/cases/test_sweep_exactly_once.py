@@ -41,7 +41,9 @@ def _milestones() -> Counter[tuple[int, str]]:
 
 def _escalation_sms(case_ids: list[int]) -> Counter[int]:
     rows = db.session.scalars(
-        select(Notification.case_id).where(Notification.kind == "sla_escalation_sms", Notification.case_id.in_(case_ids))
+        select(Notification.case_id).where(
+            Notification.kind == "sla_escalation_sms", Notification.case_id.in_(case_ids)
+        )
     )
     return Counter(case_id for case_id in rows if case_id is not None)
 
