@@ -55,7 +55,10 @@ def test_a_sweep_tick_that_fails_is_logged_and_the_next_tick_fires_the_milestone
 ) -> None:
     case = factory.case(now=utcnow() - timedelta(minutes=20))
     leader = leadership()
-    with database_refuses("case_events", "INSERT", "NEW.sla_key IS NOT NULL"), caplog.at_level(logging.ERROR, logger="app.worker.scheduler"):
+    with (
+        database_refuses("case_events", "INSERT", "NEW.sla_key IS NOT NULL"),
+        caplog.at_level(logging.ERROR, logger="app.worker.scheduler"),
+    ):
         sweep_tick(app, leader)  # does not raise: the scheduler would stop calling a job that did
     assert "SLA sweep failed; it will run again at the next tick" in caplog.text
     assert _keys(case.id) == []
@@ -80,7 +83,10 @@ def test_a_send_tick_that_fails_is_logged_and_the_next_tick_sends(
     app: Flask, factory: Factory, caplog: pytest.LogCaptureFixture
 ) -> None:
     case = factory.case()
-    with database_refuses("notifications", "UPDATE", "NEW.status = 'sending'"), caplog.at_level(logging.ERROR, logger="app.worker.jobs"):
+    with (
+        database_refuses("notifications", "UPDATE", "NEW.status = 'sending'"),
+        caplog.at_level(logging.ERROR, logger="app.worker.jobs"),
+    ):
         send_tick(app)
     assert "outbox sender failed; it will run again at the next tick" in caplog.text
     assert _outbox_statuses(case.id) == {NotificationStatus.PENDING}
@@ -92,7 +98,10 @@ def test_a_ladder_tick_that_fails_is_logged_and_the_next_tick_takes_the_step(
     app: Flask, factory: Factory, caplog: pytest.LogCaptureFixture
 ) -> None:
     case = factory.case(now=utcnow() - timedelta(minutes=11))  # its duty phones should have been called
-    with database_refuses("case_events", "INSERT", "NEW.sla_key LIKE '%:ladder:%'"), caplog.at_level(logging.ERROR, logger="app.worker.jobs"):
+    with (
+        database_refuses("case_events", "INSERT", "NEW.sla_key LIKE '%:ladder:%'"),
+        caplog.at_level(logging.ERROR, logger="app.worker.jobs"),
+    ):
         ladder_tick(app)
     assert "alert ladder failed; it will run again at the next tick" in caplog.text
     assert _keys(case.id) == []
