@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,24 @@ def open_console(page, login: Login, path: str = "/login") -> None:
     log_in(page, login, path)
     expect(page).to_have_url(re.compile(r"/console/live"))
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
+
+
+def wait_until_pushed(app: Flask, case_no: str, timeout: float = 10) -> None:
+    """Until the server's live feed has pushed every event of the case (to whoever listened, maybe no one):
+    the marker that it happened while a page was offline, not a pause long enough on a fast machine."""
+    from sqlalchemy import func, select
+
+    from app.models import Case, CaseEvent
+    from app.realtime.connections import EXTENSION
+
+    db.session.rollback()
+    newest = db.session.scalar(select(func.max(CaseEvent.id)).join(Case).where(Case.case_no == case_no))
+    assert newest is not None
+    feed = app.extensions[EXTENSION].feed
+    deadline = time.monotonic() + timeout
+    while feed.watermark() < newest:
+        assert time.monotonic() < deadline, f"the feed never pushed event {newest}"
+        time.sleep(0.02)
 
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
