@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import phones
@@ -55,7 +55,7 @@ def find_duplicates(
     )
     if actor.is_agency:
         open_cases = open_cases.where(Case.agency_id == actor.agency_id)
-    rows: list[Row[Any]] = []
+    rows: list[Any] = []  # (id, address, received_at, district_id, reporter_phone)
     if district is not None and (address or "").strip():
         rows += session.execute(
             open_cases.where(Case.district_id == district.id, Case.received_at >= now - RECENT)
