@@ -136,3 +136,54 @@ def test_adding_a_call_to_a_case_counts_a_report_and_keeps_the_reporter(client, 
         "樹還壓著機車",
     )
     assert db.session.get(Call, call_id).outcome is CallOutcome.ADDED_TO_CASE
+
+
+def test_a_consultation_is_answered_from_an_article_id_the_form_carries(client, make_login) -> None:
+    log_in_client(client, make_login(Role.AGENT, None))
+    call_id = _start(client, "未顯示號碼")
+    token = csrf_token(
+        client,
+        f"/console/intake/calls/{call_id}",
+        re.compile(r'id="end-csrf" name="csrf_token" type="hidden" value="([^"]+)"'),
+    )
+    refused = client.post(f"/console/intake/calls/{call_id}/end", data={"csrf_token": token, "outcome": "transferred"})
+    assert refused.status_code == 422 and 'id="transferred_to-error"' in refused.get_data(as_text=True)
+    response = client.post(
+        f"/console/intake/calls/{call_id}/end",
+        data={"csrf_token": token, "outcome": "consultation_answered", "article_id": "42"},
+    )
+    assert response.status_code == 302
+    db.session.rollback()
+    call = db.session.get(Call, call_id)
+    assert (call.outcome, call.article_id, call.caller_phone, call.caller_as_given) == (
+        CallOutcome.CONSULTATION_ANSWERED,
+        42,
+        None,
+        "未顯示號碼",
+    )
+
+
+def test_the_intake_pages_are_for_the_centres_staff_only(client, make_login) -> None:
+    log_in_client(client, make_login(Role.AGENCY, "PWD-MAINT"))
+    for path in (
+        "/console/intake",
+        "/console/my-work",
+        "/console/intake/duplicates.json?category=fallen_tree",
+        "/console/intake/history.json?phone=0912345678",
+    ):
+        assert client.get(path).status_code == 403, path
+    assert db.session.scalar(select(func.count()).select_from(Call)) == 0
+
+
+def test_the_history_and_duplicates_answer_the_page_script_in_json(client, make_login, factory: Factory) -> None:
+    case = factory.case(reporter_phone="0912-345-678")
+    log_in_client(client, make_login(Role.AGENT, None))
+    history = client.get("/console/intake/history.json?phone=%2B886%20912%20345%20678").get_json()
+    assert [row["case_no"] for row in history["cases"]] == [case.case_no]
+    assert history["cases"][0]["time_left_words"].startswith("剩")
+    found = client.get(
+        "/console/intake/duplicates.json?category=fallen_tree&district=fongshan&address=光復路２段132號"
+    ).get_json()
+    assert [(row["case_no"], row["why"], row["report_count"]) for row in found["items"]] == [
+        (case.case_no, "same_place", 1)
+    ]
