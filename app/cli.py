@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, time
+from typing import Any
 
 import click
 from flask import Flask
@@ -48,6 +49,16 @@ def register(app: Flask) -> None:
         except ReferenceFileError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Reference data loaded: {report.summary()}")
+        from app.cases.official_calendar import load_shipped_calendars
+
+        try:
+            imported = load_shipped_calendars(
+                session=current_session(), directory=Path(directory) / "calendars", actor=CLI_ADMIN
+            )
+        except DomainError as exc:
+            raise _fail(exc) from exc
+        for result in imported:
+            click.echo(f"Official calendar {result.year} imported ({result.source}); open cases moved: {result.moved}")
 
     @app.cli.group("user")
     def user() -> None:
@@ -124,9 +135,11 @@ def _register_calendar(app: Flask) -> None:
 
     @app.cli.group("calendar")
     def calendar_group() -> None:
-        """The government calendar the SLA clocks run on: typhoon days (停班) and late changes."""
+        """The government calendar the SLA clocks run on: typhoon days (停班), official years, late changes."""
 
-    def _change(day: date, *, working: bool | None, reason: str, yes: bool) -> None:
+    def _change(
+        day: date, *, working: bool | None, reason: str, yes: bool, start: time | None = None, end: time | None = None
+    ) -> None:
         def run(allow_past: bool) -> calendar.OverrideResult:
             if working is None:
                 return calendar.remove_override(
@@ -138,6 +151,8 @@ def _register_calendar(app: Flask) -> None:
                 day=day,
                 working=working,
                 reason=reason,
+                start=start,
+                end=end,
                 allow_past=allow_past,
             )
 
@@ -152,26 +167,36 @@ def _register_calendar(app: Flask) -> None:
             )
             result = run(allow_past=True)
         what = "removed" if working is None else ("opened" if working else "closed")
-        click.echo(f"{day} {what} ({result.reason}); deadlines moved on {result.recomputed} open case(s).")
+        span = _span(result.start, result.end)
+        click.echo(
+            f"{day}{span} {what} ({result.reason}); deadlines moved on {result.recomputed} open case(s)"
+            + (f", {result.overdue} of them now overdue." if result.overdue else ".")
+        )
 
     date_type = click.DateTime(formats=["%Y-%m-%d"])
     yes_option = click.option("--yes", is_flag=True, help="Do not ask for confirmation for a past date.")
+    from_option = click.option("--from", "start", help="Only from this time (HH:MM), e.g. 13:30 for 下午停班.")
+    until_option = click.option("--until", "end", help="Only until this time (HH:MM), e.g. 12:00.")
 
     @calendar_group.command("close")
     @click.argument("day", type=date_type)
     @click.option("--reason", required=True, help='Why, e.g. "凱米颱風停班".')
+    @from_option
+    @until_option
     @yes_option
-    def close(day: datetime, reason: str, yes: bool) -> None:
-        """Declare DAY closed (停班): it stops counting as working time."""
-        _change(day.date(), working=False, reason=reason, yes=yes)
+    def close(day: datetime, reason: str, start: str | None, end: str | None, yes: bool) -> None:
+        """Declare DAY closed (停班), or only from/until a time: it stops counting as working time."""
+        _change(day.date(), working=False, reason=reason, yes=yes, start=_clock(start), end=_clock(end))
 
     @calendar_group.command("open")
     @click.argument("day", type=date_type)
     @click.option("--reason", required=True, help="Why the day is worked after all.")
+    @from_option
+    @until_option
     @yes_option
-    def open_day(day: datetime, reason: str, yes: bool) -> None:
-        """Declare DAY a working day (e.g. a make-up day the holidays package does not know)."""
-        _change(day.date(), working=True, reason=reason, yes=yes)
+    def open_day(day: datetime, reason: str, start: str | None, end: str | None, yes: bool) -> None:
+        """Declare DAY a working day, or only from/until a time (e.g. a make-up day the rules do not know)."""
+        _change(day.date(), working=True, reason=reason, yes=yes, start=_clock(start), end=_clock(end))
 
     @calendar_group.command("remove")
     @click.argument("day", type=date_type)
@@ -183,15 +208,101 @@ def _register_calendar(app: Flask) -> None:
     @calendar_group.command("show")
     @click.argument("year", type=int)
     def show(year: int) -> None:
-        """List the year's non-working weekdays, make-up days and overrides."""
+        """List the year's holidays on weekdays, make-up days and overrides, and whether it is official."""
         try:
-            days, _ = calendar.calendar_year(current_session(), year)
+            shown = calendar.calendar_year(current_session(), year)
         except DomainError as exc:
             raise _fail(exc) from exc
-        for day in days:
-            if day.kind.value not in ("working", "weekend"):
-                click.echo(f"{day.day}  {day.kind.value:<15} {day.name or ''}")
-        click.echo(f"{sum(day.is_working for day in days)} working days in {year}.")
+        click.echo(_state_line(year, shown.official is not None, shown.source))
+        for day in shown.days:
+            weekend_holiday = day.kind.value == "holiday" and day.day.weekday() >= 5
+            if day.kind.value not in ("working", "weekend") and not weekend_holiday:
+                click.echo(f"{day.day}  {day.kind.value:<15} {day.name or ''}{_span(day.start, day.end)}")
+        click.echo(f"{sum(day.is_working for day in shown.days)} working days in {year}.")
+
+    @calendar_group.command("status")
+    def status() -> None:
+        """List the years in use, each official (imported) or estimated, and the holiday source."""
+        from app.cases.official_calendar import calendar_status
+        from app.db import utcnow
+        from app.settings_access import current_settings
+
+        today = utcnow().astimezone(current_settings().timezone).date()
+        found = calendar_status(current_session(), today=today)
+        click.echo(
+            f"Estimated years follow {found.source_version}; open deadlines follow {found.deadlines_follow or '-'}."
+        )
+        for state in found.years:
+            click.echo(f"{_state_line(state.year, state.official, state.source)}  {state.days_off} days off")
+
+    _register_calendar_import(calendar_group)
+
+
+def _state_line(year: int, official: bool, source: str) -> str:
+    if official:
+        return f"{year}  official 正式  ({source})"
+    return f"{year}  estimated 推估  (from {source}; import the official calendar when published)"
+
+
+def _span(start: time | None, end: time | None) -> str:
+    if start is None and end is None:
+        return ""
+    return f" {start.strftime('%H:%M') if start else '00:00'}-{end.strftime('%H:%M') if end else '24:00'}"
+
+
+def _clock(text: str | None) -> time | None:
+    if text is None or text == "24:00":
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: write a time as HH:MM, e.g. 13:30") from None
+
+
+def _register_calendar_import(group: click.Group) -> None:
+    from pathlib import Path
+
+    from app.cases.official_calendar import import_official_calendar
+
+    @group.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--year", type=int, help="The year the file is for (default: its first date's year).")
+    @click.option("--source", help="Where the file comes from (default: its name).")
+    @click.option("--yes", is_flag=True, help="Apply even if open cases' deadlines move, without asking.")
+    def import_file(file: Path, year: int | None, source: str | None, yes: bool) -> None:
+        """Import the government's office calendar (政府行政機關辦公日曆表 CSV, UTF-8 or Big5) as official."""
+        data = file.read_bytes()
+
+        def run(*, preview: bool = False, confirm: bool = False) -> Any:
+            return import_official_calendar(
+                session=current_session(),
+                actor=CLI_ADMIN,
+                data=data,
+                source=source or file.name,
+                year=year,
+                preview=preview,
+                confirm=confirm,
+            )
+
+        try:
+            seen = run(preview=True)
+            click.echo(f"{seen.year}: {len(seen.changes)} day(s) differ from the calendar now:")
+            for change in seen.changes:
+                before, after = change.before, change.after
+                click.echo(
+                    f"  {after.day}  {before.kind.value} {before.name or ''} -> {after.kind.value} {after.name or ''}"
+                )
+            click.echo(
+                f"Deadlines would move on {seen.moved} open case(s)"
+                + (f", {seen.overdue} into the past." if seen.overdue else ".")
+            )
+            if seen.moved and not yes:
+                click.confirm(f"匯入並移動 {seen.moved} 件案件的期限 / Import and move them?", abort=True)
+            done = run(confirm=True)
+        except DomainError as exc:
+            lines = [f"  {where}: {message(code)}" for where, codes in exc.fields.items() for code in codes]
+            raise click.ClickException("\n".join([message(exc.code, **exc.params), *lines])) from exc
+        click.echo(f"{done.year} is now official ({done.source}); deadlines moved on {done.moved} open case(s).")
 
 
 def _register_sla(app: Flask) -> None:

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sla.calendar import GovernmentCalendar
+from sla.calendar import GovernmentCalendar, check_year
 
 ZERO = timedelta(0)
 Interval = tuple[datetime, datetime]
@@ -82,27 +82,30 @@ class WallClock:
 
 @dataclass(frozen=True)
 class WorkingClock:
-    """Only working hours on working days count (petitions)."""
+    """Only working hours on working days count (petitions); a partial closure's hours do not."""
 
     calendar: GovernmentCalendar
     tz: ZoneInfo
     hours: tuple[tuple[time, time], ...] = field(default=DEFAULT_WORKING_HOURS)
     # Per-year tables of counting positions, built on first use; not part of the clock's identity.
     _years: dict[int, _Year] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
-    _spans: list[tuple[int, int]] = field(default_factory=list, init=False, repr=False, compare=False, hash=False)
-
-    def __post_init__(self) -> None:
-        self._spans.extend((_micros(_at(begin)), _micros(_at(end))) for begin, end in self.hours)
 
     @property
     def working_day(self) -> timedelta:
         """The length of one full working day on this clock."""
-        return timedelta(microseconds=sum(end - begin for begin, end in self._spans))
+        return working_day_length(self.hours)
 
     def _year(self, year: int) -> _Year:
         table = self._years.get(year)
         if table is None:
-            table = self._years[year] = _year_table(self, year)
+            check_year(year)
+            # Positions run on from one year to the next, from the start of _ORIGIN_YEAR: build the
+            # years in between first, outwards from the origin (a loop, not a recursion).
+            step = 1 if year >= _ORIGIN_YEAR else -1
+            for between in range(_ORIGIN_YEAR, year + step, step):
+                if between not in self._years:
+                    self._years[between] = _year_table(self, between)
+            table = self._years[year]
         return table
 
     def position(self, moment: datetime) -> int:
@@ -110,10 +113,8 @@ class WorkingClock:
         table = self._year(local.year)
         index = local.toordinal() - table.first_ordinal
         base = table.starts[index]
-        if not table.working[index]:
-            return base
         since_midnight = (local.hour * 3600 + local.minute * 60 + local.second) * 1_000_000 + local.microsecond
-        for begin, end in self._spans:
+        for begin, end in table.spans[index]:
             if since_midnight <= begin:
                 break
             base += (since_midnight if since_midnight < end else end) - begin
@@ -132,7 +133,7 @@ class WorkingClock:
         index = bisect_left(table.starts, position) - 1
         offset = position - table.starts[index]
         day = date.fromordinal(table.first_ordinal + index)
-        for begin, end in self._spans:
+        for begin, end in table.spans[index]:
             if offset <= end - begin:
                 return datetime.combine(day, time(0), self.tz) + timedelta(microseconds=begin + offset)
             offset -= end - begin
@@ -143,10 +144,11 @@ class WorkingClock:
         local = moment.astimezone(self.tz)
         day = local.date()
         while True:
-            if self.calendar.is_working_day(day):
-                for begin, end in self.hours:
-                    if local <= datetime.combine(day, end, self.tz):
-                        return max(moment, datetime.combine(day, begin, self.tz))
+            table = self._year(day.year)
+            midnight = datetime.combine(day, time(0), self.tz)
+            for begin, end in table.spans[day.toordinal() - table.first_ordinal]:
+                if local <= midnight + timedelta(microseconds=end):
+                    return max(moment, midnight + timedelta(microseconds=begin))
             day += timedelta(days=1)
             local = datetime.combine(day, time(0), self.tz)
 
@@ -158,7 +160,7 @@ Clock = WallClock | WorkingClock
 class _Year:
     first_ordinal: int  # date.toordinal() of 1 January
     starts: list[int]  # counting position at the start of each day of the year
-    working: list[bool]
+    spans: list[tuple[tuple[int, int], ...]]  # per day: the counted spans, microseconds since midnight
     end: int  # counting position at the end of the year
 
 
@@ -168,21 +170,23 @@ def _at(moment: time) -> timedelta:
 
 def _year_table(clock: WorkingClock, year: int) -> _Year:
     days = _days(year)
-    working = [clock.calendar.is_working_day(day) for day in days]
-    day_length = _micros(clock.working_day)
-    # Positions run on from one year to the next; the origin is the start of _ORIGIN_YEAR.
+    spans = [
+        tuple((_micros(begin), _micros(end)) for begin, end in clock.calendar.working_spans(day, clock.hours))
+        for day in days
+    ]
+    lengths = [sum(end - begin for begin, end in day) for day in spans]
     if year > _ORIGIN_YEAR:
-        origin = clock._year(year - 1).end
+        origin = clock._years[year - 1].end
     elif year == _ORIGIN_YEAR:
         origin = 0
     else:
-        origin = clock._year(year + 1).starts[0] - day_length * sum(working)
+        origin = clock._years[year + 1].starts[0] - sum(lengths)
     starts: list[int] = []
     position = origin
-    for is_working in working:
+    for length in lengths:
         starts.append(position)
-        position += day_length if is_working else 0
-    return _Year(days[0].toordinal(), starts, working, position)
+        position += length
+    return _Year(days[0].toordinal(), starts, spans, position)
 
 
 def _days(year: int) -> list[date]:

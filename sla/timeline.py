@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sla.clock import Clock, Interval, add
@@ -98,6 +98,24 @@ def plan(policy: Policy, clock: Clock, start: datetime, pauses: Sequence[Interva
     report_due_at = next(m.due_at for m in report if m.kind is MilestoneKind.BREACHED)
     milestones.sort(key=lambda milestone: (milestone.due_at, milestone.target != Target.ACKNOWLEDGE))
     return Timeline(ack_due_at, report_due_at, tuple(milestones))
+
+
+def keep_recorded(timeline: Timeline, breached_at: Mapping[Target, datetime]) -> Timeline:
+    """The timeline with each target in `breached_at` due when it was breached: a breach on record
+    is history, which no later change of calendar moves."""
+    if not breached_at:
+        return timeline
+    milestones = tuple(
+        replace(milestone, due_at=breached_at[milestone.target])
+        if milestone.target in breached_at and milestone.kind is MilestoneKind.BREACHED
+        else milestone
+        for milestone in timeline.milestones
+    )
+    return Timeline(
+        breached_at.get(Target.ACKNOWLEDGE, timeline.ack_due_at),
+        breached_at.get(Target.REPORT, timeline.report_due_at),
+        tuple(sorted(milestones, key=lambda milestone: (milestone.due_at, milestone.target != Target.ACKNOWLEDGE))),
+    )
 
 
 Met = Mapping[Target, datetime]  # when each target was met (acknowledged, reported back)

@@ -33,8 +33,8 @@ POSTGRES = os.environ.get("HOTLINE_TEST_BACKEND") == "postgresql"
 TZ = ZoneInfo("Asia/Taipei")
 # Tables emptied between PostgreSQL tests; reference data stays as seeded.
 DATA_TABLES = (
-    "calls, case_search_grams, case_events, notifications, sla_pauses, cases, calendar_overrides, sms_opt_outs, "
-    "api_tokens, "
+    "calls, case_search_grams, case_events, notifications, sla_pauses, cases, calendar_overrides, "
+    "official_calendar_years, calendar_source_marks, sms_opt_outs, api_tokens, "
     "users, "
     "case_number_counters"
 )

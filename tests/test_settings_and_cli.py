@@ -138,3 +138,61 @@ def test_sla_backfill_gives_deadlines_to_cases_from_before_the_engine(app: Flask
     assert refreshed.report_due_at is not None and refreshed.next_sla_check_at is not None
     assert "on 0 open case(s)" in runner.invoke(args=["sla", "backfill"]).output
     assert "case(s) checked" in runner.invoke(args=["sla", "sweep"]).output
+
+
+def test_calendar_import_shows_the_differences_asks_before_moving_deadlines_and_status_lists_the_years(
+    app: Flask, factory: Factory, tmp_path: Path
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    fixture = Path(__file__).parent / "fixtures" / "calendar_2026_official.csv"
+    factory.case(
+        now=datetime(2026, 12, 21, 9, 0, tzinfo=ZoneInfo("Asia/Taipei")), category_code="noise", description="噪音"
+    )
+    runner = app.test_cli_runner()
+    text = fixture.read_text(encoding="utf-8-sig")
+    corrected = tmp_path / "115年辦公日曆表.csv"
+    corrected.write_bytes(text.replace("20261224,四,0,", "20261224,四,2,調整放假").encode("cp950"))
+
+    declined = runner.invoke(args=["calendar", "import", str(corrected)], input="n\n")
+    assert declined.exit_code != 0
+    assert "2026-12-24  working  -> holiday 調整放假" in declined.output
+    assert "Deadlines would move on 1 open case(s)" in declined.output
+    assert "2026  estimated" in runner.invoke(args=["calendar", "status"]).output
+
+    accepted = runner.invoke(args=["calendar", "import", str(corrected), "--source", "行政院人事行政總處"], input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert "2026 is now official (行政院人事行政總處); deadlines moved on 1 open case(s)." in accepted.output
+    status = runner.invoke(args=["calendar", "status"]).output
+    assert "2026  official 正式  (行政院人事行政總處)  121 days off" in status and "2027  estimated" in status
+
+    shown = runner.invoke(args=["calendar", "show", "2026"]).output
+    assert shown.startswith("2026  official")
+    assert "2026-02-20  holiday" in shown and "2026-02-28" not in shown  # a Saturday holiday is no weekday off
+
+    broken = tmp_path / "broken.csv"
+    broken.write_text(text.replace("20260107,三", "20260107,五"), encoding="utf-8")
+    refused = runner.invoke(args=["calendar", "import", str(broken)])
+    assert refused.exit_code != 0 and "line 8: 星期與日期不符" in refused.output
+
+
+def test_calendar_close_from_a_time(app: Flask, factory: Factory) -> None:
+    from app.db import utcnow
+    from sla.calendar import GovernmentCalendar
+
+    factory.case(category_code="noise", description="噪音")
+    runner = app.test_cli_runner()
+    day = GovernmentCalendar().next_working_day(utcnow().astimezone(factory.tz).date())
+    closed = runner.invoke(args=["calendar", "close", str(day), "--from", "13:30", "--reason", "下午停班"])
+    assert closed.exit_code == 0, closed.output
+    assert f"{day} 13:30-24:00 closed (下午停班); deadlines moved on 1 open case(s)." in closed.output
+    assert (
+        f"{day}  partly_closed   下午停班 13:30-24:00" in runner.invoke(args=["calendar", "show", str(day.year)]).output
+    )
+    overnight = runner.invoke(
+        args=["calendar", "close", str(day), "--from", "18:00", "--until", "08:00", "--reason", "x"]
+    )
+    assert overnight.exit_code != 0 and "跨過午夜" in overnight.output
+    assert runner.invoke(args=["calendar", "close", str(day), "--from", "1:3O", "--reason", "x"]).exit_code != 0
+    assert "沒有 2101 年" in runner.invoke(args=["calendar", "show", "2101"]).output

@@ -105,6 +105,14 @@ class SlaSchema(ma.Schema):
         metadata={"description": "Counting time to due_at on the case's clock; negative once overdue"},
     )
     paused_since = fields.String(allow_none=True, required=True, metadata={"format": "date-time"})
+    calendar_estimated = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The working-time deadlines fall in or cross a year whose official calendar is not "
+            "imported yet (estimated from rules): they may still move"
+        },
+    )
+    estimated_years = fields.List(fields.Integer(), required=True)
 
 
 class CaseSchema(ma.Schema):

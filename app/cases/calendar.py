@@ -1,4 +1,5 @@
-"""Calendar overrides (停班, late changes): set or remove one, and move open cases' deadlines at once.
+"""Calendar overrides (停班 for a day or part of it, late changes): set or remove one, and move open
+cases' deadlines at once; and the recomputation every change of the calendar's truth shares.
 
 One service function, one transaction: the override row, the recomputed deadlines of every
 open case on the working clock, and an `sla_recomputed` event on each case whose deadline moved.
@@ -6,10 +7,12 @@ open case on the working clock, and an `sla_recomputed` event on each case whose
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.access import Actor
@@ -17,16 +20,31 @@ from app.audit import record_event
 from app.cases import deadlines
 from app.db import utcnow, write_transaction
 from app.errors import N_, Forbidden, InvalidInput, NotFound
-from app.models import CalendarOverride, Case
+from app.models import CalendarOverride, Case, OfficialCalendarYear
 from app.reference.cache import reference_cache
 from app.vocabulary import CaseStatus, EventType, Role
-from sla.calendar import CalendarDay, GovernmentCalendar, Override
+from sla.calendar import FIRST_YEAR, LAST_YEAR, CalendarDay, YearOutOfRange, check_range, check_year
 from sla.policy import ClockKind
 
 ADMINISTRATORS = frozenset({Role.ADMIN})
-FIRST_YEAR, LAST_YEAR = 1990, 2100
+# Changes nobody typed (a new version of the holiday source) are the system's.
+SYSTEM = Actor(user_id=None, username="system", role=Role.ADMIN)
 _MEASURED = frozenset({CaseStatus.ASSIGNED, CaseStatus.ACKNOWLEDGED, CaseStatus.WAITING_CITIZEN})
 _CHUNK = 1000
+
+
+class Cause:
+    """What changed the calendar's truth, as `sla_recomputed` events name it."""
+
+    OVERRIDE = "override"
+    OFFICIAL_IMPORT = "official_import"
+    SOURCE_UPDATE = "source_update"
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    moved: int  # open cases whose deadlines moved
+    overdue: int  # of them, cases a deadline of which now lies in the past
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,9 @@ class OverrideResult:
     working: bool | None  # None: the override was removed
     reason: str
     recomputed: int  # open cases whose deadlines moved
+    start: time | None = None
+    end: time | None = None
+    overdue: int = 0
 
 
 def set_override(
@@ -44,24 +65,33 @@ def set_override(
     day: date,
     working: bool,
     reason: str,
+    start: time | None = None,
+    end: time | None = None,
     allow_past: bool = False,
     now: datetime | None = None,
 ) -> OverrideResult:
-    """Declare a day closed (停班) or open; every open case on working time is recomputed."""
+    """Declare a day, or the part of it from `start` until `end`, closed (停班) or open; every open
+    case on working time is recomputed. A day has one override: a new one replaces it."""
     now = now or utcnow()
     reason = reason.strip()
     if not reason:
         raise InvalidInput("validation.failed", fields={"reason": [N_("field.required")]})
+    try:
+        check_range(start, end)
+    except ValueError:
+        raise InvalidInput("calendar.bad_range", fields={"until": [N_("calendar.bad_range")]}) from None
     with write_transaction(session):
-        _check(session, actor, day, now, allow_past)
+        _check(session, actor, day, end, now, allow_past)
         row = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day).with_for_update())
         if row is None:
             row = CalendarOverride(day=day, created_by_id=actor.user_id)
             session.add(row)
-        row.working, row.reason, row.created_at = working, reason, now
+        row.working, row.reason, row.starts_at, row.ends_at, row.created_at = working, reason, start, end, now
         session.flush()
-        moved = _recompute_open_cases(session, actor, now, day=day, why=reason)
-    return OverrideResult(day, working, reason, moved)
+        done = recompute_open_cases(
+            session, actor, now, cause=Cause.OVERRIDE, reason=reason, day=day.isoformat(), **_range(start, end)
+        )
+    return OverrideResult(day, working, reason, done.moved, start, end, done.overdue)
 
 
 def remove_override(
@@ -70,45 +100,106 @@ def remove_override(
     """Take an override back: the official calendar applies to that day again."""
     now = now or utcnow()
     with write_transaction(session):
-        _check(session, actor, day, now, allow_past)
         row = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day).with_for_update())
+        _check(session, actor, day, row.ends_at if row else None, now, allow_past)
         if row is None:
             raise NotFound("calendar.no_override", day=day.isoformat())
-        reason = row.reason
+        reason, start, end = row.reason, row.starts_at, row.ends_at
         session.delete(row)
         session.flush()
-        moved = _recompute_open_cases(session, actor, now, day=day, why=f"取消：{reason}")
-    return OverrideResult(day, None, reason, moved)
+        done = recompute_open_cases(
+            session,
+            actor,
+            now,
+            cause=Cause.OVERRIDE,
+            reason=f"取消：{reason}",
+            day=day.isoformat(),
+            **_range(start, end),
+        )
+    return OverrideResult(day, None, reason, done.moved, start, end, done.overdue)
 
 
-def calendar_year(
-    session: Session, year: int, *, tz_today: date | None = None
-) -> tuple[list[CalendarDay], list[CalendarOverride]]:
-    """Every day of the year as the SLA clock sees it, and the overrides that shaped it."""
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise NotFound("calendar.year_out_of_range", year=year)
-    overrides = session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
-    calendar = GovernmentCalendar(Override(row.day, row.working, row.reason) for row in overrides)
-    in_year = [row for row in overrides if row.day.year == year]
-    return calendar.year(year), in_year
+@dataclass(frozen=True)
+class CalendarYear:
+    year: int
+    days: list[CalendarDay]
+    overrides: list[CalendarOverride]
+    official: OfficialCalendarYear | None  # None: the year is estimated by the holiday source
+    source: str  # the official file's source, or the holiday source's version
 
 
-def _check(session: Session, actor: Actor, day: date, now: datetime, allow_past: bool) -> None:
+def calendar_year(session: Session, year: int) -> CalendarYear:
+    """Every day of the year as the SLA clock sees it, the overrides that shaped it, and whether it
+    is official or estimated."""
+    try:
+        check_year(year)
+    except YearOutOfRange:
+        raise NotFound("calendar.year_out_of_range", year=year, first=FIRST_YEAR, last=LAST_YEAR) from None
+    calendar = deadlines.load_calendar(session)
+    overrides = session.scalars(
+        select(CalendarOverride)
+        .where(CalendarOverride.day >= date(year, 1, 1), CalendarOverride.day <= date(year, 12, 31))
+        .order_by(CalendarOverride.day)
+    ).all()
+    official = session.get(OfficialCalendarYear, year)
+    return CalendarYear(year, calendar.year(year), list(overrides), official, calendar.table(year).source)
+
+
+def years_in_use(session: Session, today: date) -> list[int]:
+    """Last year to next year, the years open cases' deadlines run in, and any imported year."""
+    years = {today.year - 1, today.year, today.year + 1}
+    years.update(session.scalars(select(OfficialCalendarYear.year)))
+    tz = deadlines.load_context(session).tz
+    earliest, latest = session.execute(
+        select(func.min(Case.sla_started_at), func.max(Case.report_due_at)).where(Case.status.in_(_MEASURED))
+    ).one()
+    if earliest is not None and latest is not None:
+        years.update(range(earliest.astimezone(tz).year, latest.astimezone(tz).year + 1))
+    return sorted(year for year in years if FIRST_YEAR <= year <= LAST_YEAR)
+
+
+def require_administrator(actor: Actor) -> None:
     if actor.role not in ADMINISTRATORS:
         raise Forbidden("auth.forbidden", role=actor.role.value)
-    today = now.astimezone(deadlines.load_context(session).tz).date()
-    if day < today and not allow_past:
+
+
+def _check(session: Session, actor: Actor, day: date, end: time | None, now: datetime, allow_past: bool) -> None:
+    require_administrator(actor)
+    try:
+        check_year(day.year)
+    except YearOutOfRange:
+        raise InvalidInput(
+            "calendar.year_out_of_range",
+            fields={"day": [N_("field.bad_date")]},
+            year=day.year,
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+        ) from None
+    tz = deadlines.load_context(session).tz
+    ends = datetime.combine(day, end, tz) if end else datetime.combine(day + timedelta(days=1), time(0), tz)
+    if ends <= now and not allow_past:
         # Deadlines that passed under the old calendar have already fired; rewriting history is refused.
         raise InvalidInput(
             "calendar.override_in_past", fields={"day": ["calendar.override_in_past"]}, day=day.isoformat()
         )
 
 
-def _recompute_open_cases(session: Session, actor: Actor, now: datetime, *, day: date, why: str) -> int:
+def _range(start: time | None, end: time | None) -> dict[str, str]:
+    """A partial override's range for an event's payload; nothing for a whole day."""
+    if start is None and end is None:
+        return {}
+    return {"from": (start or time(0)).strftime("%H:%M"), "until": end.strftime("%H:%M") if end else "24:00"}
+
+
+def recompute_open_cases(
+    session: Session, actor: Actor, now: datetime, *, cause: str, reason: str, **details: Any
+) -> Recomputed:
+    """Recompute every open case on working time against the calendar as this transaction sees it;
+    an `sla_recomputed` event, naming the cause, on each case whose deadlines moved."""
     snapshot = reference_cache.snapshot(session)
     working_keys = {key for (key, _), policy in snapshot.policy_versions.items() if policy.clock is ClockKind.WORKING}
     if not working_keys:
-        return 0
+        return Recomputed(0, 0)
     context = deadlines.load_context(session)
     case_ids = session.scalars(
         select(Case.id)
@@ -116,7 +207,7 @@ def _recompute_open_cases(session: Session, actor: Actor, now: datetime, *, day:
         .order_by(Case.id)
         .with_for_update()
     ).all()
-    moved = 0
+    moved = overdue = 0
     for start in range(0, len(case_ids), _CHUNK):
         chunk = case_ids[start : start + _CHUNK]
         fired, pauses = deadlines.fired_keys(session, chunk), deadlines.pauses_of(session, chunk)
@@ -133,24 +224,34 @@ def _recompute_open_cases(session: Session, actor: Actor, now: datetime, *, day:
                 pauses=pauses.get(case.id, deadlines.NO_PAUSES),
                 fired=fired.get(case.id, set()),
             )
-            if (fields["ack_due_at"], fields["report_due_at"]) == before and fields["sla_stage"] == case.sla_stage:
+            after = (fields["ack_due_at"], fields["report_due_at"])
+            if after == before and fields["sla_stage"] == case.sla_stage:
                 continue
             deadlines.write_sla_columns(session, [{"case_id": case.id, **fields}])
+            # Said out loud, never silent: a deadline the change put in the past.
+            now_overdue = _moved_into_past(before, after, now)
             record_event(
                 session,
                 case,
                 EventType.SLA_RECOMPUTED,
                 actor=actor,
                 occurred_at=now,
-                reason=why,
-                day=day.isoformat(),
+                cause=cause,
+                reason=reason,
+                **details,
                 previous_report_due_at=_iso(before[1]),
-                report_due_at=_iso(fields["report_due_at"]),
+                report_due_at=_iso(after[1]),
                 previous_ack_due_at=_iso(before[0]),
-                ack_due_at=_iso(fields["ack_due_at"]),
+                ack_due_at=_iso(after[0]),
+                **({"now_overdue": True} if now_overdue else {}),
             )
             moved += 1
-    return moved
+            overdue += now_overdue
+    return Recomputed(moved, overdue)
+
+
+def _moved_into_past(before: Iterable[datetime | None], after: Iterable[datetime | None], now: datetime) -> bool:
+    return any(new is not None and new != old and new <= now for old, new in zip(before, after, strict=True))
 
 
 def _iso(moment: object) -> str | None:

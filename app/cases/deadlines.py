@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import write_transaction
-from app.models import CalendarOverride, Case, CaseEvent, SlaPause
+from app.models import CalendarOverride, Case, CaseEvent, OfficialCalendarYear, SlaPause
 from app.reference.cache import reference_cache
-from app.settings_access import current_settings
+from app.settings_access import calendar_source, current_settings
 from app.vocabulary import STOPPED_STATUSES, CaseStatus
-from sla.calendar import GovernmentCalendar, Override
+from sla.calendar import GovernmentCalendar, Override, SourceDay, YearTable
 from sla.clock import Clock, Interval, WallClock, remaining, working_clock
 from sla.policy import ClockKind, Policy
-from sla.timeline import Stage, Target, Timeline, nearest_due, next_check, plan, stage
+from sla.timeline import Stage, Target, Timeline, keep_recorded, nearest_due, next_check, plan, stage
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,26 @@ def load_context(
     if tz is None or hours is None:
         settings = current_settings()
         tz, hours = tz or settings.timezone, hours or settings.working_hours
-    overrides = [Override(row.day, row.working, row.reason) for row in session.scalars(select(CalendarOverride))]
-    return SlaContext(tz=tz, hours=hours, calendar=GovernmentCalendar(overrides))
+    return SlaContext(tz=tz, hours=hours, calendar=load_calendar(session))
+
+
+def load_calendar(session: Session) -> GovernmentCalendar:
+    """The calendar's truth in this transaction: imported official years, the holiday source for the
+    others, and the overrides on top (a handful of rows)."""
+    overrides = [
+        Override(row.day, row.working, row.reason, row.starts_at, row.ends_at)
+        for row in session.scalars(select(CalendarOverride))
+    ]
+    return GovernmentCalendar(
+        overrides,
+        official=[official_table(row) for row in session.scalars(select(OfficialCalendarYear))],
+        source=calendar_source(),
+    )
+
+
+def official_table(row: OfficialCalendarYear) -> YearTable:
+    days = {date.fromisoformat(day): SourceDay(bool(off), name) for day, off, name in row.days}
+    return YearTable.of(row.year, row.source, days, official=True)
 
 
 def case_policy(session: Session, case: Case) -> Policy | None:
@@ -127,6 +145,17 @@ def sla_fields(
     assert case.sla_started_at is not None
     in_round = [pause for pause in pauses.closed if pause[1] > case.sla_started_at]
     timeline = plan(policy, context.clock(policy.clock), case.sla_started_at, in_round)
+    # A breach already recorded stays recorded: that target keeps the deadline it was breached at,
+    # whatever the calendar says since.
+    stored = {Target.ACKNOWLEDGE: case.ack_due_at, Target.REPORT: case.report_due_at}
+    timeline = keep_recorded(
+        timeline,
+        {
+            target: due_at
+            for target, due_at in stored.items()
+            if due_at is not None and f"{case.sla_round}:{target}:breached" in fired
+        },
+    )
     met = targets_met(case)
     as_of = min(now, pauses.open_since) if pauses.open_since else now
     reached = stage(timeline, met, as_of)
@@ -294,6 +323,7 @@ class SlaStatus:
     due_at: datetime | None
     time_left: timedelta | None
     paused_since: datetime | None
+    estimated_years: tuple[int, ...] = ()  # years the deadlines run in whose calendar is not yet official
 
 
 def sla_status(session: Session, case: Case, context: SlaContext, now: datetime) -> SlaStatus | None:
@@ -320,4 +350,13 @@ def sla_status(session: Session, case: Case, context: SlaContext, now: datetime)
         due_at=due_at,
         time_left=remaining(context.clock(policy.clock), measured_at, due_at) if due_at else None,
         paused_since=paused_since,
+        estimated_years=estimated_years(context, policy.clock, case.sla_started_at, case.report_due_at),
     )
+
+
+def estimated_years(context: SlaContext, clock: ClockKind, start: datetime, end: datetime) -> tuple[int, ...]:
+    """The years from start to deadline (inclusive) that only the holiday source estimates."""
+    if clock is not ClockKind.WORKING:
+        return ()
+    first, last = start.astimezone(context.tz).year, max(start, end).astimezone(context.tz).year
+    return tuple(year for year in range(first, last + 1) if context.calendar.is_estimated(year))

@@ -24,4 +24,7 @@ def sla_view(status: SlaStatus | None, tz: ZoneInfo) -> dict[str, Any] | None:
         "due_at": local_iso(status.due_at, tz),
         "time_left_seconds": None if status.time_left is None else int(status.time_left.total_seconds()),
         "paused_since": local_iso(status.paused_since, tz),
+        # The deadlines run in a year whose official calendar is not imported yet: they may still move.
+        "calendar_estimated": bool(status.estimated_years),
+        "estimated_years": list(status.estimated_years),
     }

@@ -11,12 +11,37 @@ from flask import Flask
 from app.worker.jobs import add_dispatch_jobs
 from app.worker.scheduler import SweepLeadership, build_scheduler
 
+log = logging.getLogger(__name__)
+
 
 def build_worker(app: Flask, *, interval: float, background: bool) -> tuple[BaseScheduler, SweepLeadership]:
     """All the worker's jobs on one scheduler; `background` for the in-process worker of `make run`."""
+    notice_calendar_source(app)
     scheduler, leadership = build_scheduler(app, interval=interval, background=background)
     add_dispatch_jobs(scheduler, app)
     return scheduler, leadership
+
+
+def notice_calendar_source(app: Flask) -> None:
+    """At start-up: a new version of the holiday source moves open deadlines once (the first worker
+    to start does it; the others find the fingerprint already recorded)."""
+    from app.cases.official_calendar import notice_source_change
+    from app.db import current_session
+
+    with app.app_context():
+        try:
+            check = notice_source_change(session=current_session())
+        except Exception:
+            log.exception("could not compare the holiday source with the one deadlines were computed on")
+            return
+        if check.recomputed is not None:
+            log.info(
+                "holiday source %s -> %s (years changed: %s): deadlines moved on %d open case(s)",
+                check.previous,
+                check.version,
+                check.changed_years or "none",
+                check.recomputed.moved,
+            )
 
 
 def start_in_process_worker(app: Flask) -> BaseScheduler:

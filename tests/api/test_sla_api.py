@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from unittest.mock import ANY
 from zoneinfo import ZoneInfo
 
 from app.cases.sweep import sweep
@@ -152,3 +153,76 @@ def test_forged_cursors_and_dates_get_a_clear_422(factory: Factory) -> None:
         "/api/v1/calendar/overrides/2099-01-05", json={"nonsense": 1}, headers=supervisor.headers()
     )
     assert refused.status_code == 403
+
+
+def test_the_calendar_says_whether_a_year_is_official_and_refuses_years_it_cannot_know(factory: Factory) -> None:
+    agent = factory.agent
+    body = agent.get("/calendar/2027").get_json()
+    assert body["state"] == "estimated" and body["source"].startswith("holidays ")
+    assert agent.get("/calendar/1997", language="en").status_code == 404
+    assert "1998" in agent.get("/calendar/1997", language="en").get_json()["error"]["message"]
+    status = agent.get("/calendar/status").get_json()
+    assert {2025, 2026, 2027} <= {year["year"] for year in status["years"]}
+    assert all(year["state"] == "estimated" for year in status["years"])
+
+
+def test_an_administrator_closes_an_afternoon_over_the_api(factory: Factory) -> None:
+    petition = factory.api_case(category="noise", description="噪音")
+    admin = factory.user("admin")
+    next_working = GovernmentCalendar().next_working_day(utcnow().astimezone(TZ).date())
+    url = f"/api/v1/calendar/overrides/{next_working}"
+    for bad in ({"from": "13:30", "until": "13:30"}, {"from": "18:00", "until": "08:00"}, {"from": "25:00"}):
+        refused = admin.client.put(url, json={"working": False, "reason": "颱風", **bad}, headers=admin.headers("en"))
+        assert refused.status_code == 422, refused.get_json()
+    assert admin.get(f"/calendar/{next_working.year}").get_json()["overrides"] == []
+    assert admin.get(f"/cases/{petition['case_no']}").get_json()["sla"] == {
+        **petition["sla"],
+        "time_left_seconds": ANY,
+    }
+    response = admin.client.put(
+        url, json={"working": False, "reason": "下午停班", "from": "13:30"}, headers=admin.headers()
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {
+        "date": str(next_working),
+        "working": False,
+        "reason": "下午停班",
+        "from": "13:30",
+        "until": None,
+        "recomputed_cases": 1,
+        "now_overdue_cases": 0,
+    }
+    day = next(
+        d for d in admin.get(f"/calendar/{next_working.year}").get_json()["days"] if d["date"] == str(next_working)
+    )
+    assert day == {
+        "date": str(next_working),
+        "kind": "partly_closed",
+        "working": True,
+        "name": "下午停班",
+        "from": "13:30",
+        "until": None,
+    }
+
+
+def test_an_official_calendar_is_previewed_then_imported_over_the_api(factory: Factory) -> None:
+    import base64
+    from pathlib import Path
+
+    content = base64.b64encode((Path(__file__).parents[1] / "fixtures" / "calendar_2026_official.csv").read_bytes())
+    admin, supervisor = factory.user("admin"), factory.user("supervisor")
+    body = {"content_base64": content.decode(), "source": "行政院人事行政總處"}
+    assert supervisor.post("/calendar/official/2026", json=body).status_code == 403
+    preview = admin.post("/calendar/official/2026", json={**body, "preview": True}).get_json()
+    assert preview["applied"] is False and preview["differences"]
+    assert admin.get("/calendar/2026").get_json()["state"] == "estimated"
+    wrong_year = admin.post("/calendar/official/2027", json=body, language="en")
+    assert wrong_year.status_code == 422 and wrong_year.get_json()["error"]["fields"]["line 2"] == [
+        "This day is not in the year being imported."
+    ]
+    not_base64 = admin.post("/calendar/official/2026", json={**body, "content_base64": "%%%"})
+    assert not_base64.status_code == 422
+    done = admin.post("/calendar/official/2026", json=body)
+    assert done.status_code == 200 and done.get_json()["applied"] is True
+    year = admin.get("/calendar/2026").get_json()
+    assert year["state"] == "official" and year["source"] == "行政院人事行政總處" and year["working_days"] == 245

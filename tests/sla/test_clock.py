@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -145,3 +145,84 @@ def test_the_working_clock_runs_across_new_year() -> None:
     assert add(WORKING, datetime(2024, 12, 31, 16, 30, tzinfo=TZ), timedelta(hours=2)) == datetime(
         2025, 1, 2, 9, 30, tzinfo=TZ
     )
+
+
+minutes_of_day = st.integers(min_value=0, max_value=24 * 60)
+
+
+def _clock_time(minutes: int) -> time | None:
+    """A range bound; None is midnight (the start of the range, or the end of the day)."""
+    return None if minutes in (0, 24 * 60) else time(minutes // 60, minutes % 60)
+
+
+def _closure(day: date, first: int, second: int) -> Override:
+    start, end = sorted((first, second))
+    return Override(day, working=False, reason="颱風停班", start=_clock_time(start), end=_clock_time(end))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=starts,
+    window=windows,
+    day_offset=st.integers(min_value=-1, max_value=12),
+    bounds=st.tuples(minutes_of_day, minutes_of_day).filter(lambda pair: pair[0] != pair[1]),
+)
+def test_a_closure_of_any_range_moves_a_deadline_by_exactly_the_working_time_it_removes(
+    start: datetime, window: timedelta, day_offset: int, bounds: tuple[int, int]
+) -> None:
+    closure = _closure(start.date() + timedelta(days=day_offset), *bounds)
+    closed = WorkingClock(GovernmentCalendar([closure]), TZ)
+    before, after = add(WORKING, start, window), add(closed, start, window)
+    # The working time the closure takes out of [start, deadline], worked out by hand.
+    midnight = datetime.combine(closure.day, time(0), TZ)
+    cut_from, cut_until = (midnight + offset for offset in closure.span)
+    removed = timedelta(0)
+    if WORKING.calendar.is_working_day(closure.day):
+        for begin, end in WORKING.hours:
+            low = max(datetime.combine(closure.day, begin, TZ), cut_from, start)
+            high = min(datetime.combine(closure.day, end, TZ), cut_until, before)
+            removed += max(high - low, timedelta(0))
+    assert after >= before
+    assert elapsed(closed, before, after) == removed
+
+
+def _counted_by_walking(clock: WorkingClock, start: datetime, end: datetime) -> timedelta:
+    """The slow answer on any calendar: minute by minute, inside the day's counted spans."""
+    minutes, moment = 0, start
+    while moment < end:
+        local = moment.astimezone(TZ)
+        since_midnight = local - datetime.combine(local.date(), time(0), TZ)
+        if any(
+            begin <= since_midnight < end_ for begin, end_ in clock.calendar.working_spans(local.date(), clock.hours)
+        ):
+            minutes += 1
+        moment += timedelta(minutes=1)
+    return timedelta(minutes=minutes)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=starts.map(lambda moment: moment.replace(second=0, microsecond=0)),
+    length=st.integers(min_value=0, max_value=3 * 24 * 60),
+    ranges=st.lists(
+        st.tuples(st.integers(0, 3), st.booleans(), minutes_of_day, minutes_of_day).filter(lambda r: r[2] != r[3]),
+        max_size=3,
+    ),
+)
+def test_the_fast_clock_agrees_with_counting_minutes_around_partial_overrides(
+    start: datetime, length: int, ranges: list[tuple[int, bool, int, int]]
+) -> None:
+    overrides = [
+        Override(
+            start.date() + timedelta(days=offset),
+            working,
+            "部分停班或上班",
+            _clock_time(min(first, second)),
+            _clock_time(max(first, second)),
+        )
+        for offset, working, first, second in ranges
+    ]
+    clock = WorkingClock(GovernmentCalendar(overrides), TZ)
+    end = start + timedelta(minutes=length)
+    assert elapsed(clock, start, end) == _counted_by_walking(clock, start, end)
+    assert elapsed(clock, start, add(clock, start, timedelta(minutes=length))) == timedelta(minutes=length)
