@@ -1,7 +1,7 @@
 """intake: the count of reports on a case, and the index duplicates are looked up by
 
 Revision ID: 0010_intake
-Revises: 0007_calls
+Revises: 0008_calendar_truth
 Create Date: 2026-12-01 10:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_intake"
-down_revision = "0007_calls"
+down_revision = "0008_calendar_truth"
 branch_labels = None
 depends_on = None
 
