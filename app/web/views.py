@@ -53,12 +53,19 @@ def login() -> ResponseReturnValue:
         if actor is not None:
             target = _safe_next(session.get(AFTER_LOGIN))
             log_in(actor)  # a fresh session: the page asked for before is kept only in `target`
-            return redirect(target or url_for("web.live"))
+            return redirect(target or _home(actor))
         failed = True
     elif request.method == "GET" and session_actor() is not None:
-        return redirect(url_for("web.live"))
+        return redirect(_home(session_actor()))
     error = message("auth.login_failed") if failed else None
     return render_template("web/login.html", form=form, error=error)
+
+
+def _home(actor: Actor | None) -> str:
+    """Where a user starts the day: an agent at the intake page (calls arrive there), everyone else at the live page."""
+    if actor is not None and actor.role is Role.AGENT:
+        return url_for("intake.start")
+    return url_for("web.live")
 
 
 def _safe_next(target: str | None) -> str | None:

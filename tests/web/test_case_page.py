@@ -154,7 +154,7 @@ def test_a_phone_typed_another_way_finds_the_case_and_enter_opens_it_keyboard_on
     case = factory.case(reporter_phone="0912-345-678")
     factory.case(reporter_phone="0922-000-111", address="鳳山區光復路二段1號")
     log_in(page, make_login(Role.AGENT, None))
-    expect(page).to_have_url(re.compile(r"/console/live"))
+    expect(page).to_have_url(re.compile(r"/console/intake"))  # an agent's home
     page.wait_for_load_state()  # the menu's keys listen from then on
     page.keyboard.press("Alt+Shift+S")
     expect(page).to_have_url(re.compile(r"/console/search"))

@@ -82,5 +82,5 @@ def test_a_remembered_page_on_another_site_is_never_followed(client, make_login)
         answer = client.post(
             "/login", data={"csrf_token": token, "username": login.username, "password": login.password}
         )
-        assert answer.headers["Location"] == "/console/live", elsewhere
+        assert answer.headers["Location"] == "/console/intake", elsewhere  # the agent's home, not elsewhere
         client.post("/logout", data={"csrf_token": csrf_token(client, "/console/live")})
