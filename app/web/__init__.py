@@ -25,7 +25,6 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/telephony/")
 
 def init_web(app: Flask) -> None:
     """Register the console blueprint and CSRF protection; call it after every other blueprint."""
-    # The menu lists pages in the order their modules register them: intake, my work, search, live.
     from app.web import casepage, intake, my_work, views
 
     # The live page stays open all day: its token must outlive Flask-WTF's one-hour default.

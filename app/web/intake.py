@@ -32,7 +32,7 @@ from app.web.labels import L_
 from app.web.pagekit import page_blueprint
 
 bp = page_blueprint("intake", __name__)
-nav.register(nav.Page("intake.start", L_("nav.intake"), nav.STAFF, "N"))
+nav.register(nav.Page("intake.start", L_("nav.intake"), nav.STAFF, "N", order=10))
 
 # Service field names -> the form field that shows the error.
 _CASE_FIELDS = {"category", "district", "address", "description", "reporter_name", "reporter_phone"}

@@ -20,7 +20,7 @@ from app.web.labels import L_
 from app.web.pagekit import page_blueprint
 
 bp = page_blueprint("my_work", __name__)
-nav.register(nav.Page("my_work.page", L_("nav.my_work"), nav.STAFF, "M"))
+nav.register(nav.Page("my_work.page", L_("nav.my_work"), nav.STAFF, "M", order=20))
 
 
 @bp.route("/console/my-work")

@@ -26,7 +26,7 @@ from app.web.labels import L_, labels_for_script
 from app.web.pagekit import page_blueprint
 
 bp = page_blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/web/static")
-nav.register(nav.Page("web.live", L_("nav.live"), nav.EVERYONE, "L"))
+nav.register(nav.Page("web.live", L_("nav.live"), nav.EVERYONE, "L", order=40))
 
 # The page script fills the cells in this order (console-awaiting.js).
 AWAITING_COLUMNS = (

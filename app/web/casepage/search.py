@@ -39,7 +39,7 @@ PAGE_SIZE = 50
 SUMMARY_CHARS = 40  # of the description, in the results; the case page has the rest
 FILTERS = ("status", "type", "category", "agency", "district", "received_from", "received_to", "sla")
 
-nav.register(nav.Page("casepage.search", L_("nav.search"), nav.EVERYONE, "S"))
+nav.register(nav.Page("casepage.search", L_("nav.search"), nav.EVERYONE, "S", order=30))
 SLA_WORDS = (L_("search.sla.at_risk"), L_("search.sla.breached"))
 # The filters' labels (the template passes them to its field macro).
 FIELD_KEYS = {
