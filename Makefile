@@ -58,9 +58,18 @@ translations: setup
 	done
 	$(MAKE) --no-print-directory $(MO)
 
-# The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+# The whole suite on SQLite under coverage (this process and every web and worker process the tests start,
+# see .coveragerc), then again on PostgreSQL when TEST_DATABASE_URL is set, without coverage: the same code,
+# so the SQLite run gives the figure and the second run stays as fast as before.
+COVERAGE := $(BIN)/coverage
 test: setup-dev
-	$(BIN)/pytest -q
+	rm -f .coverage .coverage.*
+	$(COVERAGE) run -m pytest -q
+	$(COVERAGE) combine -q
+	@echo "== coverage, web and worker processes together: overall $$($(COVERAGE) report --format=total)%," \
+		"sla/ $$($(COVERAGE) report --format=total --include='sla/*')%," \
+		"dispatch/ $$($(COVERAGE) report --format=total --include='dispatch/*')%" \
+		"(the table: .venv/bin/coverage report)"
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL)"; \
 		HOTLINE_TEST_BACKEND=postgresql $(BIN)/pytest -q; \

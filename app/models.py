@@ -133,6 +133,8 @@ class Case(Base):
         Index("ix_cases_agency_id_id", "agency_id", "id"),
         Index("ix_cases_status_id", "status", "id"),
         Index("ix_cases_sla_stage_sla_due_at", "sla_stage", "sla_due_at"),
+        # Duplicates while an agent types: the same category in the same district, received lately.
+        Index("ix_cases_category_id_district_id_received_at", "category_id", "district_id", "received_at"),
         CheckConstraint(f"length(description) <= {DESCRIPTION_MAX}", name="description_length"),
     )
 
@@ -186,6 +188,8 @@ class Case(Base):
     next_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     alert_ladder: Mapped[str | None] = mapped_column(String(120))
     alert_ladder_version: Mapped[int | None] = mapped_column(Integer)
+    # Reports of this matter: 1 at intake, one more for each caller added to it (report_added events).
+    report_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 

@@ -125,6 +125,7 @@ class EventType(enum.StrEnum):
     CASE_MERGED = "case_merged"
     CASE_MERGE_RECEIVED = "case_merge_received"
     CASE_CANCELLED = "case_cancelled"
+    REPORT_ADDED = "report_added"  # 追加反映: another caller reported the same matter; the reporter is kept
     SLA_PAUSED = "sla_paused"  # waiting for the citizen: the clock stands still
     SLA_RESUMED = "sla_resumed"
     SLA_RECOMPUTED = "sla_recomputed"  # a calendar change moved the deadlines

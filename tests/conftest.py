@@ -118,6 +118,27 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+class ManualClock:
+    """A monotonic clock that moves only when the test says so."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def reference_clock(app: Flask, monkeypatch: pytest.MonkeyPatch) -> ManualClock:
+    """The reference snapshot's clock, the test's to move: only that cache's sense of time, not the process's."""
+    clock = ManualClock()
+    monkeypatch.setattr(reference_cache, "clock", clock)
+    return clock
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """The app served on a loopback port (real HTTP and WebSocket) by Werkzeug in a thread."""

@@ -69,9 +69,13 @@ class Factory:
 
     @property
     def agent(self) -> ApiUser:
-        if "agent" not in self._users:
-            self._users["agent"] = self.user("agent")
-        return self._users["agent"]
+        return self.named_user("agent", "agent")
+
+    def named_user(self, name: str, role: str = "agent", agency: str | None = None) -> ApiUser:
+        """The same user each time this test asks for it by `name` (made on first use)."""
+        if name not in self._users:
+            self._users[name] = self.user(role, agency)
+        return self._users[name]
 
     def case(self, actor: Actor | None = None, now: datetime | None = None, **overrides: Any) -> Case:
         """A case opened through the intake service: by default a fallen tree in Fongshan."""
@@ -95,6 +99,26 @@ class Factory:
         assert response.status_code == 201, response.get_json()
         body: dict[str, Any] = response.get_json()
         return body
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What a refused request must leave exactly as it was."""
+
+    status: str
+    version: int
+    events: tuple[tuple[int, str], ...]  # (id, type) of the whole trail
+
+
+def case_state(case_no: str) -> CaseState:
+    """The case as the database holds it now (committed), with its audit trail."""
+    db.session.rollback()  # a fresh read, not this session's earlier snapshot
+    case = db.session.scalar(select(Case).where(Case.case_no == case_no))
+    assert case is not None
+    events = db.session.execute(
+        select(CaseEvent.id, CaseEvent.event_type).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    )
+    return CaseState(status=case.status.value, version=case.version, events=tuple((i, str(t)) for i, t in events))
 
 
 def alerts_raised(case_id: int, tz: ZoneInfo) -> list[Alert]:

@@ -147,6 +147,9 @@ class CaseSchema(ma.Schema):
     resolution = fields.String(allow_none=True)
     report_text = fields.String(allow_none=True)
     parent_case_no = fields.String(allow_none=True)
+    report_count = fields.Integer(
+        required=True, metadata={"description": "Reports of this matter: 1, plus each caller added to it (追加反映)"}
+    )
     received_at = fields.String(required=True, metadata={"format": "date-time"})
     created_at = fields.String(required=True, metadata={"format": "date-time"})
     updated_at = fields.String(required=True, metadata={"format": "date-time"})

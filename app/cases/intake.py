@@ -102,86 +102,92 @@ def open_case(
     """Record a new case with its events; route it, or answer and close a consultation at once."""
     if actor.role not in INTAKE_ROLES:
         raise Forbidden("auth.forbidden", role=actor.role.value)
-    now = now or utcnow()
     with write_transaction(session):
-        category = lookups.active_category(session, new_case.category_code)
-        case_type = _case_type(new_case, category)
-        district = lookups.active_district(session, new_case.district_code) if new_case.district_code else None
-        if district is None and case_type in LOCATED_TYPES:
-            raise _field_error("district", N_("field.district_required"), case_type=case_type.value)
-        if new_case.anonymous and new_case.reporter_name:
-            raise _field_error("reporter_name", N_("field.anonymous_with_name"))
-        if new_case.answer and case_type not in CLOSABLE_WITHOUT_REPORT:
-            raise _field_error("answer", N_("field.answer_only_consultation"))
-        received_at = _check_received_at(new_case.received_at, now)
-        reporter_phone = _reporter_phone(new_case)
+        return record_case(session=session, actor=actor, new_case=new_case, tz=tz, now=now or utcnow())
 
-        agency, decision = resolve_agency(session, category, district) if case_type in ROUTED_TYPES else (None, None)
-        answered = bool(new_case.answer and new_case.answer.strip())
-        case = Case(
-            case_no=numbers.next_case_no(session, now=now, tz=tz),
-            case_type=case_type,
-            channel=new_case.channel,
-            status=CaseStatus.ASSIGNED if agency else CaseStatus.CLOSED if answered else CaseStatus.NEW,
-            category=category,
-            district=district,
-            agency=agency,
-            address=(new_case.address or "").strip() or None,
-            latitude=new_case.latitude,
-            longitude=new_case.longitude,
-            description=new_case.description.strip(),
-            reporter_name=(new_case.reporter_name or "").strip() or None,
-            reporter_phone=reporter_phone,
-            anonymous=new_case.anonymous,
-            wants_sms_reply=new_case.wants_sms_reply,
-            resolution=new_case.answer.strip() if answered and new_case.answer else None,
-            created_by_id=actor.user_id,
-            received_at=received_at,
-            created_at=now,
-            updated_at=now,
-            assigned_at=now if agency else None,
-            closed_at=now if answered else None,
-        )
-        case.search_text = search.search_text(case.description, case.address)
-        session.add(case)
-        if agency is not None:
-            # Deadlines and the ladder go into the case's own INSERT (no UPDATE after it).
-            with session.no_autoflush:
-                deadlines.start_round(session, case, start=received_at, now=now)
-                alerts.start_ladder_of(session, case, now=now)
-        session.flush()
-        search.index_case(session, case)
-        record_event(
+
+def record_case(*, session: Session, actor: Actor, new_case: NewCase, tz: ZoneInfo, now: datetime) -> Case:
+    """open_case's work inside the caller's transaction (a call that opens a case ends in the same one)."""
+    if actor.role not in INTAKE_ROLES:
+        raise Forbidden("auth.forbidden", role=actor.role.value)
+    category = lookups.active_category(session, new_case.category_code)
+    case_type = _case_type(new_case, category)
+    district = lookups.active_district(session, new_case.district_code) if new_case.district_code else None
+    if district is None and case_type in LOCATED_TYPES:
+        raise _field_error("district", N_("field.district_required"), case_type=case_type.value)
+    if new_case.anonymous and new_case.reporter_name:
+        raise _field_error("reporter_name", N_("field.anonymous_with_name"))
+    if new_case.answer and case_type not in CLOSABLE_WITHOUT_REPORT:
+        raise _field_error("answer", N_("field.answer_only_consultation"))
+    received_at = _check_received_at(new_case.received_at, now)
+    reporter_phone = _reporter_phone(new_case)
+
+    agency, decision = resolve_agency(session, category, district) if case_type in ROUTED_TYPES else (None, None)
+    answered = bool(new_case.answer and new_case.answer.strip())
+    case = Case(
+        case_no=numbers.next_case_no(session, now=now, tz=tz),
+        case_type=case_type,
+        channel=new_case.channel,
+        status=CaseStatus.ASSIGNED if agency else CaseStatus.CLOSED if answered else CaseStatus.NEW,
+        category=category,
+        district=district,
+        agency=agency,
+        address=(new_case.address or "").strip() or None,
+        latitude=new_case.latitude,
+        longitude=new_case.longitude,
+        description=new_case.description.strip(),
+        reporter_name=(new_case.reporter_name or "").strip() or None,
+        reporter_phone=reporter_phone,
+        anonymous=new_case.anonymous,
+        wants_sms_reply=new_case.wants_sms_reply,
+        resolution=new_case.answer.strip() if answered and new_case.answer else None,
+        created_by_id=actor.user_id,
+        received_at=received_at,
+        created_at=now,
+        updated_at=now,
+        assigned_at=now if agency else None,
+        closed_at=now if answered else None,
+    )
+    case.search_text = search.search_text(case.description, case.address)
+    session.add(case)
+    if agency is not None:
+        # Deadlines and the ladder go into the case's own INSERT (no UPDATE after it).
+        with session.no_autoflush:
+            deadlines.start_round(session, case, start=received_at, now=now)
+            alerts.start_ladder_of(session, case, now=now)
+    session.flush()
+    search.index_case(session, case)
+    record_event(
+        session,
+        case,
+        EventType.CASE_CREATED,
+        actor=actor,
+        occurred_at=now,
+        case_no=case.case_no,
+        case_type=case_type.value,
+        channel=case.channel.value,
+        category=category.code,
+        district=district.code if district else None,
+        received_at=received_at.isoformat(),
+    )
+    if agency is not None and decision is not None:
+        record_assignment(
             session,
             case,
-            EventType.CASE_CREATED,
             actor=actor,
             occurred_at=now,
-            case_no=case.case_no,
-            case_type=case_type.value,
-            channel=case.channel.value,
-            category=category.code,
-            district=district.code if district else None,
-            received_at=received_at.isoformat(),
+            agency_code=agency.code,
+            previous_agency=None,
+            reason=decision.reason.value,
         )
-        if agency is not None and decision is not None:
-            record_assignment(
-                session,
-                case,
-                actor=actor,
-                occurred_at=now,
-                agency_code=agency.code,
-                previous_agency=None,
-                reason=decision.reason.value,
-            )
-            alerts.alert_on_dispatch(session, case, actor=actor, now=now, start_ladder=False)
-        elif decision is not None:
-            record_event(
-                session, case, EventType.ROUTING_FAILED, actor=actor, occurred_at=now, reason=decision.reason.value
-            )
-        elif answered:
-            record_event(session, case, EventType.CASE_CLOSED, actor=actor, occurred_at=now, resolution=case.resolution)
-        alerts.text_citizen(
-            session, case, kind=NotificationKind.CITIZEN_RECEIPT, body=alerts.citizen_receipt(case), now=now
+        alerts.alert_on_dispatch(session, case, actor=actor, now=now, start_ladder=False)
+    elif decision is not None:
+        record_event(
+            session, case, EventType.ROUTING_FAILED, actor=actor, occurred_at=now, reason=decision.reason.value
         )
+    elif answered:
+        record_event(session, case, EventType.CASE_CLOSED, actor=actor, occurred_at=now, resolution=case.resolution)
+    alerts.text_citizen(
+        session, case, kind=NotificationKind.CITIZEN_RECEIPT, body=alerts.citizen_receipt(case), now=now
+    )
     return case

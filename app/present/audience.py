@@ -12,6 +12,7 @@ from app.models import Case
 
 # Payload keys that say who acted: shown once, as the event's `actor`, never inside the payload.
 _ACTOR_KEYS = ("actor", "role")
+_REPORTER_KEYS = ("reporter_name", "reporter_phone")
 
 
 class View(enum.StrEnum):
@@ -46,7 +47,13 @@ def text(value: str | None, view: View) -> str | None:
 def payload(raw: dict[str, Any], view: View, hidden: Collection[str] = ()) -> dict[str, Any]:
     """An event's payload for this view: without the actor keys, with `hidden` case numbers blanked,
     and (masked view) every phone number inside its text masked, the rest of the words kept."""
-    return {key: _value(value, view, hidden) for key, value in raw.items() if key not in _ACTOR_KEYS}
+    # An anonymous reporter added to a case (report_added) is as hidden as the case's own anonymous reporter.
+    withheld = _REPORTER_KEYS if view is View.AGENCY and raw.get("anonymous") is True else ()
+    return {
+        key: None if key in withheld else _value(value, view, hidden)
+        for key, value in raw.items()
+        if key not in _ACTOR_KEYS
+    }
 
 
 def _value(value: Any, view: View, hidden: Collection[str]) -> Any:

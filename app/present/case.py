@@ -51,6 +51,7 @@ def case_view(case: Case, actor: Actor, tz: ZoneInfo) -> dict[str, Any]:
         "resolution": audience.text(case.resolution, view),
         "report_text": audience.text(case.report_text, view),
         "parent_case_no": _parent_case_no(case, actor),
+        "report_count": case.report_count,
         "version": case.version,
     }
     shown.update({name: local_iso(getattr(case, name), tz) for name in _TIMES})
@@ -86,5 +87,6 @@ def case_summary(case: Case, view: View, names: ReferenceNames, tz: ZoneInfo) ->
         "anonymous": case.anonymous,
         "sla_stage": case.sla_stage,
         "sla_due_at": local_iso(case.sla_due_at, tz),
+        "report_count": case.report_count,
         "version": case.version,
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -72,23 +73,24 @@ def _load(session: Session) -> ReferenceSnapshot:
 
 
 class ReferenceCache:
-    def __init__(self, ttl: float = SNAPSHOT_TTL) -> None:
+    def __init__(self, ttl: float = SNAPSHOT_TTL, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl
+        self.clock = clock  # seconds, only ever compared with itself (tests give it one they move by hand)
         self._lock = threading.Lock()
         self._snapshot: ReferenceSnapshot | None = None
         self._loaded_at = 0.0
 
     def snapshot(self, session: Session) -> ReferenceSnapshot:
         with self._lock:
-            if self._snapshot is None or time.monotonic() - self._loaded_at > self._ttl:
+            if self._snapshot is None or self.clock() - self._loaded_at > self._ttl:
                 self._snapshot = _load(session)
-                self._loaded_at = time.monotonic()
+                self._loaded_at = self.clock()
             return self._snapshot
 
     def age(self) -> float:
         """Seconds since the snapshot was loaded (infinite if there is none)."""
         with self._lock:
-            return time.monotonic() - self._loaded_at if self._snapshot is not None else float("inf")
+            return self.clock() - self._loaded_at if self._snapshot is not None else float("inf")
 
     def clear(self) -> None:
         with self._lock:

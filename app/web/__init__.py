@@ -9,8 +9,9 @@ A browser that uses the API with its login session is checked by app/api/auth.py
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -34,7 +35,7 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/telephony/")
 
 def init_web(app: Flask) -> None:
     """Register the console blueprint and CSRF protection; call it after every other blueprint."""
-    from app.web import views
+    from app.web import casepage, intake, my_work, views
 
     # The live page stays open all day: its token must outlive Flask-WTF's one-hour default.
     # It is tied to the session, which a logout or a new login replaces.
@@ -50,6 +51,9 @@ def init_web(app: Flask) -> None:
         seconds=settings.login_lockout_seconds,
     )
     app.register_blueprint(views.bp)
+    app.register_blueprint(casepage.bp)
+    app.register_blueprint(intake.bp)
+    app.register_blueprint(my_work.bp)
     csrf.init_app(app)
     for name in _blueprints_only_under(app, CSRF_EXEMPT_PREFIXES):
         csrf.exempt(app.blueprints[name])
@@ -68,7 +72,22 @@ def _blueprints_only_under(app: Flask, prefixes: tuple[str, ...]) -> set[str]:
 
 
 def _form_expired(_error: CSRFError) -> ResponseReturnValue:
+    from app.web.guards import AFTER_LOGIN
     from app.web.pagekit import choose_language
 
     choose_language()  # the CSRF check runs before the blueprint's own hooks
+    back = _page_of_this_site(request.referrer)
+    if back:
+        # A session that expired mid-form: after logging in again, back to the form (its script keeps the draft).
+        session[AFTER_LOGIN] = back
     return render_template("web/form_expired.html", error=message("auth.form_expired")), 400
+
+
+def _page_of_this_site(referrer: str | None) -> str | None:
+    """The path (and query) of the page a form was sent from, if it is a page of this site."""
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -85,6 +85,7 @@ BUILT_KEYS = (
     L_("event.case_merged"),
     L_("event.case_merge_received"),
     L_("event.case_cancelled"),
+    L_("event.report_added"),
     L_("event.routing_failed"),
     L_("event.sla_paused"),
     L_("event.sla_resumed"),

@@ -22,6 +22,7 @@ class Page:
     label: str  # a console catalogue key
     roles: frozenset[Role]
     key: str  # Alt+Shift+key opens it from any page
+    order: int = 100  # place in the menu: the day's work first (intake 10, my work 20, search 30, live 40)
 
 
 PAGES: list[Page] = []
@@ -40,4 +41,4 @@ def register(page: Page) -> None:
 def pages_for(actor: Actor | None) -> list[Page]:
     if actor is None:
         return []
-    return [page for page in PAGES if actor.role in page.roles]
+    return sorted((page for page in PAGES if actor.role in page.roles), key=lambda page: page.order)

@@ -27,7 +27,7 @@ from app.web.labels import L_, labels_for_script
 from app.web.pagekit import page_blueprint
 
 bp = page_blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/web/static")
-nav.register(nav.Page("web.live", L_("nav.live"), nav.EVERYONE, "L"))
+nav.register(nav.Page("web.live", L_("nav.live"), nav.EVERYONE, "L", order=40))
 
 # The page script fills the cells in this order (console-awaiting.js).
 AWAITING_COLUMNS = (
@@ -64,12 +64,19 @@ def login() -> ResponseReturnValue:
             lockout.succeeded(username)
             target = _safe_next(session.get(AFTER_LOGIN))
             log_in(actor)  # a fresh session: the page asked for before is kept only in `target`
-            return redirect(target or url_for("web.live"))
+            return redirect(target or _home(actor))
         lockout.failed(username, address)
         error = message("auth.login_failed")
-    elif request.method == "GET" and session_actor() is not None:
-        return redirect(url_for("web.live"))
+    elif request.method == "GET" and (current := session_actor()) is not None:
+        return redirect(_home(current))
     return render_template("web/login.html", form=form, error=error)
+
+
+def _home(actor: Actor | None) -> str:
+    """Where a user starts the day: an agent at the intake page (calls arrive there), everyone else at the live page."""
+    if actor is not None and actor.role is Role.AGENT:
+        return url_for("intake.start")
+    return url_for("web.live")
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -6,10 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +22,7 @@ from app.reference.seed import seed_reference_data
 from app.worker.jobs import ladder_tick
 from config.settings import REFERENCE_DIR
 from dispatch.ladder import LadderPolicy
+from tests.conftest import ManualClock
 from tests.factories import Factory
 
 pytestmark = pytest.mark.mutates_reference
@@ -116,13 +115,11 @@ def test_a_seed_from_another_process_reaches_new_cases_within_the_ttl_and_the_wo
     reference_copy: Path,
     database_url: str,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    reference_clock: ManualClock,
 ) -> None:
     started = utcnow() - timedelta(minutes=11)  # both first calls are due now
     before = factory.case(now=started)  # this process reads its snapshot
-    frozen = time.monotonic()  # however slow the seed below, the snapshot stays within its TTL
-    # Only the cache's clock: the subprocess below keeps a real one for its timeout.
-    monkeypatch.setattr(cache, "time", SimpleNamespace(monotonic=lambda: frozen))
+    # The snapshot's clock stands still however slow the seed below: it is the test's (reference_clock).
     _edit_default_ladder(reference_copy, DEFAULT, QUICKER)
     env = {
         **os.environ,
@@ -136,7 +133,7 @@ def test_a_seed_from_another_process_reaches_new_cases_within_the_ttl_and_the_wo
     assert seeded.returncode == 0 and "alert_ladders.updated 1" in seeded.stdout, seeded.stdout + seeded.stderr
     # This process read its snapshot before the seed: new cases get version 1 until the TTL runs out.
     assert factory.case(now=started, description="樹倒 2").alert_ladder_version == 1
-    monkeypatch.setattr(cache, "time", SimpleNamespace(monotonic=lambda: frozen + cache.SNAPSHOT_TTL + 1))
+    reference_clock.advance(cache.SNAPSHOT_TTL + 1)
     after = factory.case(now=started, description="樹倒 3")
     assert after.alert_ladder_version == 2
     # The worker's ladder job: each case takes its first call now and spaces the next by its own version.

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app.db import utcnow
-from tests.factories import DISPATCH, Factory
+from tests.factories import DISPATCH, Factory, case_state
 
 
 def _count_cases(factory: Factory) -> int:
@@ -92,6 +92,7 @@ def test_invalid_utf8_and_broken_json_get_400(factory: Factory) -> None:
 def test_a_form_body_gets_415(factory: Factory) -> None:
     response = factory.agent.client.post("/api/v1/cases", data={"a": "b"}, headers=factory.agent.headers())
     assert response.status_code == 415
+    assert _count_cases(factory) == 0
 
 
 def test_agency_sees_only_its_cases_with_the_phone_masked(factory: Factory) -> None:
@@ -104,7 +105,9 @@ def test_agency_sees_only_its_cases_with_the_phone_masked(factory: Factory) -> N
     assert responder.get(f"/cases/{mine['case_no']}").get_json()["reporter_phone"] == "0912***678"
     assert responder.get(f"/cases/{theirs['case_no']}").status_code == 404
     assert responder.get(f"/cases/{theirs['case_no']}/events").status_code == 404
+    before = case_state(theirs["case_no"])
     assert responder.act(theirs["case_no"], "acknowledge", theirs["version"]).status_code == 404
+    assert case_state(theirs["case_no"]) == before
     # The full number never appears anywhere in what the agency receives.
     events = responder.get(f"/cases/{mine['case_no']}/events").get_data(as_text=True)
     assert "912345678" not in events
@@ -123,21 +126,27 @@ def test_actions_over_http_with_optimistic_locking(factory: Factory) -> None:
     responder = factory.user("agency", agency="PWD-MAINT")
     acked = responder.act(case["case_no"], "acknowledge", case["version"])
     assert acked.status_code == 200 and acked.get_json()["status"] == "acknowledged"
+    before = case_state(case["case_no"])
     stale = responder.act(case["case_no"], "report", case["version"], text="已處理")
     assert stale.status_code == 409
     assert stale.get_json()["error"]["code"] == "case.stale_version"
+    assert case_state(case["case_no"]) == before
     reported = responder.act(case["case_no"], "report", acked.get_json()["version"], text="已處理")
     assert reported.get_json()["status"] == "reported"
+    before = case_state(case["case_no"])
     illegal = responder.act(case["case_no"], "acknowledge", reported.get_json()["version"])
     assert illegal.status_code == 409 and "已回報" in illegal.get_json()["error"]["message"]
+    assert case_state(case["case_no"]) == before
 
 
 def test_action_bodies_are_validated(factory: Factory) -> None:
     case = factory.api_case()
+    before = case_state(case["case_no"])
     missing_version = factory.agent.post(f"/cases/{case['case_no']}/note", json={"text": "x"})
     assert missing_version.status_code == 422 and "version" in missing_version.get_json()["error"]["fields"]
     no_text = factory.agent.act(case["case_no"], "note", case["version"])
     assert no_text.status_code == 422 and "text" in no_text.get_json()["error"]["fields"]
+    assert case_state(case["case_no"]) == before
     forbidden = factory.user("mayor_office").act(case["case_no"], "note", case["version"], text="x")
     assert forbidden.status_code == 403
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import DISPATCH, Factory
+from tests.factories import DISPATCH, Factory, case_state
 
 
 def _raw_post(factory: Factory, raw: bytes):  # type: ignore[no-untyped-def]
@@ -47,8 +47,15 @@ def test_hostile_list_filters_get_422(factory: Factory, query: str) -> None:
 
 
 def test_a_nul_in_the_path_is_simply_not_found(factory: Factory) -> None:
+    case = factory.api_case()
+    before = case_state(case["case_no"])
     assert factory.agent.get("/cases/1150101%000001").status_code == 404
     assert factory.agent.post("/cases/1150101%000001/note", json={"version": 1, "text": "x"}).status_code == 404
+    hostile = case["case_no"] + "%00"
+    assert (
+        factory.agent.post(f"/cases/{hostile}/note", json={"version": case["version"], "text": "x"}).status_code == 404
+    )
+    assert case_state(case["case_no"]) == before
 
 
 @pytest.mark.parametrize(
@@ -58,6 +65,7 @@ def test_a_nul_in_the_path_is_simply_not_found(factory: Factory) -> None:
 def test_wrong_types_are_refused_not_guessed(factory: Factory, field: str, value: object) -> None:
     response = factory.agent.post("/cases", json={**DISPATCH, field: value})
     assert response.status_code == 422 and field in response.get_json()["error"]["fields"]
+    assert factory.agent.get("/cases").get_json()["items"] == []
 
 
 def test_a_mistyped_phone_filter_is_refused_rather_than_answered_with_nothing(factory: Factory) -> None:

@@ -11,7 +11,7 @@ from app.db import db
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import Case, CaseEvent
 from app.vocabulary import CaseStatus
-from tests.factories import Factory
+from tests.factories import Factory, case_state
 
 
 def _event_types(case: Case) -> list[str]:
@@ -244,17 +244,21 @@ def test_stale_version_is_refused(factory: Factory) -> None:
     case = factory.case()
     agent, version_read = factory.agent.actor, case.version
     actions.add_note(session=db.session, actor=agent, case_no=case.case_no, version=version_read, text="第一位")
+    before = case_state(case.case_no)
     with pytest.raises(Conflict) as refusal:
         actions.add_note(session=db.session, actor=agent, case_no=case.case_no, version=version_read, text="第二位")
     assert refusal.value.code == "case.stale_version"
     assert refusal.value.params["current"] == version_read + 1
+    assert case_state(case.case_no) == before
 
 
 def test_agency_cannot_touch_another_agencys_case(factory: Factory) -> None:
     case = factory.case()
     other = factory.user("agency", agency="WRB").actor
+    before = case_state(case.case_no)
     with pytest.raises(NotFound):
         actions.acknowledge_case(session=db.session, actor=other, case_no=case.case_no, version=case.version)
+    assert case_state(case.case_no) == before
 
 
 def test_agency_cannot_close_or_cancel(factory: Factory) -> None:
@@ -263,19 +267,25 @@ def test_agency_cannot_close_or_cancel(factory: Factory) -> None:
     case = actions.report_back(
         session=db.session, actor=responder, case_no=case.case_no, version=case.version, text="已處理"
     )
+    before = case_state(case.case_no)
     with pytest.raises(Forbidden):
         actions.close_case(
             session=db.session, actor=responder, case_no=case.case_no, version=case.version, resolution="x"
         )
+    assert case_state(case.case_no) == before
     other = factory.case()
+    other_before = case_state(other.case_no)
     with pytest.raises(Forbidden):
         actions.cancel_case(
             session=db.session, actor=responder, case_no=other.case_no, version=other.version, reason="x"
         )
+    assert case_state(other.case_no) == other_before
 
 
 def test_mayor_office_is_read_only(factory: Factory) -> None:
     case = factory.case()
     mayor = factory.user("mayor_office").actor
+    before = case_state(case.case_no)
     with pytest.raises(Forbidden):
         actions.add_note(session=db.session, actor=mayor, case_no=case.case_no, version=case.version, text="x")
+    assert case_state(case.case_no) == before

@@ -21,7 +21,6 @@ class LiveClient:
     auth: dict[str, Any] | None = None
     messages: list[tuple[str, Any]] = field(default_factory=list)
     sio: socketio.Client = field(default_factory=lambda: socketio.Client(reconnection=False))
-    received_at: dict[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         lock = threading.Lock()
@@ -30,8 +29,6 @@ class LiveClient:
             def record(data: Any = None) -> None:
                 with lock:
                     self.messages.append((name, data))
-                    if name == "event":
-                        self.received_at.setdefault(data["id"], time.monotonic())
 
             return record
 
@@ -68,6 +65,13 @@ class LiveClient:
             time.sleep(0.01)
         return self.of(name)
 
+    def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"waited {timeout}s for {what}; got {self.messages!r}")
+            time.sleep(0.01)
+
     def wait_events(self, predicate: Callable[[list[dict[str, Any]]], bool], timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
         while not predicate(self.events()):
@@ -75,11 +79,24 @@ class LiveClient:
                 raise AssertionError(f"condition not met in {timeout}s; events: {self.event_ids()}")
             time.sleep(0.01)
 
+    def has_case(self, case_no: str, event_type: str = "case_assigned") -> bool:
+        return any(event["case_no"] == case_no and event["type"] == event_type for event in self.events())
+
     @property
     def last_event_id(self) -> int:
         ready = self.of("ready") + self.of("reload")
         marks = [message["last_event_id"] for message in ready] + self.event_ids()
         return max(marks, default=0)
+
+
+def commit_marker(factory: Any, *clients: LiveClient, **case_fields: Any) -> str:
+    """Prove that nothing else is coming: commit a case after whatever must not arrive (or must not arrive
+    twice), and wait until every client has its events. The feed pushes in id order, each event's alert
+    right after it, so whatever was committed before the marker and was going to arrive has arrived."""
+    marker = factory.case(description="標記：在此之前的都已送達", **case_fields)
+    for client in clients:
+        client.wait_events(lambda _events, client=client: client.has_case(marker.case_no))
+    return str(marker.case_no)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 import pytest
@@ -14,7 +13,7 @@ from app.audit import record_event
 from app.db import db, utcnow, write_transaction
 from app.models import Case
 from tests.factories import Factory
-from tests.realtime.conftest import LiveClient
+from tests.realtime.conftest import LiveClient, commit_marker
 
 Connect = Callable[..., LiveClient]
 
@@ -23,24 +22,26 @@ def _has_case(case_no: str) -> Callable[[list[dict]], bool]:
     return lambda events: any(event["case_no"] == case_no for event in events)
 
 
-def test_a_responder_gets_their_agencys_dispatch_within_a_second_and_never_another_agencys(
-    factory: Factory, connect: Connect
-) -> None:
+def test_a_responder_gets_their_agencys_dispatch_and_never_another_agencys(factory: Factory, connect: Connect) -> None:
+    # How fast it arrives is measured by `python -m bench push_latency`, not asserted here.
     maint = connect(factory.user("agency", agency="PWD-MAINT").token)
     fongshan = connect(factory.user("agency", agency="DO-FONGSHAN").token)
     supervisor = connect(factory.user("supervisor").token)
 
-    committed = time.monotonic()
     tree = factory.case()  # a fallen tree: PWD-MAINT
-    maint.wait_events(_has_case(tree.case_no), timeout=1.0)
-    assert maint.received_at[maint.event_ids()[0]] - committed < 1.0
+    maint.wait_events(_has_case(tree.case_no))
     pothole = factory.case(category_code="pothole", district_code="fongshan")  # a district office's
     fongshan.wait_events(_has_case(pothole.case_no))
     supervisor.wait_events(lambda events: _has_case(tree.case_no)(events) and _has_case(pothole.case_no)(events))
+    marker = commit_marker(factory, maint, supervisor)  # PWD-MAINT's, after the pothole
+    other = commit_marker(factory, fongshan, category_code="pothole", district_code="fongshan")
 
-    assert [event["type"] for event in maint.events()] == ["case_created", "case_assigned"]
-    assert {event["case_no"] for event in maint.events()} == {tree.case_no}
-    assert {event["case_no"] for event in fongshan.events()} == {pothole.case_no}
+    assert [event["type"] for event in maint.events() if event["case_no"] == tree.case_no] == [
+        "case_created",
+        "case_assigned",
+    ]
+    assert {event["case_no"] for event in maint.events()} == {tree.case_no, marker}
+    assert {event["case_no"] for event in fongshan.events()} == {pothole.case_no, other}
     first = maint.events()[0]
     assert first["case"]["category"] == "fallen_tree" and first["case"]["agency"] == "PWD-MAINT"
     assert first["occurred_at"].endswith("+08:00")
@@ -100,9 +101,9 @@ def test_a_client_away_for_50_events_gets_all_of_them_in_order_then_live_ones_wi
 
     live = factory.case(description="重新連線後")
     supervisor.wait_events(_has_case(live.case_no))
-    time.sleep(0.3)
+    commit_marker(factory, supervisor)  # anything pushed twice would have come before it
     ids = supervisor.event_ids()
-    assert len(ids) == len(set(ids)) == 52 and ids == sorted(ids)
+    assert len(ids) == len(set(ids)) == 54 and ids == sorted(ids)
 
 
 def test_an_agency_replays_only_its_own_events_and_learns_of_a_case_moved_away(
@@ -175,9 +176,19 @@ def test_a_client_cannot_join_a_room_it_is_not_entitled_to(factory: Factory, con
         answer = maint.sio.call("join", forged, timeout=5)
         assert answer["ok"] is False and answer["error"]["code"] == "realtime.forbidden_room"
     assert maint.sio.call("join", "agency:PWD-MAINT", timeout=5)["ok"] is True
-    factory.case(category_code="pothole", district_code="fongshan")
-    time.sleep(0.5)
-    assert maint.events() == []
+    pothole = factory.case(category_code="pothole", district_code="fongshan")
+    marker = commit_marker(factory, maint)  # PWD-MAINT's own, committed after the pothole
+    assert {event["case_no"] for event in maint.events()} == {marker} and pothole.case_no != marker
+
+
+class _StoppedClock:
+    """The limiter's clock, moved on only by the test: how fast the connects come is then irrelevant."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def test_a_flood_of_connects_from_one_address_is_limited_and_the_server_stays_up(
@@ -186,7 +197,8 @@ def test_a_flood_of_connects_from_one_address_is_limited_and_the_server_stays_up
     from app.realtime.connections import EXTENSION
     from app.realtime.ratelimit import ConnectLimiter
 
-    app.extensions[EXTENSION].limiter = ConnectLimiter(burst=10, per_second=2)
+    clock = _StoppedClock()
+    app.extensions[EXTENSION].limiter = ConnectLimiter(burst=10, per_second=2, clock=clock)
     token = factory.user("supervisor").token
     accepted: list[LiveClient] = []
     refused: list[str] = []
@@ -204,11 +216,12 @@ def test_a_flood_of_connects_from_one_address_is_limited_and_the_server_stays_up
         thread.start()
     for thread in flood:
         thread.join()
-    assert set(refused) == {"realtime.rate_limited"}
-    # 10 at once, then 2 per second while the flood lasts (a few seconds on a slow machine).
-    assert len(refused) >= 18 and len(accepted) <= 22
-    time.sleep(0.7)  # enough for one more token
+    # The burst of 10 is let in; no time passes on the limiter's clock, so no more.
+    assert len(accepted) == 10 and refused == ["realtime.rate_limited"] * 30
+    clock.now += 0.5  # half a second at 2 per second: one more connect
     survivor = LiveClient(live_server, auth={"token": token}).connect()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        LiveClient(live_server, auth={"token": token}).connect()
     case = factory.case()
     survivor.wait_events(_has_case(case.case_no))
     closing = [threading.Thread(target=client.disconnect) for client in [*accepted, survivor]]
@@ -229,9 +242,11 @@ def test_the_agencys_consoles_get_the_dispatch_alert_once_and_no_one_else_does(
     assert alert["kind"] == "dispatch_alert" and alert["case_no"] == case.case_no
     # It stood for "the outbox row was recorded as delivered": the alert arrives once, to its agency only.
     supervisor.wait_events(_has_case(case.case_no))
-    time.sleep(0.3)
-    assert len(maint.of("alert")) == 1
-    assert fongshan.of("alert") == [] and supervisor.of("alert") == []
+    marker = commit_marker(factory, maint, supervisor)
+    other = commit_marker(factory, fongshan, category_code="pothole", district_code="fongshan")
+    assert [alert["case_no"] for alert in maint.of("alert") if alert["case_no"] != marker] == [case.case_no]
+    assert [alert["case_no"] for alert in fongshan.of("alert") if alert["case_no"] != other] == []
+    assert supervisor.of("alert") == []
 
 
 def test_counters_are_pushed_on_change_and_match_the_live_stats_endpoint(factory: Factory, connect: Connect) -> None:
@@ -241,9 +256,7 @@ def test_counters_are_pushed_on_change_and_match_the_live_stats_endpoint(factory
     factory.case()
     factory.case(category_code="pothole", district_code="fongshan")
     mayor.wait_for("counters", count=2, timeout=5)
-    deadline = time.monotonic() + 5
-    while mayor.of("counters")[-1]["totals"]["open"] < before["open"] + 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    mayor.wait_until(lambda: mayor.of("counters")[-1]["totals"]["open"] >= before["open"] + 2, "the recount")
     pushed = mayor.of("counters")[-1]
     assert pushed["totals"]["open"] == before["open"] + 2
     assert pushed["totals"]["unacknowledged"] == before["unacknowledged"] + 2

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import update
 
@@ -11,20 +9,20 @@ from app.db import db
 from app.errors import InvalidInput
 from app.models import Category
 from app.reference import cache
+from tests.conftest import ManualClock
 from tests.factories import Factory
 
 pytestmark = pytest.mark.mutates_reference
 
 
-def test_a_change_made_by_another_process_is_seen_after_the_ttl(
-    factory: Factory, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_change_made_by_another_process_is_seen_after_the_ttl(factory: Factory, reference_clock: ManualClock) -> None:
     factory.case()  # the snapshot is loaded
     # As if `flask seed` had retired the category from another process.
     db.session.execute(update(Category).where(Category.code == "fallen_tree").values(active=False))
     db.session.commit()
-    later = time.monotonic() + cache.SNAPSHOT_TTL + 1
-    monkeypatch.setattr(cache.time, "monotonic", lambda: later)
+    reference_clock.advance(cache.SNAPSHOT_TTL - 1)
+    factory.case()  # still within the TTL: the snapshot this process loaded
+    reference_clock.advance(2)
     with pytest.raises(InvalidInput) as refusal:
         factory.case()
     assert "category" in refusal.value.fields

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,8 +117,28 @@ def open_console(page, login: Login, path: str = "/login") -> None:
     from playwright.sync_api import expect
 
     log_in(page, login, path)
-    expect(page).to_have_url(re.compile(r"/console/live"))
+    expect(page).to_have_url(re.compile(r"/console/(live|intake)"))  # an agent starts at the intake page
+    if "/console/live" not in page.url:
+        page.goto("/console/live")
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
+
+
+def wait_until_pushed(app: Flask, case_no: str, timeout: float = 10) -> None:
+    """Until the server's live feed has pushed every event of the case (to whoever listened, maybe no one):
+    the marker that it happened while a page was offline, not a pause long enough on a fast machine."""
+    from sqlalchemy import func, select
+
+    from app.models import Case, CaseEvent
+    from app.realtime.connections import EXTENSION
+
+    db.session.rollback()
+    newest = db.session.scalar(select(func.max(CaseEvent.id)).join(Case).where(Case.case_no == case_no))
+    assert newest is not None
+    feed = app.extensions[EXTENSION].feed
+    deadline = time.monotonic() + timeout
+    while feed.watermark() < newest:
+        assert time.monotonic() < deadline, f"the feed never pushed event {newest}"
+        time.sleep(0.02)
 
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -135,7 +156,7 @@ def log_in_client(client: FlaskClient, login: Login) -> None:
     """Log in through the real form, without a browser."""
     token = csrf_token(client, "/login", CSRF_FIELD)
     response = client.post("/login", data={"csrf_token": token, "username": login.username, "password": login.password})
-    assert response.status_code == 302 and response.headers["Location"] == "/console/live"
+    assert response.status_code == 302 and response.headers["Location"] in ("/console/live", "/console/intake")
 
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"

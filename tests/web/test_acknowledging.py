@@ -3,8 +3,6 @@ case someone else changed meanwhile is acknowledged anyway or explained, never a
 
 from __future__ import annotations
 
-import time
-
 from playwright.sync_api import Page, Route, expect
 
 from tests.factories import Factory
@@ -37,17 +35,24 @@ def test_the_confirmation_stays_and_focus_moves_to_the_next_case_then_to_the_hea
     status = page.locator("#awaiting-status")
     expect(status).to_have_text(f"已確認收案 {first.case_no}。")
     expect(page.locator(f'{LOG}[data-case-no="{first.case_no}"][data-type="case_acknowledged"]')).to_have_count(1)
-    time.sleep(0.8)  # the event's list refresh (300 ms later) has come and gone
+    # A case dispatched after it: its row appears only through a reload of the list, so once it is there,
+    # the pushed event and any reload it caused have come and gone.
+    marker = factory.case(address="鳳山區光復路二段3號")
+    expect(_row(page, marker.case_no)).to_be_visible()
     expect(status).to_have_text(f"已確認收案 {first.case_no}。")
     expect(_row(page, first.case_no)).to_have_count(0)
     expect(page.get_by_role("button", name=f"確認收案 {second.case_no}")).to_be_focused()
 
     page.keyboard.press("Enter")  # the focus is where the next case's button is: Enter again
     expect(status).to_have_text(f"已確認收案 {second.case_no}。")
-    time.sleep(0.8)
+    expect(page.locator(f'{LOG}[data-case-no="{second.case_no}"][data-type="case_acknowledged"]')).to_have_count(1)
+    expect(page.get_by_role("button", name=f"確認收案 {marker.case_no}")).to_be_focused()
+    page.keyboard.press("Enter")  # and the last one
+    expect(status).to_have_text(f"已確認收案 {marker.case_no}。")
+    expect(page.locator(f'{LOG}[data-case-no="{marker.case_no}"][data-type="case_acknowledged"]')).to_have_count(1)
     expect(page.get_by_role("heading", name="待確認收案")).to_be_focused()
     expect(page.locator("#awaiting-body")).to_have_text("目前沒有待確認收案的案件。")
-    expect(status).to_have_text(f"已確認收案 {second.case_no}。")
+    expect(status).to_have_text(f"已確認收案 {marker.case_no}。")
 
 
 def test_a_note_added_elsewhere_does_not_make_the_acknowledgement_fail(
@@ -118,5 +123,7 @@ def test_a_pushed_event_updates_the_row_and_drops_a_case_acknowledged_elsewhere(
     page.on("request", lambda request: list_requests.append(request.url) if "/api/v1/cases?" in request.url else None)
     assert factory.agent.act(case.case_no, "acknowledge", case.version).status_code == 200
     expect(_row(page, case.case_no)).to_have_count(0)
-    time.sleep(0.5)
+    # A note on it afterwards: once the page has shown it, the acknowledgement's event was long handled.
+    assert factory.agent.act(case.case_no, "note", case.version + 1, text="已通知").status_code == 200
+    expect(page.locator(f'{LOG}[data-case-no="{case.case_no}"][data-type="note_added"]')).to_have_count(1)
     assert list_requests == [], "the row left in place, without fetching the list again"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.factories import Factory
-from tests.web.conftest import open_console
+from tests.web.conftest import open_console, wait_until_pushed
 
 LOG = "#event-log li"
 # Every text the polite announcer is given, in order (it is emptied between sentences).
@@ -35,26 +35,34 @@ def test_the_counters_tables_name_does_not_change_with_every_push(page: Page, fa
     expect(table).to_be_visible()  # found by the same exact name after the counters changed
 
 
+def _said(page: Page, case_no: str) -> None:
+    """Until the polite announcer has said something about the case."""
+    page.wait_for_function("caseNo => window.announced.some(text => text.includes(caseNo))", arg=case_no)
+
+
 def test_a_new_case_is_announced_once_and_a_replay_as_one_summary(
-    page: Page, context, factory: Factory, make_login
+    app: Flask, page: Page, context, factory: Factory, make_login
 ) -> None:
     open_console(page, make_login())
     expect(page.locator("#connection-state")).to_have_text("已連線，即時更新中。")
     page.evaluate(RECORD_ANNOUNCEMENTS)
     case = factory.case()
     expect(page.locator(f'{LOG}[data-case-no="{case.case_no}"]')).to_have_count(2)  # created, then assigned
-    time.sleep(1.0)
+    _said(page, case.case_no)
+    marker = factory.case(address="鳳山區光復路二段98號")  # said after anything more about the first
+    _said(page, marker.case_no)
     about_it = [text for text in _announced(page) if case.case_no in text]
     assert about_it == [f"新案、分派：{case.case_no} 路樹傾倒 鳳山區光復路二段132號。"]
 
     context.set_offline(True)
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "offline")
     missed = [factory.case(address=f"鳳山區光復路二段{number}號") for number in range(1, 4)]
-    time.sleep(0.5)
+    wait_until_pushed(app, missed[-1].case_no)  # to no one: the page is offline
     context.set_offline(False)
     expect(page.locator("#connection-state")).to_have_text("已連線，即時更新中。已補上 6 筆動態。", timeout=10_000)
     expect(page.locator(f'{LOG}[data-case-no="{missed[-1].case_no}"]')).to_have_count(2)
-    time.sleep(1.0)
+    live = factory.case(address="鳳山區光復路二段97號")  # a live one is said; the replay, had it been, before it
+    _said(page, live.case_no)
     assert not [text for text in _announced(page) if any(one.case_no in text for one in missed)]
 
 

@@ -4,9 +4,9 @@ still waiting shown after a reconnect or a page reload, when their pushed alerts
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
+from flask import Flask
 from playwright.sync_api import Page, expect
 
 from app.alerting.escalation import climb
@@ -16,7 +16,7 @@ from app.db import db, utcnow, write_transaction
 from app.models import Notification
 from app.vocabulary import NotificationStatus, Role
 from tests.factories import Factory
-from tests.web.conftest import open_console
+from tests.web.conftest import open_console, wait_until_pushed
 
 ALERTS = "#alert-list li"
 
@@ -98,7 +98,7 @@ def test_the_escalation_reads_in_english_on_the_english_page(page: Page, factory
 
 
 def test_urgent_cases_still_waiting_are_shown_after_a_reconnect_and_a_reload_until_acknowledged(
-    page: Page, context, factory: Factory, make_login
+    app: Flask, page: Page, context, factory: Factory, make_login
 ) -> None:
     open_console(page, make_login())
     seen = factory.case(address="鳳山區光復路二段1號")
@@ -107,7 +107,7 @@ def test_urgent_cases_still_waiting_are_shown_after_a_reconnect_and_a_reload_unt
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "offline")
     missed = factory.case(address="鳳山區光復路二段2號")
     petition = factory.case(category_code="sidewalk", description="人行道地磚鬆動")  # not urgent: no alert
-    time.sleep(0.5)  # its dispatch alert was pushed meanwhile, to no one
+    wait_until_pushed(app, petition.case_no)  # its dispatch alert was pushed meanwhile, to no one
     context.set_offline(False)
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected", timeout=10_000)
 

@@ -1,16 +1,16 @@
-"""The live console in real Chromium: events pushed within a second, resumed after going offline, masked phones."""
+"""The live console in real Chromium: events pushed as they happen, resumed after going offline, masked phones."""
 
 from __future__ import annotations
 
 import re
-import time
 
+from flask import Flask
 from playwright.sync_api import Page, expect
 
 from app.db import db
 from app.models import User
 from tests.factories import Factory
-from tests.web.conftest import open_console
+from tests.web.conftest import open_console, wait_until_pushed
 
 LOG = "#event-log li"
 
@@ -23,48 +23,50 @@ def _logged(page: Page) -> list[tuple[int, str, str]]:
     return [tuple(entry) for entry in entries]
 
 
-def test_a_responder_sees_their_agencys_new_dispatch_within_a_second_and_never_another_agencys(
+def test_a_responder_sees_their_agencys_new_dispatch_and_never_another_agencys(
     page: Page, factory: Factory, make_login
 ) -> None:
+    # How fast it arrives is measured by `python -m bench push_latency`, not asserted here.
     open_console(page, make_login())
     elsewhere = factory.case(category_code="pothole")  # a pothole in Fongshan goes to the district office
-    opened = time.monotonic()
     case = factory.case()  # a fallen tree goes to PWD-MAINT
     entry = page.locator(f'{LOG}[data-case-no="{case.case_no}"][data-type="case_assigned"]')
-    entry.wait_for(timeout=3000)
-    latency = time.monotonic() - opened
-    assert latency < 1.0, f"the dispatch took {latency:.2f} s to appear"
+    entry.wait_for()
     expect(entry).to_contain_text("分派")
     expect(entry).to_contain_text("路樹傾倒")
     expect(entry).to_contain_text("鳳山區光復路二段132號")
     expect(entry.locator("time")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
     expect(page.locator(f'#awaiting-body tr[data-case-no="{case.case_no}"]')).to_be_visible()
-    time.sleep(0.5)  # the other agency's events were committed first: had they been pushed, they would be here
+    # The other agency's events were committed before this case's, and events are pushed in order: had they
+    # been pushed to this page, they would be here by now.
     assert elsewhere.case_no not in page.locator("#event-log").inner_text()
     assert elsewhere.case_no not in page.content()
     assert page.url.endswith("/console/live")  # no reload happened
 
 
-def test_events_missed_offline_arrive_once_each_and_in_order(page: Page, context, factory: Factory, make_login) -> None:
+def test_events_missed_offline_arrive_once_each_and_in_order(
+    app: Flask, page: Page, context, factory: Factory, make_login
+) -> None:
     open_console(page, make_login())
     first = factory.case()
     expect(page.locator(f'{LOG}[data-case-no="{first.case_no}"]')).to_have_count(2)
     context.set_offline(True)
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "offline")
     missed = [factory.case(address=f"鳳山區光復路二段{number}號") for number in range(1, 6)]
-    time.sleep(0.5)  # the server pushed them meanwhile, to no one
+    wait_until_pushed(app, missed[-1].case_no)  # the server pushed them meanwhile, to no one
     context.set_offline(False)
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected", timeout=10_000)
     expect(page.locator(f'{LOG}[data-case-no="{missed[-1].case_no}"]')).to_have_count(2)
-    time.sleep(0.3)  # anything sent twice would have arrived by now
-    logged = _logged(page)
+    expect(page.locator("#connection-state")).to_have_text("已連線，即時更新中。已補上 10 筆動態。")
+    marker = factory.case(address="鳳山區光復路二段99號")  # anything sent twice would come before it
+    expect(page.locator(f'{LOG}[data-case-no="{marker.case_no}"]')).to_have_count(2)
+    logged = [entry for entry in _logged(page) if entry[1] != marker.case_no]
     ids = [event_id for event_id, _, _ in logged]
     assert len(ids) == len(set(ids)), f"an event was shown twice: {logged}"
     assert ids == sorted(ids, reverse=True), "the log is newest first"
     newest_first = [case_no for _, case_no, kind in logged if kind == "case_assigned"]
     assert newest_first == [case.case_no for case in reversed([first, *missed])]
     assert sum(1 for _, _, kind in logged if kind == "case_created") == 6
-    expect(page.locator("#connection-state")).to_have_text("已連線，即時更新中。已補上 10 筆動態。")
 
 
 def test_a_page_reload_resumes_from_the_last_event_seen(page: Page, factory: Factory, make_login) -> None:

@@ -62,7 +62,7 @@ def test_a_page_of_another_role_is_an_html_page_that_says_so(app: Flask, client,
     assert other_browser.get("/console/probe").get_data(as_text=True) == "only supervisors"
 
 
-def test_two_pages_cannot_share_a_key() -> None:
+def test_two_pages_cannot_share_a_key(app: Flask) -> None:
     taken = nav.PAGES[0]
     try:
         nav.register(nav.Page("elsewhere.page", "nav.live", nav.EVERYONE, taken.key.lower()))
@@ -82,5 +82,17 @@ def test_a_remembered_page_on_another_site_is_never_followed(client, make_login)
         answer = client.post(
             "/login", data={"csrf_token": token, "username": login.username, "password": login.password}
         )
-        assert answer.headers["Location"] == "/console/live", elsewhere
+        assert answer.headers["Location"] == "/console/intake", elsewhere  # the agent's home, not elsewhere
         client.post("/logout", data={"csrf_token": csrf_token(client, "/console/live")})
+
+
+def test_the_menu_puts_the_days_work_first(app: Flask) -> None:
+    from app.access import Actor
+
+    agent = Actor(user_id=1, username="a", role=Role.AGENT)
+    assert [page.endpoint for page in nav.pages_for(agent)][:4] == [
+        "intake.start",
+        "my_work.page",
+        "casepage.search",
+        "web.live",
+    ]

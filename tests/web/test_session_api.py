@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.db import db
 from app.models import User
-from tests.factories import Factory
+from tests.factories import Factory, case_state
 from tests.web.conftest import CSRF_FIELD, csrf_token, log_in_client
 
 
@@ -22,6 +22,7 @@ def test_a_logged_in_responder_reads_their_agencys_cases_without_a_token(client,
 def test_a_change_through_the_session_needs_the_csrf_header(client, factory: Factory, make_login) -> None:
     case = factory.case()
     log_in_client(client, make_login())
+    before = case_state(case.case_no)
     path = f"/api/v1/cases/{case.case_no}/acknowledge"
     refused = client.post(path, json={"version": case.version}, headers={"Accept-Language": "en"})
     assert refused.status_code == 403
@@ -29,6 +30,7 @@ def test_a_change_through_the_session_needs_the_csrf_header(client, factory: Fac
     assert "X-CSRFToken" in refused.get_json()["error"]["message"]
     forged = client.post(path, json={"version": case.version}, headers={"X-CSRFToken": "forged"})
     assert forged.status_code == 403
+    assert case_state(case.case_no) == before, "a refused change changed the case"
     token = csrf_token(client, "/console/live")
     accepted = client.post(path, json={"version": case.version}, headers={"X-CSRFToken": token})
     assert accepted.status_code == 200, accepted.get_json()
@@ -37,12 +39,14 @@ def test_a_change_through_the_session_needs_the_csrf_header(client, factory: Fac
 
 def test_a_token_from_before_the_login_is_worth_nothing_after_it(client, factory: Factory, make_login) -> None:
     case = factory.case()
+    unchanged = case_state(case.case_no)
     before = csrf_token(client, "/login", CSRF_FIELD)
     log_in_client(client, make_login())
     response = client.post(
         f"/api/v1/cases/{case.case_no}/acknowledge", json={"version": case.version}, headers={"X-CSRFToken": before}
     )
     assert response.status_code == 403
+    assert case_state(case.case_no) == unchanged
 
 
 def test_a_bearer_token_is_used_as_before_even_with_a_session(client, factory: Factory, make_login) -> None:

@@ -95,6 +95,12 @@ def start_worker(database_url: str, tmp_path: Path) -> Iterator[Callable[[str], 
             process.wait(timeout=10)
 
 
+def _ticks(tmp_path: Path, name: str) -> int:
+    """Sweep ticks the worker has finished (APScheduler logs each run of the job)."""
+    lines = (tmp_path / f"{name}.log").read_text(encoding="utf-8").splitlines()
+    return sum(1 for line in lines if "sweep_tick" in line and "executed successfully" in line)
+
+
 def _leads(tmp_path: Path, name: str) -> bool:
     return "now leads the SLA sweep" in (tmp_path / f"{name}.log").read_text(encoding="utf-8")
 
@@ -104,10 +110,12 @@ def test_a_standby_worker_takes_over_when_the_leader_dies(
 ) -> None:
     workers = {name: start_worker(name) for name in ("one", "two")}
     _wait_for(lambda: _leads(tmp_path, "one") or _leads(tmp_path, "two"), 30, "a leader")
-    time.sleep(1.5)  # several ticks: the other one must still be waiting
-    leaders = [name for name in workers if _leads(tmp_path, name)]
-    assert len(leaders) == 1, "exactly one worker leads"
-    leader, standby = leaders[0], next(name for name in workers if name not in leaders)
+    leader = "one" if _leads(tmp_path, "one") else "two"
+    standby = "two" if leader == "one" else "one"
+    # The standby's own log says when it has asked for the lock again: three ticks later it still waits.
+    asked = _ticks(tmp_path, standby)
+    _wait_for(lambda: _ticks(tmp_path, standby) >= asked + 3, 30, "three more ticks of the standby")
+    assert not _leads(tmp_path, standby), "exactly one worker leads"
 
     first = factory.case(now=utcnow() - timedelta(minutes=20))
     _wait_for(lambda: sum(1 for case_id, _ in _sla_keys() if case_id == first.id) == 3, 20, "the leader's sweep")
