@@ -6,7 +6,7 @@ the short-gram indexes are rebuilt over it. The column is added with ADD COLUMN,
 operation, so the triggers on `cases` stay (docs/architecture.md, the trap for later migrations).
 
 Revision ID: 0010_hardening
-Revises: 0010_intake
+Revises: 0009_intake
 Create Date: 2026-12-01 10:00:00
 
 """
@@ -17,9 +17,9 @@ from app.cases.search import search_text
 from app.cases.textgrams import short_grams
 
 revision = "0010_hardening"
-# Written on 0007_calls; chained after main's 0010_intake when main was merged (one head). It must run
+# Written on 0007_calls; chained after main's 0009_intake when main was merged (one head). It must run
 # after any migration that touches `cases`: it rebuilds the FTS triggers over search_text.
-down_revision = "0010_intake"
+down_revision = "0009_intake"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """intake: the count of reports on a case, and the index duplicates are looked up by
 
-Revision ID: 0010_intake
+Revision ID: 0009_intake
 Revises: 0008_calendar_truth
 Create Date: 2026-12-01 10:00:00
 
@@ -8,7 +8,7 @@ Create Date: 2026-12-01 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_intake"
+revision = "0009_intake"
 down_revision = "0008_calendar_truth"
 branch_labels = None
 depends_on = None
