@@ -11,8 +11,8 @@ from app.access import Actor, may_see
 from app.cases import queries
 from app.db import utcnow, write_transaction
 from app.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
-from app.models import Call
-from app.vocabulary import CASE_OUTCOMES, CallOutcome, Channel, Role
+from app.models import Article, Call
+from app.vocabulary import CASE_OUTCOMES, ArticleState, CallOutcome, Channel, Role
 
 TAKERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 CALL_CHANNELS = frozenset({Channel.PHONE, Channel.COUNTER, Channel.LINE_VIDEO})
@@ -78,6 +78,8 @@ def end_call(
         case = queries.get_case(session=session, actor=actor, case_no=case_no) if case_no else None
         if case is not None and not may_see(actor, case):
             raise NotFound("case.not_found", case_no=case_no)
+        if article_id is not None:
+            _check_answerable(session, article_id)
         call.outcome, call.ended_at = outcome, now or utcnow()
         call.case_id = case.id if case is not None else None
         call.article_id, call.answer_text, call.transferred_to = article_id, answer, destination
@@ -88,3 +90,12 @@ def end_call(
 def _may_end(actor: Actor, call: Call) -> bool:
     """The agent who took the call ends it; a supervisor may end anyone's (a console left open)."""
     return call.agent_id == actor.user_id or actor.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _check_answerable(session: Session, article_id: int) -> None:
+    """Only a published article answers a caller (a draft is unchecked, an archived one withdrawn)."""
+    article = session.get(Article, article_id)
+    if article is None:
+        raise InvalidInput("validation.failed", fields={"article_id": [N_("call.article_unknown")]})
+    if article.state is not ArticleState.PUBLISHED:
+        raise InvalidInput("validation.failed", fields={"article_id": [N_("call.article_unpublished")]})
