@@ -33,7 +33,8 @@ POSTGRES = os.environ.get("HOTLINE_TEST_BACKEND") == "postgresql"
 TZ = ZoneInfo("Asia/Taipei")
 # Tables emptied between PostgreSQL tests; reference data stays as seeded.
 DATA_TABLES = (
-    "kb_search_docs, kb_article_revisions, kb_articles, calls, case_search_grams, case_events, notifications, sla_pauses, cases, calendar_overrides, sms_opt_outs, "
+    "kb_search_docs, kb_article_revisions, kb_articles, "
+    "calls, case_search_grams, case_events, notifications, sla_pauses, cases, calendar_overrides, sms_opt_outs, "
     "api_tokens, "
     "users, "
     "case_number_counters"

@@ -49,7 +49,9 @@ def index_article(session: Session, article: Article) -> None:
     )
     for table, column, value in (("kb_fts", "document", document), ("kb_grams", "grams", " ".join(grams))):
         session.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), {"id": article.id})
-        session.execute(text(f"INSERT INTO {table} (rowid, {column}) VALUES (:id, :value)"), {"id": article.id, "value": value})
+        session.execute(
+            text(f"INSERT INTO {table} (rowid, {column}) VALUES (:id, :value)"), {"id": article.id, "value": value}
+        )
 
 
 def _dialect(session: Session) -> str:
@@ -109,13 +111,10 @@ def search_ids(
         "SELECT d.article_id, d.title, d.tags, a.state, a.updated_at FROM kb_search_docs d "
         f"JOIN kb_articles a ON a.id = d.article_id WHERE {' AND '.join(conditions)}"
     ).bindparams(bindparam("states", expanding=True))
-    typed = statement.columns(
-        article_id=Integer(), title=Text(), tags=Text(), state=String(), updated_at=UTCDateTime()
-    )
+    typed = statement.columns(article_id=Integer(), title=Text(), tags=Text(), state=String(), updated_at=UTCDateTime())
     hits = [
         ranking.Hit(article_id=row[0], title=row[1], tags=row[2], state=ArticleState(row[3]), updated_at=row[4])
         for row in session.execute(typed, params).all()
     ]
     ranked = ranking.rank(hits, terms, states)
     return Found(ids=[hit.article_id for hit in ranked[:limit]], total=len(ranked))
-

@@ -83,7 +83,7 @@ def publish_article(
     *, session: Session, actor: Actor, article_id: int, version: int, today: date, now: datetime | None = None
 ) -> Article:
     """A supervisor publishes a draft (or an archived article again): agents may answer calls from it."""
-    _require(actor, PUBLISHERS, "article.publish_forbidden")
+    _require(actor, PUBLISHERS, N_("article.publish_forbidden"))
     moment = now or utcnow()
     with write_transaction(session):
         article = _locked(session, article_id, version)
@@ -103,7 +103,7 @@ def archive_article(
     *, session: Session, actor: Actor, article_id: int, version: int, now: datetime | None = None
 ) -> Article:
     """A supervisor withdraws an article: it is no longer answered from, and kept with its history."""
-    _require(actor, PUBLISHERS, "article.archive_forbidden")
+    _require(actor, PUBLISHERS, N_("article.archive_forbidden"))
     moment = now or utcnow()
     with write_transaction(session):
         article = _locked(session, article_id, version)
@@ -127,7 +127,7 @@ def set_review_date(
     now: datetime | None = None,
 ) -> Article:
     """A supervisor sets the date by which the article must be checked again (not in the past)."""
-    _require(actor, PUBLISHERS, "article.review_forbidden")
+    _require(actor, PUBLISHERS, N_("article.review_forbidden"))
     if review_on is None:
         raise InvalidInput("validation.failed", fields={"review_on": [N_("field.required")]})
     if review_on <= today:

@@ -23,13 +23,14 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/telephony/")
 
 def init_web(app: Flask) -> None:
     """Register the console blueprint and CSRF protection; call it after every other blueprint."""
-    from app.web import views
+    from app.web import knowledge, views
 
     # The live page stays open all day: its token must outlive Flask-WTF's one-hour default.
     # It is tied to the session, which a logout or a new login replaces.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.register_blueprint(views.bp)
+    app.register_blueprint(knowledge.bp)
     csrf.init_app(app)
     for name in _blueprints_only_under(app, CSRF_EXEMPT_PREFIXES):
         csrf.exempt(app.blueprints[name])

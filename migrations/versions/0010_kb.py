@@ -5,6 +5,7 @@ Revises: 0007_calls
 Create Date: 2026-12-01 10:00:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -73,9 +74,7 @@ def upgrade():
         sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"], name=op.f("fk_kb_articles_agency_id_agencies")),
         sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_kb_articles_created_by_id_users")),
         sa.ForeignKeyConstraint(["updated_by_id"], ["users.id"], name=op.f("fk_kb_articles_updated_by_id_users")),
-        sa.ForeignKeyConstraint(
-            ["published_by_id"], ["users.id"], name=op.f("fk_kb_articles_published_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["published_by_id"], ["users.id"], name=op.f("fk_kb_articles_published_by_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_articles")),
         sa.UniqueConstraint("slug", name=op.f("uq_kb_articles_slug")),
     )

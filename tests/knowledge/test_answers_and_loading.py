@@ -81,7 +81,9 @@ def test_the_seed_file_loads_published_and_again_changes_nothing(app) -> None:
 
 def test_a_wrong_file_says_where_and_loads_nothing(app, tmp_path: Path) -> None:
     wrong = tmp_path / "articles.yaml"
-    wrong.write_text("articles:\n  - slug: a\n    title_zh: 標題\n    body_zh: 內容\n  - slug: b\n    title_zh: x\n", "utf-8")
+    wrong.write_text(
+        "articles:\n  - slug: a\n    title_zh: 標題\n    body_zh: 內容\n  - slug: b\n    title_zh: x\n", "utf-8"
+    )
     with pytest.raises(ReferenceFileError, match=r"articles.yaml:5: missing body_zh"):
         load_articles(session=db.session, path=wrong)
     assert db.session.scalar(select(func.count()).select_from(Article)) == 0

@@ -1,4 +1,4 @@
-"""Agents propose, supervisors publish, archive and set review dates; every change is a revision; refusals change nothing."""
+"""Agents propose; supervisors publish, archive, set review dates; each change a revision; refusals change nothing."""
 
 from __future__ import annotations
 
@@ -121,7 +121,12 @@ def test_archive_and_review_dates(factory: Factory) -> None:
     with pytest.raises(Conflict):
         archive_article(session=db.session, actor=supervisor, article_id=article.id, version=4)
     actions = [r.action for r in queries.revisions(db.session, article.id)]
-    assert actions == [ArticleAction.ARCHIVED, ArticleAction.REVIEW_SET, ArticleAction.PUBLISHED, ArticleAction.PROPOSED]
+    assert actions == [
+        ArticleAction.ARCHIVED,
+        ArticleAction.REVIEW_SET,
+        ArticleAction.PUBLISHED,
+        ArticleAction.PROPOSED,
+    ]
 
 
 def test_revisions_are_append_only(factory: Factory) -> None:
