@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from app.vocabulary import ArticleState
 
@@ -27,7 +26,6 @@ class Hit:
     title: str
     tags: str
     state: ArticleState
-    updated_at: datetime
 
 
 def score(hit: Hit, terms: Iterable[str]) -> int:
@@ -44,6 +42,7 @@ def score(hit: Hit, terms: Iterable[str]) -> int:
 
 
 def rank(hits: Iterable[Hit], terms: Collection[str], states: Collection[ArticleState] = ANSWERABLE) -> list[Hit]:
-    """The hits in `states`, best first: higher score, then the more recently updated, then the newer id."""
+    """The hits in `states`, higher score first; equal scores keep the order given (the search gives the
+    most recently updated first, so the database sorts the dates and Python never converts them)."""
     shown = [hit for hit in hits if hit.state in states]
-    return sorted(shown, key=lambda hit: (-score(hit, terms), -hit.updated_at.timestamp(), -hit.article_id))
+    return sorted(shown, key=lambda hit: -score(hit, terms))

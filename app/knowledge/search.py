@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, Text, bindparam, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from app.db import UTCDateTime
 from app.knowledge import ranking
 from app.knowledge import text as kbtext
 from app.models import Article
@@ -107,14 +106,35 @@ def search_ids(
     if tag:
         conditions.append("d.tags LIKE :tag ESCAPE '\\'")
         params["tag"] = _like(kbtext.TAG_SEPARATOR + kbtext.normalise(tag.strip()) + kbtext.TAG_SEPARATOR)
+    # The ranking of app.knowledge.ranking (its weights, title over tag over body), applied by the database
+    # so that only one page of ids comes back: fetching every match to rank in Python cost 5,000 rows for a
+    # common character. tests/knowledge checks that both orders agree.
+    score = " + ".join(
+        f"CASE WHEN d.title LIKE :like_{index} ESCAPE '\\' THEN {ranking.TITLE_WEIGHT} "
+        f"WHEN d.tags LIKE :like_{index} ESCAPE '\\' THEN {ranking.TAG_WEIGHT} ELSE {ranking.BODY_WEIGHT} END"
+        for index in range(len(terms))
+    )
+    params.update({f"like_{index}": _like(term) for index, term in enumerate(terms)})
+    params["limit"] = limit
     statement = text(
-        "SELECT d.article_id, d.title, d.tags, a.state, a.updated_at FROM kb_search_docs d "
-        f"JOIN kb_articles a ON a.id = d.article_id WHERE {' AND '.join(conditions)}"
+        f"SELECT d.article_id, COUNT(*) OVER () AS total, {score or '0'} AS score FROM kb_search_docs d "
+        f"JOIN kb_articles a ON a.id = d.article_id WHERE {' AND '.join(conditions)} "
+        "ORDER BY score DESC, a.updated_at DESC, a.id DESC LIMIT :limit"
     ).bindparams(bindparam("states", expanding=True))
-    typed = statement.columns(article_id=Integer(), title=Text(), tags=Text(), state=String(), updated_at=UTCDateTime())
-    hits = [
-        ranking.Hit(article_id=row[0], title=row[1], tags=row[2], state=ArticleState(row[3]), updated_at=row[4])
-        for row in session.execute(typed, params).all()
-    ]
-    ranked = ranking.rank(hits, terms, states)
-    return Found(ids=[hit.article_id for hit in ranked[:limit]], total=len(ranked))
+    rows = session.execute(statement, params).all()
+    return Found(ids=[row[0] for row in rows], total=rows[0][1] if rows else 0)
+
+
+def candidates(session: Session, *, query: str, states: Collection[ArticleState]) -> list[ranking.Hit]:
+    """Every match as a ranking.Hit, newest first, for checking the database's order against ranking.rank."""
+    found = search_ids(session, query=query, states=states, limit=1_000_000)
+    if not found.ids:
+        return []
+    rows = session.execute(
+        text(
+            "SELECT d.article_id, d.title, d.tags, a.state FROM kb_search_docs d JOIN kb_articles a "
+            "ON a.id = d.article_id WHERE d.article_id IN :ids ORDER BY a.updated_at DESC, a.id DESC"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": list(found.ids)},
+    ).all()
+    return [ranking.Hit(article_id=row[0], title=row[1], tags=row[2], state=ArticleState(row[3])) for row in rows]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from app.db import db
+from app.knowledge import ranking
+from app.knowledge import text as kbtext
 from app.knowledge.queries import find_articles
-from app.knowledge.search import search_ids
+from app.knowledge.search import candidates, search_ids
 from app.knowledge.service import propose_article
 from app.vocabulary import ArticleState
 from tests.factories import Factory
@@ -99,3 +101,13 @@ def test_symbols_too_short_for_any_index_are_still_found(factory: Factory) -> No
     agent, supervisor = factory.agent.actor, factory.user("supervisor").actor
     quoted = published(agent, supervisor, title_zh="「敬老卡」申請", body_zh="見「」說明。")
     assert _found("「」") == [quoted.id]
+
+
+@pytest.mark.parametrize("query", ["垃圾", "圾", "遺失 垃圾", "atm", "臺", "稅", ""])
+def test_the_database_ranks_as_the_pure_ranking_function_does(articles, query: str) -> None:
+    every = set(ArticleState)
+    expected = [
+        hit.article_id
+        for hit in ranking.rank(candidates(db.session, query=query, states=every), kbtext.terms(query), every)
+    ]
+    assert _found(query, states=every) == expected
