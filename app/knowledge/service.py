@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import Actor
@@ -184,7 +185,8 @@ def _fill(article: Article, draft: ArticleInput, agency_id: int | None, actor: A
 
 
 def _locked(session: Session, article_id: int, version: int) -> Article:
-    article = session.get(Article, article_id, with_for_update=True)
+    # OF kb_articles: PostgreSQL refuses to lock the outer-joined agency row the relationship loads with it.
+    article = session.scalars(select(Article).where(Article.id == article_id).with_for_update(of=Article)).first()
     if article is None:
         raise NotFound("article.not_found", article_id=article_id)
     if article.version != version:
