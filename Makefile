@@ -36,6 +36,7 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 db: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed
+	$(FLASK) knowledge load config/knowledge/articles.yaml
 
 run: db
 	@echo ""

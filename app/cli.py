@@ -136,8 +136,29 @@ def register(app: Flask) -> None:
         click.echo(f"{username} is deactivated; their sessions and tokens are revoked.")
 
     _register_calendar(app)
+    _register_knowledge(app)
     _register_sla(app)
     _register_worker(app)
+
+
+def _register_knowledge(app: Flask) -> None:
+    @app.cli.group("knowledge")
+    def knowledge() -> None:
+        """The knowledge base (知識庫)."""
+
+    @knowledge.command("load")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def load(path: str) -> None:
+        """Add or update the articles of a YAML file, published (safe to run again)."""
+        from pathlib import Path
+
+        from app.knowledge.loader import load_articles
+
+        try:
+            report = load_articles(session=current_session(), path=Path(path))
+        except ReferenceFileError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Knowledge base: {report.summary()}")
 
 
 def _register_calendar(app: Flask) -> None:

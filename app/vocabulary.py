@@ -54,6 +54,25 @@ class CallOutcome(enum.StrEnum):
 CASE_OUTCOMES = frozenset({CallOutcome.CASE_OPENED, CallOutcome.ADDED_TO_CASE, CallOutcome.PROGRESS_INQUIRY})
 
 
+class ArticleState(enum.StrEnum):
+    """A knowledge-base article: proposed as a draft (an agent), published (a supervisor), archived."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class ArticleAction(enum.StrEnum):
+    """What a revision of an article records (`kb_article_revisions.action`)."""
+
+    PROPOSED = "proposed"  # written, as a draft
+    EDITED = "edited"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+    REVIEW_SET = "review_set"  # a supervisor set the date by which it must be checked again
+    LOADED = "loaded"  # from a file, by `flask knowledge load`
+
+
 class Role(enum.StrEnum):
     AGENT = "agent"
     SUPERVISOR = "supervisor"

@@ -16,8 +16,8 @@ from app.cases.intake import NewCase, record_case
 from app.cases.reports import record_report
 from app.db import utcnow, write_transaction
 from app.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
-from app.models import Call, Case
-from app.vocabulary import CASE_OUTCOMES, CallOutcome, Channel, Role
+from app.models import Article, Call, Case
+from app.vocabulary import CASE_OUTCOMES, ArticleState, CallOutcome, Channel, Role
 
 TAKERS = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 CALL_CHANNELS = frozenset({Channel.PHONE, Channel.COUNTER, Channel.LINE_VIDEO})
@@ -79,6 +79,8 @@ def end_call(
         case = queries.get_case(session=session, actor=actor, case_no=case_no) if case_no else None
         if case is not None and not may_see(actor, case):
             raise NotFound("case.not_found", case_no=case_no)
+        if article_id is not None:
+            _check_answerable(session, article_id)
         ended_at = now or utcnow()
         if outcome is CallOutcome.ADDED_TO_CASE and case is not None:
             # Ended without the reporter's details (the end-call form): the caller's number is the reporter.
@@ -192,3 +194,12 @@ def calls_in_progress(*, session: Session, actor: Actor, limit: int = 10) -> lis
         select(Call).where(Call.agent_id == actor.user_id, Call.outcome.is_(None)).order_by(Call.id.desc()).limit(limit)
     )
     return list(session.scalars(statement))
+
+
+def _check_answerable(session: Session, article_id: int) -> None:
+    """Only a published article answers a caller (a draft is unchecked, an archived one withdrawn)."""
+    article = session.get(Article, article_id)
+    if article is None:
+        raise InvalidInput("validation.failed", fields={"article_id": [N_("call.article_unknown")]})
+    if article.state is not ArticleState.PUBLISHED:
+        raise InvalidInput("validation.failed", fields={"article_id": [N_("call.article_unpublished")]})

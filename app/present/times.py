@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -29,3 +29,8 @@ def roc_date(moment: datetime | None, tz: ZoneInfo) -> str:
 def roc_month(year: int, month: int) -> str:
     """115年11月: the month a report is dated by."""
     return f"{year - 1911}年{month}月"
+
+
+def roc_day(day: date | None) -> str:
+    """115/11/30, for a calendar date (a review date) rather than a moment."""
+    return f"{day.year - 1911}/{day:%m/%d}" if day else ""
