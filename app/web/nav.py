@@ -22,7 +22,7 @@ class Page:
     label: str  # a console catalogue key
     roles: frozenset[Role]
     key: str  # Alt+Shift+key opens it from any page
-    order: int = 100  # place in the menu: the day's work first (intake 10, my work 20, search 30, knowledge 35, live 40)
+    order: int = 100  # place in the menu, the day's work first: intake 10, my work 20, search 30, live 40
 
 
 PAGES: list[Page] = []
