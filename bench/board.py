@@ -70,7 +70,8 @@ def main() -> None:
                     view()
                     samples.append(time.perf_counter() - started)
             figures[name] = latency_ms(samples)
-    print(json.dumps({"cases_for_agency": args.cases, "other_open": args.other, **figures, "machine": machine()}, indent=1))
+    report = {"cases_for_agency": args.cases, "other_open": args.other, **figures, "machine": machine()}
+    print(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":
