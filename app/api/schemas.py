@@ -286,6 +286,10 @@ class AgencyCountsSchema(ma.Schema):
     at_risk = fields.Integer(required=True)
     breached = fields.Integer(required=True)
     unacknowledged = fields.Integer(required=True, metadata={"description": "Dispatches not yet acknowledged"})
+    breached_moved_away = fields.Integer(
+        load_default=0,
+        metadata={"description": "Of breached: cases this agency breached in an earlier round, since re-routed"},
+    )
 
 
 class CountTotalsSchema(ma.Schema):

@@ -35,7 +35,7 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/telephony/")
 
 def init_web(app: Flask) -> None:
     """Register the console blueprint and CSRF protection; call it after every other blueprint."""
-    from app.web import casepage, intake, knowledge, my_work, views
+    from app.web import board, casepage, intake, knowledge, my_work, views, wall
 
     # The live page stays open all day: its token must outlive Flask-WTF's one-hour default.
     # It is tied to the session, which a logout or a new login replaces.
@@ -55,6 +55,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(intake.bp)
     app.register_blueprint(my_work.bp)
     app.register_blueprint(knowledge.bp)
+    app.register_blueprint(board.bp)
+    app.register_blueprint(wall.bp)
     csrf.init_app(app)
     for name in _blueprints_only_under(app, CSRF_EXEMPT_PREFIXES):
         csrf.exempt(app.blueprints[name])

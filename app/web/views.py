@@ -73,9 +73,12 @@ def login() -> ResponseReturnValue:
 
 
 def _home(actor: Actor | None) -> str:
-    """Where a user starts the day: an agent at the intake page (calls arrive there), everyone else at the live page."""
+    """Where a user starts the day: an agent at the intake page (calls arrive there), an agency responder at
+    its board, everyone else at the live page."""
     if actor is not None and actor.role is Role.AGENT:
         return url_for("intake.start")
+    if actor is not None and actor.role is Role.AGENCY:
+        return url_for("board.page")
     return url_for("web.live")
 
 

@@ -117,7 +117,9 @@ def open_console(page, login: Login, path: str = "/login") -> None:
     from playwright.sync_api import expect
 
     log_in(page, login, path)
-    expect(page).to_have_url(re.compile(r"/console/(live|intake)"))  # an agent starts at the intake page
+    expect(page).to_have_url(
+        re.compile(r"/console/(live|intake|board)")
+    )  # an agent starts at intake, an agency at its board
     if "/console/live" not in page.url:
         page.goto("/console/live")
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
@@ -156,7 +158,11 @@ def log_in_client(client: FlaskClient, login: Login) -> None:
     """Log in through the real form, without a browser."""
     token = csrf_token(client, "/login", CSRF_FIELD)
     response = client.post("/login", data={"csrf_token": token, "username": login.username, "password": login.password})
-    assert response.status_code == 302 and response.headers["Location"] in ("/console/live", "/console/intake")
+    assert response.status_code == 302 and response.headers["Location"] in (
+        "/console/live",
+        "/console/intake",
+        "/console/board",
+    )
 
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"

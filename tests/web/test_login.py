@@ -37,14 +37,12 @@ def test_a_login_form_without_its_csrf_token_is_refused(page, make_login) -> Non
     expect(page).to_have_url("/login")
 
 
-def test_login_opens_the_live_console_and_logout_ends_the_session(page, make_login) -> None:
+def test_login_opens_the_agency_board_and_logout_ends_the_session(page, make_login) -> None:
     login = make_login()
-    page.goto("/")
-    expect(page).to_have_url("/login")
-    log_in(page, login)
-    expect(page).to_have_url("/console/live")
+    log_in(page, login)  # from the login page itself: "/" asks for the live page, and gets it after login
+    expect(page).to_have_url("/console/board")  # an agency responder's home
     assert page.locator("html").get_attribute("lang") == "zh-Hant-TW"
-    expect(page.get_by_role("heading", level=1)).to_contain_text("即時派工")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("機關看板")
     page.get_by_role("button", name="登出").click()
     expect(page).to_have_url("/login")
     expect(page.get_by_role("status")).to_have_text("您已登出。")
@@ -61,8 +59,8 @@ def test_english_is_one_click_away_and_stays_chosen(page, make_login) -> None:
     page.get_by_label("Username", exact=True).fill(login.username)
     page.get_by_label("Password", exact=True).fill(login.password)
     page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url("/console/live")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Live dispatch")
+    expect(page).to_have_url("/console/board")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Agency board")
     expect(page.locator("#connection-state")).to_have_text("Connected: updating live.")
 
 

@@ -42,7 +42,11 @@ function showCounters(counters) {
     "tr",
     { "data-agency": row.agency ?? "" },
     el("th", { scope: "row" }, row.agency ? data.agencies[row.agency] ?? row.name_zh ?? row.agency : t("counters.triage")),
-    ...COLUMNS.map((column) => el("td", { "data-column": column }, String(row[column] ?? 0))),
+    ...COLUMNS.map((column) => el("td", { "data-column": column }, String(row[column] ?? 0),
+      // A breach stays with the agency that breached it after a re-route (改分): said apart, in words.
+      ...(column === "breached" && row.breached_moved_away
+        ? [" ", el("span", { class: "moved-away" }, t("counters.moved_away", { count: row.breached_moved_away }))]
+        : []))),
   ));
   const body = document.getElementById("counters-body");
   body.replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: 5 }, t("counters.none")))]));
