@@ -11,6 +11,7 @@ from app.db import db
 from app.models import Call, Case, CaseEvent
 from app.vocabulary import CallOutcome, EventType, Role
 from tests.factories import Factory
+from tests.knowledge.helpers import published
 from tests.web.conftest import CSRF_FIELD, csrf_token, log_in_client
 
 CALL_PAGE = re.compile(r"/console/intake/calls/(\d+)$")
@@ -138,7 +139,8 @@ def test_adding_a_call_to_a_case_counts_a_report_and_keeps_the_reporter(client, 
     assert db.session.get(Call, call_id).outcome is CallOutcome.ADDED_TO_CASE
 
 
-def test_a_consultation_is_answered_from_an_article_id_the_form_carries(client, make_login) -> None:
+def test_a_consultation_is_answered_from_an_article_id_the_form_carries(client, make_login, factory: Factory) -> None:
+    article = published(factory.agent.actor, factory.user("supervisor").actor)
     log_in_client(client, make_login(Role.AGENT, None))
     call_id = _start(client, "未顯示號碼")
     token = csrf_token(
@@ -150,14 +152,14 @@ def test_a_consultation_is_answered_from_an_article_id_the_form_carries(client, 
     assert refused.status_code == 422 and 'id="transferred_to-error"' in refused.get_data(as_text=True)
     response = client.post(
         f"/console/intake/calls/{call_id}/end",
-        data={"csrf_token": token, "outcome": "consultation_answered", "article_id": "42"},
+        data={"csrf_token": token, "outcome": "consultation_answered", "article_id": str(article.id)},
     )
     assert response.status_code == 302
     db.session.rollback()
     call = db.session.get(Call, call_id)
     assert (call.outcome, call.article_id, call.caller_phone, call.caller_as_given) == (
         CallOutcome.CONSULTATION_ANSWERED,
-        42,
+        article.id,
         None,
         "未顯示號碼",
     )

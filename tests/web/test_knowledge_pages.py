@@ -47,7 +47,7 @@ def _tab_to(page, element_id: str, limit: int = 30) -> None:
 def test_an_agent_answers_a_consultation_from_an_article_by_keyboard_only(page, desk) -> None:
     call = start_call(session=db.session, actor=desk["writer"], caller="0912-345-678")
     log_in(page, desk["agent"])
-    expect(page).to_have_url(re.compile(r"/console/live"))
+    expect(page).to_have_url(re.compile(r"/console/intake"))  # an agent's home
     page.keyboard.press("Alt+Shift+K")
     expect(page.get_by_role("heading", level=1)).to_have_text("知識庫")
     expect(page.locator("#call-in-progress")).to_contain_text("0912 345 678")
