@@ -136,7 +136,9 @@ def test_the_own_agency_acts_and_the_mayors_office_only_reads(page: Page, factor
     expect(page.locator("#case-actions")).to_contain_text("市長室僅供檢視")
     expect(page.locator("#case-actions form")).to_have_count(0)
     expect(page.locator("#case-fields")).to_contain_text("0912***678")
-    page.context.clear_cookies()
+    # Logged out, not cookies cleared: a re-read still in flight could set the session cookie again.
+    page.get_by_role("button", name="登出").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
 
     log_in(page, make_login(Role.AGENCY, "PWD-MAINT"))
     _open_case_page(page, case.case_no)
