@@ -130,7 +130,7 @@ def time_browser(database: Any, runs: int) -> dict[str, Any]:
             page.get_by_label("帳號", exact=True).fill("bench-typist")
             page.get_by_label("密碼", exact=True).fill(PASSWORD)
             page.get_by_role("button", name="登入", exact=True).click()
-            page.wait_for_url(re.compile("/console/live"))
+            page.wait_for_url(re.compile("/console/intake"))  # an agent's home after login
             for _ in range(runs):
                 page.goto("/console/my-work")
                 page.wait_for_load_state()
