@@ -23,7 +23,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.db import Base, BigId, UTCDateTime, utcnow
 from app.vocabulary import CallOutcome, CaseStatus, CaseType, Channel, NotificationStatus, Role
@@ -257,32 +257,31 @@ class Notification(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class SlaPolicyVersion(Base):
+class _Versioned:
+    """A rule kept in versions (SLA policies, alert ladders): never changed, a changed rule is a new version."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint]:
+        return (UniqueConstraint("key", "version"),)  # a constraint object per table
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SlaPolicyVersion(_Versioned, Base):
     """One version of an SLA policy, kept forever so a case can always show the rules it got."""
 
     __tablename__ = "sla_policy_versions"
-    __table_args__ = (UniqueConstraint("key", "version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(120))
-    version: Mapped[int] = mapped_column(Integer)
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
-    current: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AlertLadderVersion(Base):
+class AlertLadderVersion(_Versioned, Base):
     """One version of an alert ladder, kept forever so a case climbs the ladder it started with."""
 
     __tablename__ = "alert_ladder_versions"
-    __table_args__ = (UniqueConstraint("key", "version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(120))
-    version: Mapped[int] = mapped_column(Integer)
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
-    current: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CalendarOverride(Base):

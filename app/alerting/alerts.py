@@ -96,29 +96,12 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
     with session.no_autoflush:  # the rows written so far need not be flushed to answer this
         stopped = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(agency.duty_phones))))
     for phone in agency.duty_phones:
-        if phone in stopped:
-            record_event(
-                session,
-                case,
-                EventType.ALERT_SKIPPED,
-                actor=actor,
-                occurred_at=now,
-                phone=phone,
-                reason="replied STOP: no SMS",
-            )
-        elif phones.is_mobile(phone):
+        if phone not in stopped and phones.is_mobile(phone):
             _notify(session, case, kind=NotificationKind.DISPATCH_SMS, recipient=phone, body=text, now=now)
-        else:
-            # A landline cannot take an SMS; the ladder's voice call still reaches it.
-            record_event(
-                session,
-                case,
-                EventType.ALERT_SKIPPED,
-                actor=actor,
-                occurred_at=now,
-                phone=phone,
-                reason="landline: no SMS",
-            )
+            continue
+        # Replied STOP, or a landline that cannot take an SMS (the ladder's voice call still reaches it).
+        reason = "replied STOP: no SMS" if phone in stopped else "landline: no SMS"
+        record_event(session, case, EventType.ALERT_SKIPPED, actor=actor, occurred_at=now, phone=phone, reason=reason)
     if start_ladder:
         start_ladder_of(session, case, now=now)
 
