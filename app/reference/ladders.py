@@ -12,12 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import AlertLadderVersion
 from app.reference.cache import reference_cache
 from app.reference.files import ReferenceFileError, load_entries, where
+from app.reference.versions import store_versions
 from config.settings import REFERENCE_DIR
 from dispatch.ladder import LadderBook, LadderPolicy, build_ladder
 from sla.policy import PolicyError
@@ -69,26 +69,7 @@ def read_ladders(
 
 def store_ladders(session: Session, ladders: list[LadderPolicy], report: dict[str, int]) -> None:
     """Insert new versions for new or changed ladders; retire the ones no longer in the file."""
-    current = {row.key: row for row in session.scalars(select(AlertLadderVersion).where(AlertLadderVersion.current))}
-    latest: dict[str, int] = {
-        key: version
-        for key, version in session.execute(
-            select(AlertLadderVersion.key, AlertLadderVersion.version).order_by(AlertLadderVersion.version)
-        )
-    }
-    for ladder in ladders:
-        row = current.pop(ladder.key, None)
-        spec = ladder.to_spec()
-        if row is not None and row.spec == spec:
-            report["alert_ladders.unchanged"] += 1
-            continue
-        if row is not None:
-            row.current = False
-        session.add(AlertLadderVersion(key=ladder.key, version=latest.get(ladder.key, 0) + 1, spec=spec, current=True))
-        report["alert_ladders.updated" if row is not None else "alert_ladders.created"] += 1
-    for retired in current.values():
-        retired.current = False
-        report["alert_ladders.retired"] += 1
+    store_versions(session, AlertLadderVersion, ladders, report, "alert_ladders")
 
 
 def current_ladder(session: Session, *, category: str, agency: str | None) -> StoredLadder:

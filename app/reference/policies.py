@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Agency, Category, SlaPolicyVersion
 from app.reference.files import ReferenceFileError, load_entries, where
+from app.reference.versions import store_versions
 from sla.policy import Policy, PolicyBook, PolicyError, build_policy
 
 
@@ -36,23 +36,4 @@ def read_policies(
 
 def store_policies(session: Session, policies: list[Policy], report: dict[str, int]) -> None:
     """Insert new versions for new or changed policies; retire the ones no longer in the file."""
-    current = {row.key: row for row in session.scalars(select(SlaPolicyVersion).where(SlaPolicyVersion.current))}
-    latest: dict[str, int] = {
-        key: version
-        for key, version in session.execute(
-            select(SlaPolicyVersion.key, SlaPolicyVersion.version).order_by(SlaPolicyVersion.version)
-        )
-    }
-    for policy in policies:
-        row = current.pop(policy.key, None)
-        spec = policy.to_spec()
-        if row is not None and row.spec == spec:
-            report["sla_policies.unchanged"] += 1
-            continue
-        if row is not None:
-            row.current = False
-        session.add(SlaPolicyVersion(key=policy.key, version=latest.get(policy.key, 0) + 1, spec=spec, current=True))
-        report["sla_policies.updated" if row is not None else "sla_policies.created"] += 1
-    for retired in current.values():
-        retired.current = False
-        report["sla_policies.retired"] += 1
+    store_versions(session, SlaPolicyVersion, policies, report, "sla_policies")
