@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 from flask import Flask, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import NotFound
 
 from app.i18n import message
 from app.users.lockout import LoginLockout
+from app.web.errors import unknown_address
 from app.web.labels import label
 from config.settings import Settings
 
@@ -61,6 +63,7 @@ def init_web(app: Flask) -> None:
     for name in _blueprints_only_under(app, CSRF_EXEMPT_PREFIXES):
         csrf.exempt(app.blueprints[name])
     app.register_error_handler(CSRFError, _form_expired)
+    app.register_error_handler(NotFound, unknown_address)
     app.jinja_env.globals["label"] = label
 
 

@@ -97,3 +97,13 @@ def test_the_menu_puts_the_days_work_first(app: Flask) -> None:
         "knowledge.search",
         "web.live",
     ]
+
+
+def test_an_unknown_console_address_is_a_page_and_an_unknown_api_address_stays_json(client, make_login) -> None:
+    log_in_client(client, make_login(Role.AGENT, None))
+    page = client.get("/console/no-such-page?lang=en")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert 'lang="en"' in text and "There is nothing at this address." in text and 'aria-label="Main menu"' in text
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "http.not_found"
