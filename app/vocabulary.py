@@ -154,6 +154,14 @@ class EventType(enum.StrEnum):
     ALERT_SKIPPED = "alert_skipped"  # a duty phone that cannot take an SMS, or replied STOP
     ALERT_DEAD = "alert_dead"  # an alert that will never arrive: call the agency by hand
     ALERT_ESCALATED = "alert_escalated"  # a step of the ladder: nobody acknowledged in time
+    AGENCY_CALLED = "agency_called"  # a supervisor phoned the agency by hand after a dead alert
+    CASE_RETURNED = "case_returned"  # 退回: closure review refused the agency's report; a new round begins
+    JURISDICTION_REQUESTED = "jurisdiction_requested"  # 申請改分: the agency says the case is another's
+    JURISDICTION_APPROVED = "jurisdiction_approved"  # followed by case_assigned to the agency named
+    JURISDICTION_REFUSED = "jurisdiction_refused"
+    EXTENSION_REQUESTED = "extension_requested"  # 申請展延: the agency asks for a later report deadline
+    EXTENSION_APPROVED = "extension_approved"  # the report deadline moves on the case's own clock
+    EXTENSION_REFUSED = "extension_refused"
 
 
 class Room:

@@ -96,6 +96,14 @@ BUILT_KEYS = (
     L_("event.alert_skipped"),
     L_("event.alert_dead"),
     L_("event.alert_escalated"),
+    L_("event.agency_called"),
+    L_("event.case_returned"),
+    L_("event.jurisdiction_requested"),
+    L_("event.jurisdiction_approved"),
+    L_("event.jurisdiction_refused"),
+    L_("event.extension_requested"),
+    L_("event.extension_approved"),
+    L_("event.extension_refused"),
 )
 
 
