@@ -1,0 +1,46 @@
+"""The administrators' change log: every change to a setting is one appended AdminChange."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.access import Actor
+from app.db import utcnow
+from app.models import AdminChange
+
+COMMAND_LINE = "command line"  # the actor name of changes made without a signed-in user
+
+
+def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
+    """The names of the fields whose values differ between two snapshots, in a stable order."""
+    before, after = before or {}, after or {}
+    return sorted(key for key in before.keys() | after.keys() if before.get(key) != after.get(key))
+
+
+def record_admin_change(
+    session: Session,
+    *,
+    actor: Actor | None,
+    object_type: str,
+    object_key: str,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    occurred_at: datetime | None = None,
+) -> AdminChange:
+    """Append one change in the caller's transaction; `before`/`after` are JSON-ready snapshots."""
+    change = AdminChange(
+        occurred_at=occurred_at or utcnow(),
+        actor_id=actor.user_id if actor else None,
+        actor_name=actor.username if actor else COMMAND_LINE,
+        object_type=object_type,
+        object_key=object_key,
+        action=action,
+        before=before,
+        after=after,
+    )
+    session.add(change)
+    return change
