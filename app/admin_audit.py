@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.access import Actor
 from app.db import utcnow
+from app.errors import N_, Conflict
 from app.models import AdminChange
 
 COMMAND_LINE = "command line"  # the actor name of changes made without a signed-in user
@@ -44,3 +45,20 @@ def record_admin_change(
     )
     session.add(change)
     return change
+
+
+class StaleEdit(Conflict):
+    """Someone changed the object since the form was read: `changes` says which fields, from what to what."""
+
+    def __init__(self, changes: dict[str, tuple[Any, Any]]) -> None:
+        super().__init__(N_("admin.stale"), fields={name: [N_("admin.stale_field")] for name in changes})
+        self.changes = changes
+
+
+def check_not_stale(current: dict[str, Any], seen: dict[str, Any] | None) -> None:
+    """Refuse (409) when a field the form showed has changed since: `seen` is the snapshot the form was built on."""
+    if seen is None:
+        return
+    changes = {name: (seen[name], current.get(name)) for name in seen if current.get(name) != seen[name]}
+    if changes:
+        raise StaleEdit(changes)

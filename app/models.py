@@ -99,6 +99,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A temporary password (set by an administrator) must be replaced at the next login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    language: Mapped[str | None] = mapped_column(String(8))  # "zh-TW" or "en"; None: the browser's
 
     agency: Mapped[Agency | None] = relationship()
 
@@ -114,6 +117,8 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: until revoked
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # to the minute (written at most once a minute)
 
     user: Mapped[User] = relationship()
 
@@ -242,6 +247,7 @@ class Notification(Base):
     channel: Mapped[str] = mapped_column(String(20))  # sms, voice (socket: console alerts before 0006)
     kind: Mapped[str] = mapped_column(String(30), default="message", server_default="message")
     recipient: Mapped[str] = mapped_column(String(80))
+    recipient_name: Mapped[str | None] = mapped_column(String(80))  # who was on duty at that number, per the roster
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[NotificationStatus] = mapped_column(
         _enum(NotificationStatus, "notification_status"), default=NotificationStatus.PENDING
@@ -383,5 +389,7 @@ class Call(Base):
 
 # The knowledge base's tables live in their own module (this one would pass 400 lines); same import path.
 from app.models_admin import AdminChange as AdminChange  # noqa: E402
+from app.models_admin import RosterOverride as RosterOverride  # noqa: E402
+from app.models_admin import RosterShift as RosterShift  # noqa: E402
 from app.models_knowledge import Article as Article  # noqa: E402
 from app.models_knowledge import ArticleRevision as ArticleRevision  # noqa: E402

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, BigId, UTCDateTime, utcnow
@@ -32,3 +32,35 @@ class AdminChange(Base):
     action: Mapped[str] = mapped_column(String(40))  # created, updated, deactivated, reactivated, deleted…
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # None when created
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # None when deleted
+
+
+class RosterShift(Base):
+    """A weekly duty shift of an agency (值班表): on the listed day tokens, from start to end (past midnight
+    if end <= start), one person and phone. The rule who is on duty is dispatch/roster.py."""
+
+    __tablename__ = "roster_shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    days: Mapped[str] = mapped_column(String(80))  # comma-separated tokens: mon … sun, holiday, makeup
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RosterOverride(Base):
+    """A one-off duty of an agency (leave cover, typhoon standby): it beats the weekly shifts while it lasts."""
+
+    __tablename__ = "roster_overrides"
+    __table_args__ = (Index("ix_roster_overrides_agency_id_ends_at", "agency_id", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str] = mapped_column(String(20))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,6 +20,7 @@ from app.access import Actor
 from app.audit import record_event
 from app.models import Case, Notification, SmsOptOut
 from app.reference.ladders import StoredLadder, current_ladder, stored_ladder
+from app.reference.rosters import duty_now
 from app.vocabulary import (
     LADDER_KINDS,
     CaseStatus,
@@ -72,7 +73,16 @@ def spoken_text(case: Case) -> str:
     return f"這裡是高雄市一九九九派工通知。案件編號 {digits}，{case.category.name_zh}，地點 {_place(case)}。"
 
 
-def _notify(session: Session, case: Case, *, kind: NotificationKind, recipient: str, body: str, now: datetime) -> None:
+def _notify(
+    session: Session,
+    case: Case,
+    *,
+    kind: NotificationKind,
+    recipient: str,
+    body: str,
+    now: datetime,
+    recipient_name: str | None = None,
+) -> None:
     """An SMS in the outbox: the sender sends it after commit."""
     session.add(
         Notification(
@@ -80,6 +90,7 @@ def _notify(session: Session, case: Case, *, kind: NotificationKind, recipient: 
             kind=kind,
             channel=NotificationChannel.SMS,
             recipient=recipient,
+            recipient_name=recipient_name,
             body=body,
             next_attempt_at=now,
         )
@@ -87,17 +98,28 @@ def _notify(session: Session, case: Case, *, kind: NotificationKind, recipient: 
 
 
 def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: datetime, start_ladder: bool = True) -> None:
-    """The agency's duty phones get an SMS (its consoles an alert, from the feed); an urgent case
-    starts its ladder (unless the caller started it already, as intake does before the case's INSERT)."""
+    """The phones on duty now (the agency's duty roster, else its duty phones) get an SMS, each row naming
+    whom it alerted (its consoles an alert, from the feed); an urgent case starts its ladder (unless the
+    caller started it already, as intake does before the case's INSERT)."""
     agency = case.agency
     if agency is None:
         return
     text = dispatch_text(case)
     with session.no_autoflush:  # the rows written so far need not be flushed to answer this
-        stopped = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(agency.duty_phones))))
-    for phone in agency.duty_phones:
+        on_duty = duty_now(session, agency, now)
+        numbers = [phone for _name, phone in on_duty.contacts]
+        stopped = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(numbers))))
+    for name, phone in on_duty.contacts:
         if phone not in stopped and phones.is_mobile(phone):
-            _notify(session, case, kind=NotificationKind.DISPATCH_SMS, recipient=phone, body=text, now=now)
+            _notify(
+                session,
+                case,
+                kind=NotificationKind.DISPATCH_SMS,
+                recipient=phone,
+                body=text,
+                now=now,
+                recipient_name=name,
+            )
             continue
         # Replied STOP, or a landline that cannot take an SMS (the ladder's voice call still reaches it).
         reason = "replied STOP: no SMS" if phone in stopped else "landline: no SMS"

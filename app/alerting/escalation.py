@@ -19,10 +19,12 @@ from app.audit import record_once
 from app.db import utcnow, write_transaction
 from app.due import lock_due
 from app.models import Case, Notification
+from app.reference.rosters import duty_now
 from app.vocabulary import CaseStatus, EventType, NotificationChannel, NotificationKind
 from dispatch.ladder import Rung, rung
 
 BATCH_SIZE = 200
+SUPERVISOR_NAME = "督導"  # the name a supervisor's number is recorded under (the agency keeps no names for them)
 
 
 def climb(session: Session, *, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Counter[str]:
@@ -47,10 +49,17 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
         # The version the case started with (recorded now if it started before versions existed).
         ladder = ladder_of(session, case)
         current = rung(step)
-        recipients = case.agency.duty_phones if current is Rung.CALL_DUTY else case.agency.supervisor_phones
-        if not recipients:
-            # An agency with no supervisor on file: call its duty phones again rather than no one.
-            recipients = case.agency.duty_phones
+        # The duty rung calls whoever is on duty at this moment (the roster, else the duty phones).
+        on_duty = duty_now(session, case.agency, now)
+        contacts = (
+            on_duty.contacts
+            if current is Rung.CALL_DUTY
+            else [(SUPERVISOR_NAME, phone) for phone in case.agency.supervisor_phones]
+        )
+        if not contacts:
+            # An agency with no supervisor on file: call those on duty again rather than no one.
+            contacts = on_duty.contacts
+        recipients = [phone for _name, phone in contacts]
         event_id = record_once(
             session,
             case.id,
@@ -65,21 +74,25 @@ def _climb_batch(session: Session, now: datetime, batch_size: int, taken: Counte
                 "rung": current.value,
                 "agency": case.agency.code,
                 "calls": list(recipients),
+                "called": [{"name": name, "phone": phone} for name, phone in contacts],
+                "from_roster": current is Rung.CALL_DUTY and on_duty.from_roster,
                 "no_one_to_call": not recipients,
             },
             agency_id=case.agency.id,
         )
         if event_id is not None:
-            _write_step(session, case, current, list(recipients), event_id, now)
+            _write_step(session, case, current, contacts, event_id, now)
             taken[current.value] += 1
         set_ladder(session, case, step=step, next_alert_at=now + ladder.policy.delay_before(step + 1), ladder=ladder)
     return len(due_ids)
 
 
-def _write_step(session: Session, case: Case, current: Rung, phones: list[str], event_id: int, now: datetime) -> None:
+def _write_step(
+    session: Session, case: Case, current: Rung, contacts: list[tuple[str, str]], event_id: int, now: datetime
+) -> None:
     kind = NotificationKind.DUTY_CALL if current is Rung.CALL_DUTY else NotificationKind.SUPERVISOR_CALL
     text = spoken_text(case)
-    for phone in phones:
+    for name, phone in contacts:
         session.add(
             Notification(
                 case_id=case.id,
@@ -87,6 +100,7 @@ def _write_step(session: Session, case: Case, current: Rung, phones: list[str], 
                 kind=kind,
                 channel=NotificationChannel.VOICE,
                 recipient=phone,
+                recipient_name=name,
                 body=text,
                 next_attempt_at=now,
             )

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from app.alerting.alerts import SYSTEM, opted_out
 from app.audit import record_event
 from app.db import utcnow, write_transaction
-from app.models import Case, Notification
+from app.models import Agency, Case, Notification
+from app.reference.rosters import roster_phones
 from app.vocabulary import (
     LADDER_KINDS,
     CaseStatus,
@@ -115,11 +116,16 @@ def _no_longer_needed(session: Session, row: Notification) -> str | None:
         return "the case was acknowledged (or moved on) before this call went out"
     if case is not None and row.kind in (*LADDER_KINDS, NotificationKind.DISPATCH_SMS):
         agency = case.agency
-        if agency is None or row.recipient not in (*agency.duty_phones, *agency.supervisor_phones):
+        if agency is None or not _agency_phone(session, agency, row.recipient):
             return "the case was moved to another agency before this went out"
     if row.channel == NotificationChannel.SMS and opted_out(session, row.recipient):
         return "the number replied STOP"
     return None
+
+
+def _agency_phone(session: Session, agency: Agency, phone: str) -> bool:
+    """The agency's duty or supervisor phone, or one its duty roster names."""
+    return phone in (*agency.duty_phones, *agency.supervisor_phones) or phone in roster_phones(session, agency.id)
 
 
 def restamp(session: Session, item: Claimed, now: datetime) -> Claimed | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import write_transaction
-from app.models import CalendarOverride, Case, CaseEvent, OfficialCalendarYear, SlaPause
+from app.models import Case, CaseEvent, SlaPause
 from app.reference.cache import reference_cache
-from app.settings_access import calendar_source, current_settings
+from app.reference.government_calendar import load_calendar as load_calendar
+from app.reference.government_calendar import official_table as official_table
+from app.settings_access import current_settings
 from app.vocabulary import STOPPED_STATUSES, CaseStatus
-from sla.calendar import GovernmentCalendar, Override, SourceDay, YearTable
+from sla.calendar import GovernmentCalendar
 from sla.clock import Clock, Interval, WallClock, remaining, working_clock
 from sla.policy import ClockKind, Policy
 from sla.timeline import Stage, Target, Timeline, keep_recorded, nearest_due, next_check, plan, stage
@@ -48,25 +50,6 @@ def load_context(
         settings = current_settings()
         tz, hours = tz or settings.timezone, hours or settings.working_hours
     return SlaContext(tz=tz, hours=hours, calendar=load_calendar(session))
-
-
-def load_calendar(session: Session) -> GovernmentCalendar:
-    """The calendar's truth in this transaction: imported official years, the holiday source for the
-    others, and the overrides on top (a handful of rows)."""
-    overrides = [
-        Override(row.day, row.working, row.reason, row.starts_at, row.ends_at)
-        for row in session.scalars(select(CalendarOverride))
-    ]
-    return GovernmentCalendar(
-        overrides,
-        official=[official_table(row) for row in session.scalars(select(OfficialCalendarYear))],
-        source=calendar_source(),
-    )
-
-
-def official_table(row: OfficialCalendarYear) -> YearTable:
-    days = {date.fromisoformat(day): SourceDay(bool(off), name) for day, off, name in row.days}
-    return YearTable.of(row.year, row.source, days, official=True)
 
 
 def case_policy(session: Session, case: Case) -> Policy | None:

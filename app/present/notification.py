@@ -20,6 +20,8 @@ def notification_view(row: Notification, view: View, tz: ZoneInfo) -> dict[str, 
         "kind": row.kind,
         "channel": row.channel,
         "recipient": recipient,
+        # Who was on duty at that number (the duty roster); a name is no secret from the case's agency.
+        "recipient_name": row.recipient_name,
         "body": audience.text(row.body, view),
         "status": row.status.value,
         "attempts": row.attempts,

@@ -22,6 +22,7 @@ from app.cases.actions import acknowledge_case
 from app.db import write_transaction
 from app.errors import DomainError
 from app.models import Agency, Case, Notification, SmsOptOut
+from app.reference.rosters import agencies_of_roster_phone, roster_phones
 from app.vocabulary import CaseStatus, NotificationChannel, NotificationStatus, Role
 from dispatch.channels.twilio import PERMANENT_ERROR_CODES
 from dispatch.voice import acknowledged_twiml, alert_twiml, say_twiml
@@ -46,10 +47,11 @@ _NOT_DELIVERED = {"undelivered", "failed"}
 
 def _duty_agencies(session: Session, phone: str) -> list[Agency]:
     """Every active agency that lists this duty phone (a district office may share one with a bureau)."""
+    on_roster = agencies_of_roster_phone(session, phone)
     return [
         agency
         for agency in session.scalars(select(Agency).where(Agency.active.is_(True)))
-        if phone in agency.duty_phones
+        if phone in agency.duty_phones or agency.id in on_roster
     ]
 
 
@@ -123,7 +125,10 @@ def answer_keypress(session: Session, *, notification_id: int, digits: str, gath
     case = session.get(Case, notification.case_id) if notification and notification.case_id else None
     if notification is None or case is None or case.agency is None:
         return say_twiml("查無此通知。")
-    if notification.recipient not in (*case.agency.duty_phones, *case.agency.supervisor_phones):
+    agency_phones = (*case.agency.duty_phones, *case.agency.supervisor_phones)
+    if notification.recipient not in agency_phones and notification.recipient not in roster_phones(
+        session, case.agency.id
+    ):
         # A call placed for the agency the case was taken from: that agency can no longer acknowledge it.
         return say_twiml(f"案件 {case.case_no} 已改由其他機關處理，不需確認，謝謝。")
     if digits != "1":

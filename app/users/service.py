@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -98,19 +99,32 @@ def _add_token(session: Session, user: User, *, label: str) -> str:
 
 
 def actor_for_token(session: Session, token: str) -> Actor | None:
-    """The active user a bearer token belongs to, or None."""
+    """The active user a live (not revoked, not expired) bearer token belongs to, or None; its use is noted."""
+    now = utcnow()
     row = session.execute(
-        select(User.id, User.username, User.role, User.agency_id)
+        select(User.id, User.username, User.role, User.agency_id, ApiToken.id.label("token_id"), ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(
             ApiToken.token_hash == hash_token(token),
             ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
             User.active.is_(True),
         )
     ).one_or_none()
     if row is None:
         return None
+    if row.last_used_at is None or now - row.last_used_at > LAST_USE_GRANULARITY:
+        _note_use(session, row.token_id, now)
     return Actor(user_id=row.id, username=row.username, role=row.role, agency_id=row.agency_id)
+
+
+LAST_USE_GRANULARITY = timedelta(minutes=1)  # at most one write a minute per token, however busy it is
+
+
+def _note_use(session: Session, token_id: int, now: datetime) -> None:
+    """The token's last use, in a short transaction of its own (the request may only read)."""
+    with write_transaction(session):
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 def actor_for_user(session: Session, user_id: int) -> Actor | None:

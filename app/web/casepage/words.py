@@ -428,7 +428,7 @@ def notification_row(row: Notification, view: View, tz: ZoneInfo) -> dict[str, A
         "kind_words": coded("notification_kind", shown["kind"]),
         "channel_words": coded("notification_channel", shown["channel"]),
         "status_words": coded("notification_status", shown["status"]),
-        "recipient_words": phone_text(shown["recipient"]),
+        "recipient_words": " ".join(filter(None, (shown.get("recipient_name"), phone_text(shown["recipient"])))),
         "created": roc_datetime(row.created_at, tz),
         "sent": roc_datetime(row.sent_at, tz),
         "delivered": roc_datetime(row.delivered_at, tz),
