@@ -39,10 +39,11 @@ db: setup
 	$(FLASK) knowledge load config/knowledge/articles.yaml
 
 run: db
+	@# On an empty database (development only): an `admin` with a random password, printed once; else nothing.
+	$(FLASK) user first-admin
 	@echo ""
 	@echo "  hotline1999 is starting: console http://$(HOST):$(PORT)/console/live, API http://$(HOST):$(PORT)/api/v1/docs"
-	@echo "  Create a first user (prints its API token; --password lets it log in to the console):"
-	@echo "    $(FLASK) user create admin --role admin --password '…'"
+	@echo "  More users: the administration pages (/console/admin), or $(FLASK) user create NAME --role ROLE"
 	@echo ""
 	$(BIN)/gunicorn --workers 1 --threads 100 --bind $(HOST):$(PORT) 'wsgi:app_with_worker()'
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import Actor
@@ -62,3 +63,28 @@ def check_not_stale(current: dict[str, Any], seen: dict[str, Any] | None) -> Non
     changes = {name: (seen[name], current.get(name)) for name in seen if current.get(name) != seen[name]}
     if changes:
         raise StaleEdit(changes)
+
+
+def list_changes(
+    session: Session,
+    *,
+    object_type: str | None = None,
+    object_key: str | None = None,
+    actor_name: str | None = None,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> tuple[list[AdminChange], int | None]:
+    """One page of changes, newest first, and the id to continue before (keyset: no OFFSET to walk)."""
+    query = select(AdminChange).order_by(AdminChange.id.desc()).limit(limit + 1)
+    if object_type:
+        query = query.where(AdminChange.object_type == object_type)
+    if object_key:
+        query = query.where(AdminChange.object_key == object_key)
+    if actor_name:
+        query = query.where(AdminChange.actor_name == actor_name)
+    if before_id is not None:
+        query = query.where(AdminChange.id < before_id)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more else None)

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask seed`, `flask user create`, `flask user token`."""
+"""Command-line tools: `flask seed`, `flask user create`, `flask user token`, `flask user first-admin`."""
 
 from __future__ import annotations
 
@@ -134,6 +134,23 @@ def register(app: Flask) -> None:
         except DomainError as exc:
             raise _fail(exc) from exc
         click.echo(f"{username} is deactivated; their sessions and tokens are revoked.")
+
+    @user.command("first-admin")
+    def first_admin_command() -> None:
+        """Development only (`make run`): on a database without an administrator, create `admin` with a random
+        password and print it once; with one, print nothing. Production creates its users with `user create`."""
+        from app.settings_access import current_settings
+        from app.users.admin import first_admin
+
+        if current_settings().env != "development":
+            raise click.ClickException("first-admin is for development; use `flask user create NAME --role admin`")
+        password = first_admin(session=current_session())
+        if password is not None:
+            click.echo("")
+            click.echo("  First start: an administrator was created. Sign in at /login with")
+            click.echo(f"    username: admin    password: {password}")
+            click.echo("  (shown this once; change it under your name at the top of any page)")
+            click.echo("")
 
     _register_calendar(app)
     _register_knowledge(app)

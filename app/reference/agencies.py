@@ -140,5 +140,12 @@ def create_agency(*, session: Session, actor: Actor, code: str, given: AgencyInp
     return agency
 
 
+def find_agency(session: Session, code: str) -> Agency:
+    agency = session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        raise NotFound("agency.not_found")
+    return agency
+
+
 def list_agencies(session: Session) -> list[Agency]:
     return list(session.scalars(select(Agency).order_by(Agency.active.desc(), Agency.code)))

@@ -130,12 +130,9 @@ def _name_and_phone(name: str, phone: str) -> tuple[str, str]:
     if not name or len(name) > NAME_MAX:
         errors["name"] = [N_("field.required")]
     normalised = None
-    try:
-        normalised = phones.normalise(phone)
-    except InvalidInput as refused:
-        errors["phone"] = [refused.code]
-        if isinstance(refused, phones.PhoneNumberError):
-            errors["phone"] = [N_("roster.phone_invalid")]
+    normalised = phones.try_normalise(phone)
+    if normalised is None or not normalised.startswith("+886"):  # a Taiwanese number, not a short code
+        errors["phone"] = [N_("roster.phone_invalid")]
     if errors:
         raise InvalidInput("validation.failed", fields=errors)
     assert normalised is not None

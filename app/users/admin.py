@@ -348,6 +348,10 @@ def tokens_of(session: Session, username: str) -> list[ApiToken]:
     return sorted(rows, key=lambda row: (row.revoked_at is not None, row.label, row.id))
 
 
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.active.desc(), User.role, User.username)))
 

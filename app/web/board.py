@@ -19,6 +19,7 @@ from app.web.guards import roles_required
 from app.web.intake_shapes import case_lines, page_data
 from app.web.labels import L_
 from app.web.pagekit import page_blueprint
+from app.web.roster_lines import on_duty_lines
 
 bp = page_blueprint("board", __name__)
 BOARD_ROLES = frozenset({Role.AGENCY, Role.SUPERVISOR, Role.ADMIN})
@@ -82,6 +83,7 @@ def _board(actor: Actor) -> dict[str, Any]:
             agency_name=agency.name_en if english else agency.name_zh,
             sections={name: case_lines(session, actor, cases, now) for name, cases in board.sections.items()},
             truncated=board.truncated,
+            on_duty=on_duty_lines(session, agency, now),
         )
     context["page_data"] = page_data(
         actor,

@@ -14,6 +14,9 @@ from app.vocabulary import Role
 
 # The page a user asked for before being sent to log in (in the signed session, not the URL).
 AFTER_LOGIN = "after_login"
+# Set at login with a temporary password: every page but the account page sends the user there first.
+MUST_CHANGE_PASSWORD = "must_change_password"  # noqa: S105 - a session key, not a secret
+ACCOUNT_ENDPOINTS = frozenset({"admin.account", "admin.change_password"})
 
 
 def login_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
@@ -28,6 +31,8 @@ def login_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., Re
                 session[AFTER_LOGIN] = request.full_path.rstrip("?")  # back here once logged in
             return redirect(url_for("web.login"))
         g.actor = actor
+        if session.get(MUST_CHANGE_PASSWORD) and request.endpoint not in ACCOUNT_ENDPOINTS:
+            return redirect(url_for("admin.account"))
         return view(*args, **kwargs)
 
     return guarded

@@ -16,15 +16,16 @@ from app.realtime.connections import resume_point
 from app.reference.cache import reference_cache
 from app.reference.names import ReferenceNames
 from app.settings_access import current_settings
+from app.users.admin import must_change_password, user_language
 from app.users.lockout import LoginLockout
 from app.users.service import check_password
-from app.users.sessions import log_in, log_out, session_actor
+from app.users.sessions import SESSION_LANG, log_in, log_out, session_actor
 from app.vocabulary import Role
 from app.web import LOCKOUT, nav
 from app.web.forms import LoginForm
-from app.web.guards import AFTER_LOGIN, login_required
+from app.web.guards import AFTER_LOGIN, MUST_CHANGE_PASSWORD, login_required
 from app.web.labels import L_, labels_for_script
-from app.web.pagekit import page_blueprint
+from app.web.pagekit import LANGUAGES, page_blueprint
 
 bp = page_blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/web/static")
 nav.register(nav.Page("web.live", L_("nav.live"), nav.EVERYONE, "L", order=40))
@@ -64,6 +65,13 @@ def login() -> ResponseReturnValue:
             lockout.succeeded(username)
             target = _safe_next(session.get(AFTER_LOGIN))
             log_in(actor)  # a fresh session: the page asked for before is kept only in `target`
+            assert actor.user_id is not None
+            language = user_language(current_session(), actor.user_id)
+            if language in LANGUAGES:
+                session[SESSION_LANG] = language  # the user's own choice beats the browser's
+            if must_change_password(current_session(), actor.user_id):
+                session[MUST_CHANGE_PASSWORD] = True  # a temporary password: replaced before anything else
+                return redirect(url_for("admin.account"))
             return redirect(target or _home(actor))
         lockout.failed(username, address)
         error = message("auth.login_failed")
