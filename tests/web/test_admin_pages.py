@@ -90,7 +90,10 @@ def test_deactivating_the_last_admin_is_refused_on_the_page(client: FlaskClient,
     login = _admin(client, make_login)
     changes = _count(AdminChange)
     response = _post(
-        client, f"/console/admin/users/{login.username}/active", {"active": "0"}, f"/console/admin/users/{login.username}"
+        client,
+        f"/console/admin/users/{login.username}/active",
+        {"active": "0"},
+        f"/console/admin/users/{login.username}",
     )
     assert response.status_code == 409
     assert "最後一位啟用中的系統管理員" in response.get_data(as_text=True)
@@ -195,8 +198,18 @@ def test_the_board_shows_who_is_on_duty_now_and_next(client: FlaskClient, make_l
     _admin(client, make_login)
     roster = "/console/admin/agencies/PWD-MAINT/roster"
     every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday", "makeup"]
-    _post(client, f"{roster}/shifts", {"name": "日班", "phone": "0912555001", "start": "08:00", "end": "20:00", "days": every_day}, roster)  # noqa: E501
-    _post(client, f"{roster}/shifts", {"name": "夜班", "phone": "0912555002", "start": "20:00", "end": "08:00", "days": every_day}, roster)  # noqa: E501
+    _post(
+        client,
+        f"{roster}/shifts",
+        {"name": "日班", "phone": "0912555001", "start": "08:00", "end": "20:00", "days": every_day},
+        roster,
+    )
+    _post(
+        client,
+        f"{roster}/shifts",
+        {"name": "夜班", "phone": "0912555002", "start": "20:00", "end": "08:00", "days": every_day},
+        roster,
+    )
     board = client.get("/console/board?agency=PWD-MAINT").get_data(as_text=True)
     now = re.search(r'id="board-on-duty-now">([^<]+)<', board)
     upcoming = re.search(r'id="board-on-duty-next">([^<]+)<', board)
