@@ -138,6 +138,7 @@ def test_every_admin_page_has_no_serious_violations(page: Page, app: Flask, make
     login = _first_admin(app)
     responder = make_login(Role.AGENCY)
     log_in(page, login)
+    expect(page).to_have_url(re.compile(r"/console/live"))  # the login's cookie is set before the next request
     page.goto(f"/console/admin/agencies/PWD-MAINT/roster?lang={lang}")
     # Something in each table: a shift, an override, a change.
     page.locator("#name").fill("林夜班")
@@ -154,8 +155,8 @@ def test_every_admin_page_has_no_serious_violations(page: Page, app: Flask, make
     page.locator("form[action$='/roster/overrides'] button[type='submit']").click()
     expect(page.locator("table.admin-table")).to_have_count(2)
     for name, path in (*ADMIN_PAGES, ("responder", f"/console/admin/users/{responder.username}")):
-        page.goto(path)
-        expect(page.locator("h1")).to_be_visible()
+        page.goto(f"{path}?lang={lang}")
+        expect(page.locator("html")).to_have_attribute("lang", "en" if lang == "en" else "zh-Hant-TW")
         assert serious_violations(page) == [], path
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= 1280, f"{path} is {width}px wide"
