@@ -123,7 +123,9 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
             continue
         # Replied STOP, or a landline that cannot take an SMS (the ladder's voice call still reaches it).
         reason = "replied STOP: no SMS" if phone in stopped else "landline: no SMS"
-        record_event(session, case, EventType.ALERT_SKIPPED, actor=actor, occurred_at=now, phone=phone, reason=reason)
+        record_event(
+            session, case, EventType.ALERT_SKIPPED, actor=actor, occurred_at=now, phone=phone, name=name, reason=reason
+        )
     if start_ladder:
         start_ladder_of(session, case, now=now)
 

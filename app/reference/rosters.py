@@ -7,7 +7,7 @@ for it, and writes roster entries with their line in the administrators' change 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -310,7 +310,7 @@ def override_rows(session: Session, agency_id: int, now: datetime) -> list[Roste
     return list(
         session.scalars(
             select(RosterOverride)
-            .where(RosterOverride.agency_id == agency_id, RosterOverride.ends_at > now - timedelta(0))
+            .where(RosterOverride.agency_id == agency_id, RosterOverride.ends_at > now)
             .order_by(RosterOverride.starts_at)
         )
     )
