@@ -215,3 +215,19 @@ def test_the_board_shows_who_is_on_duty_now_and_next(client: FlaskClient, make_l
     upcoming = re.search(r'id="board-on-duty-next">([^<]+)<', board)
     assert now is not None and upcoming is not None
     assert {now.group(1).split()[0], upcoming.group(1).split()[0]} == {"日班", "夜班"}
+
+
+@pytest.mark.mutates_reference
+def test_a_new_agency_needs_a_valid_duty_phone_and_is_logged(client: FlaskClient, make_login) -> None:
+    _admin(client, make_login)
+    agencies = _count(Agency)
+    form = {"code": "DO-TEST", "name_zh": "測試區公所", "name_en": "Test Office", "duty_phones": "1999"}
+    refused = _post(client, "/console/admin/agencies", form)
+    assert refused.status_code == 422 and 'id="duty_phones-error"' in refused.get_data(as_text=True)
+    assert 'value="測試區公所"' in refused.get_data(as_text=True)
+    assert _count(Agency) == agencies
+    created = _post(client, "/console/admin/agencies", {**form, "duty_phones": "07-336-8333\n0912-000-999"})
+    assert created.status_code == 302
+    page = _text(client.get("/console/admin/agencies/DO-TEST"))
+    assert "07 336 8333" in page and "僅通話" in page  # a landline: calls only
+    assert "DO-TEST" in _text(client.get("/console/admin/audit?object_type=agency"))

@@ -44,9 +44,33 @@ def _phone_views(numbers: list[str]) -> list[dict[str, Any]]:
     return [{"number": phone_text(number), "calls_only": not phones.is_mobile(number)} for number in numbers]
 
 
-@bp.route("/console/admin/agencies")
+@bp.route("/console/admin/agencies", methods=["GET", "POST"])
 @roles_required(ADMIN_ROLES)
 def agencies() -> ResponseReturnValue:
+    """The list, and a form for a new agency (its code cannot change later: cases and rules name it)."""
+    if request.method == "GET":
+        return _agencies_page({}, {})
+    values: dict[str, Any] = {name: request.form.get(name, "")[:2000] for name in ("code", *FIELDS)}
+    try:
+        service.create_agency(session=current_session(), actor=g.actor, code=values["code"], given=_input(values, True))
+    except DomainError as refused:
+        return _agencies_page(values, field_errors(refused)), refused.status
+    flash(message("admin.saved"))
+    return redirect(url_for("admin.agency", code=values["code"].strip()))
+
+
+def _input(values: dict[str, Any], active: bool) -> service.AgencyInput:
+    return service.AgencyInput(
+        name_zh=values["name_zh"],
+        name_en=values["name_en"],
+        district=values["district"].strip() or None,
+        active=active,
+        duty_phones=values["duty_phones"],
+        supervisor_phones=values["supervisor_phones"],
+    )
+
+
+def _agencies_page(values: dict[str, Any], errors: dict[str, list[str]]) -> str:
     english = is_english()
     rows = [
         {
@@ -59,7 +83,9 @@ def agencies() -> ResponseReturnValue:
         }
         for agency in service.list_agencies(current_session())
     ]
-    return render_template("web/admin/agencies.html", agencies=rows)
+    return render_template(
+        "web/admin/agencies.html", agencies=rows, values=values, errors=errors, districts=_district_choices()
+    )
 
 
 def _values(agency: Agency) -> dict[str, Any]:
@@ -111,14 +137,7 @@ def agency(code: str) -> ResponseReturnValue:
         return _agency_page(code)
     values: dict[str, Any] = {name: request.form.get(name, "")[:2000] for name in FIELDS}
     values["active"] = request.form.get("active") == "1"
-    given = service.AgencyInput(
-        name_zh=values["name_zh"],
-        name_en=values["name_en"],
-        district=values["district"].strip() or None,
-        active=values["active"],
-        duty_phones=values["duty_phones"],
-        supervisor_phones=values["supervisor_phones"],
-    )
+    given = _input(values, values["active"])
     try:
         service.update_agency(session=current_session(), actor=g.actor, code=code, given=given, seen=seen_snapshot())
     except StaleEdit as stale:
