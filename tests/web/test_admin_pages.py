@@ -231,3 +231,16 @@ def test_a_new_agency_needs_a_valid_duty_phone_and_is_logged(client: FlaskClient
     page = _text(client.get("/console/admin/agencies/DO-TEST"))
     assert "07 336 8333" in page and "僅通話" in page  # a landline: calls only
     assert "DO-TEST" in _text(client.get("/console/admin/audit?object_type=agency"))
+
+
+def test_a_user_chooses_their_language_and_it_comes_back_at_the_next_login(client: FlaskClient, make_login) -> None:
+    login = make_login(Role.AGENT, None)
+    log_in_client(client, login)
+    refused = _post(client, "/console/account/language", {"language": "fr"}, "/console/account")
+    assert refused.status_code == 422 and 'id="language-error"' in refused.get_data(as_text=True)
+    assert _post(client, "/console/account/language", {"language": "en"}, "/console/account").status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/console/account")})
+    with client.session_transaction() as cookie:
+        cookie.clear()  # another browser: nothing remembered but the account
+    log_in_client(client, login)
+    assert 'lang="en"' in client.get("/console/intake").get_data(as_text=True)
