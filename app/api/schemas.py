@@ -213,6 +213,9 @@ class NotificationSchema(ma.Schema):
     kind = fields.String(required=True, metadata={"description": "dispatch_sms, duty_call, citizen_receipt, …"})
     channel = fields.String(required=True, metadata={"description": "sms or voice"})
     recipient = fields.String(required=True, metadata={"description": "E.164; masked for agencies"})
+    recipient_name = fields.String(
+        allow_none=True, metadata={"description": "who was on duty at that number (the agency's duty roster)"}
+    )
     body = fields.String(required=True)
     status = fields.String(required=True, metadata={"description": "pending, sending, sent, delivered, failed, …"})
     attempts = fields.Integer(required=True)

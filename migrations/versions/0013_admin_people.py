@@ -55,11 +55,9 @@ def upgrade():
 def downgrade():
     op.drop_table("roster_overrides")
     op.drop_table("roster_shifts")
-    with op.batch_alter_table("notifications") as batch:
-        batch.drop_column("recipient_name")
-    with op.batch_alter_table("api_tokens") as batch:
-        batch.drop_column("last_used_at")
-        batch.drop_column("expires_at")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("language")
-        batch.drop_column("must_change_password")
+    # Plain DROP COLUMN (SQLite >= 3.35): batch mode would recreate `users`, which other tables reference.
+    op.drop_column("notifications", "recipient_name")
+    op.drop_column("api_tokens", "last_used_at")
+    op.drop_column("api_tokens", "expires_at")
+    op.drop_column("users", "language")
+    op.drop_column("users", "must_change_password")

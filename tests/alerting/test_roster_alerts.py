@@ -73,10 +73,14 @@ def test_a_dispatch_at_23_texts_the_night_shift_and_names_it(factory: Factory) -
     assert step.payload["called"] == [{"name": "林夜班", "phone": NIGHT_PHONE}] and step.payload["from_roster"]
 
 
-def test_a_dispatch_in_the_day_texts_the_day_shift(factory: Factory) -> None:
+def test_a_dispatch_in_the_day_texts_the_day_shift_and_the_api_says_whom(factory: Factory) -> None:
     _roster()
     case = factory.case(now=WEDNESDAY_10)
     assert _sms(case.id) == [("陳日班", DAY_PHONE)]
+    shown = factory.agent.get(f"/cases/{case.case_no}/notifications").get_json()
+    assert [(row["recipient_name"], row["recipient"]) for row in shown if row["kind"] == "dispatch_sms"] == [
+        ("陳日班", DAY_PHONE)
+    ]
 
 
 def test_without_a_roster_the_duty_phones_are_texted_as_before(factory: Factory) -> None:
