@@ -78,7 +78,11 @@ def test_a_typhoon_day_declared_from_the_page_moves_an_open_petitions_deadline(p
     (event,) = recomputed_events(case.id)
     assert event.payload["day"] == day.isoformat() and event.payload["reason"] == "颱風停班"
     (change,) = admin_changes()
-    assert (change.object_type, change.object_key, change.actor_name) == ("calendar_day", day.isoformat(), admin.username)
+    assert (change.object_type, change.object_key, change.actor_name) == (
+        "calendar_day",
+        day.isoformat(),
+        admin.username,
+    )
 
 
 @pytest.mark.mutates_reference
