@@ -67,7 +67,9 @@ def _migrate_and_seed(database_url: str) -> None:
     app = create_app(_settings(database_url))
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-        seed_reference_data(session=db.session, directory=REFERENCE_DIR)
+        # Forced, so a test that edited reference rows leaves them as the files say; without change-log
+        # entries, so every test starts with an empty log on both backends (the log is append-only).
+        seed_reference_data(session=db.session, directory=REFERENCE_DIR, force=True, record_changes=False)
         db.session.remove()
         db.engine.dispose()
 
