@@ -57,7 +57,9 @@ def register(app: Flask) -> None:
         for line in report.differences:
             click.echo(f"  {line}")
         if report.differences and not force:
-            click.echo("The database is the truth: the differences above were kept. `flask seed --force` overwrites them.")
+            click.echo(
+                "The database is the truth: the differences above were kept. `flask seed --force` overwrites them."
+            )
         from app.cases.official_calendar import load_shipped_calendars
 
         try:

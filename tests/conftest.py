@@ -25,6 +25,7 @@ from app.db import db
 from app.i18n import TRANSLATIONS
 from app.realtime.connections import EXTENSION as REALTIME
 from app.reference.cache import reference_cache
+from app.reference.files import load_entries
 from config.settings import REFERENCE_DIR, Settings
 from tests.factories import Factory
 from tests.fake_twilio import FakeTwilio
@@ -102,9 +103,14 @@ def database_url(template_database: str, tmp_path: Path, request: pytest.Fixture
     yield template_database
     if request.node.get_closest_marker("mutates_reference"):
         # Policy and ladder versions only ever grow; start them again so the next test sees version 1.
+        # Rules and categories made in the test (the rules pages) go too: the seed below brings back the files'.
         engine = create_engine(template_database)
         with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {DATA_TABLES} RESTART IDENTITY CASCADE"))
             connection.execute(text("TRUNCATE sla_policy_versions, alert_ladder_versions RESTART IDENTITY"))
+            connection.execute(text("TRUNCATE routing_rules RESTART IDENTITY"))
+            codes = [entry["code"] for entry in load_entries(REFERENCE_DIR / "categories.yaml", "categories")]
+            connection.execute(text("DELETE FROM categories WHERE NOT (code = ANY(:codes))"), {"codes": codes})
         engine.dispose()
         _migrate_and_seed(template_database)
 

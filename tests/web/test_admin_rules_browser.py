@@ -22,6 +22,7 @@ PAGES = (
     "/console/admin/rules/calendar",
     "/console/admin/rules/policies",
     "/console/admin/rules/policies/type:petition",
+    "/console/admin/rules/ladders/default",
     "/console/admin/rules/categories",
     "/console/admin/rules/categories/fallen_tree",
     "/console/admin/rules/categories/new",

@@ -190,3 +190,26 @@ def test_a_duplicate_code_and_an_inactive_agency_are_refused(admin_client) -> No
     assert 'id="rule-sanmin-error"' in inactive.get_data(as_text=True)
     assert "This agency is inactive or unknown" in inactive.get_data(as_text=True)
     assert _reference_state() == before
+
+
+@pytest.mark.mutates_reference
+def test_an_edited_ladder_is_a_new_version_for_new_dispatches_only(admin_client, factory) -> None:
+    climbing = factory.case()  # a fallen tree: urgent, on the default ladder
+    assert (climbing.alert_ladder, climbing.alert_ladder_version) == ("default", 1)
+    listing = admin_client.get("/console/admin/rules/policies").get_data(as_text=True)
+    assert "催辦階梯" in listing and "第 1 版 1 件" in listing
+    path = "/console/admin/rules/ladders/default"
+    data = {"version": "1", "call_duty_after": "5m", "call_supervisor_after": "5m", "repeat_every": "10m"}
+    refused = _post(admin_client, path, {**data, "repeat_every": "0m"})
+    assert refused.status_code == 422 and 'id="repeat_every-error"' in refused.get_data(as_text=True)
+    assert admin_changes() == []
+    assert _post(admin_client, path, data).status_code == 302
+    later = factory.case(description="又一棵倒樹")
+    assert (later.alert_ladder_version, fresh_case(climbing.id).alert_ladder_version) == (2, 1)
+    (change,) = admin_changes()
+    assert (change.object_type, change.object_key, change.before["call_duty_after_s"], change.after["version"]) == (
+        "alert_ladder",
+        "default",
+        600.0,
+        2,
+    )

@@ -16,6 +16,7 @@ from app.reference import admin_policies as service
 from app.reference.cache import reference_cache
 from app.settings_access import current_settings
 from app.web.admin_rules.base import ADMINS, bp, refusal
+from app.web.admin_rules.ladders import ladder_rows
 from app.web.guards import roles_required
 from app.web.labels import L_, label
 from sla.clock import working_day_length
@@ -68,7 +69,7 @@ def policies_page() -> ResponseReturnValue:
         }
         for item in service.policy_overview(current_session())
     ]
-    return render_template("web/admin_rules/policies.html", rows=rows)
+    return render_template("web/admin_rules/policies.html", rows=rows, ladders=ladder_rows())
 
 
 @bp.route("/console/admin/rules/policies/<string:key>", methods=["GET", "POST"])
