@@ -103,7 +103,7 @@ def save_category(*, session: Session, actor: Actor, edited: CategoryInput, seen
     a default agency or rule naming an inactive agency, or a category changed since `seen` (409)."""
     require_admin(actor)
     with write_transaction(session):
-        existing = session.scalar(select(Category).where(Category.code == edited.code).with_for_update())
+        existing = session.scalar(select(Category).where(Category.code == edited.code).with_for_update(of=Category))
         before = category_snapshot(session, existing) if existing is not None else None
         if seen is None and existing is not None:
             raise InvalidInput("validation.failed", fields={"code": [N_("admin.category.duplicate_code")]})
