@@ -25,7 +25,7 @@ def admin_client(client, make_login):
 
 
 def _post(client, path: str, data: dict[str, str], lang: str = "zh-TW"):
-    token = csrf_token(client, path)
+    token = csrf_token(client, CAL if "/remove" in path else path)
     return client.post(f"{path}?lang={lang}", data={"csrf_token": token, **data})
 
 
@@ -213,3 +213,21 @@ def test_an_edited_ladder_is_a_new_version_for_new_dispatches_only(admin_client,
         600.0,
         2,
     )
+
+
+def test_taking_a_declared_day_back_moves_the_deadline_back_and_is_logged(admin_client, factory) -> None:
+    case = petition(factory)
+    due_before = case.report_due_at
+    day = working_day_before_due(case, factory.tz)
+    form = {"day": day.isoformat(), "state": "closed", "reason": "颱風停班", "do": "confirm"}
+    assert _post(admin_client, CAL, form).status_code == 302
+    listing = admin_client.get(f"{CAL}?year={day.year}").get_data(as_text=True)
+    assert f"/console/admin/rules/calendar/{day.isoformat()}/remove" in listing
+    assert _post(admin_client, f"{CAL}/{day.isoformat()}/remove", {}).status_code == 302
+    assert fresh_case(case.id).report_due_at == due_before
+    assert len(recomputed_events(case.id)) == 2
+    created, deleted = admin_changes()
+    assert (created.action, deleted.action, deleted.after) == ("created", "deleted", None)
+    assert deleted.before == created.after
+    missing = _post(admin_client, f"{CAL}/{day.isoformat()}/remove", {}, lang="en")
+    assert missing.status_code == 404 and len(admin_changes()) == 2
