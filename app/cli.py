@@ -32,8 +32,12 @@ def _fail(error: DomainError) -> click.ClickException:
 def register(app: Flask) -> None:
     @app.cli.command("seed")
     @click.option("--directory", type=click.Path(exists=True, file_okay=False), default=str(REFERENCE_DIR))
-    def seed(directory: str) -> None:
-        """Load districts, agencies, categories, routing rules, SLA policies and alert ladders (safe to run again)."""
+    @click.option("--force", is_flag=True, help="Overwrite what differs in the database with the files (printed).")
+    def seed(directory: str, force: bool) -> None:
+        """Load districts, agencies, categories, routing rules, SLA policies and alert ladders (safe to run again).
+
+        After the first seed the database is the truth: new entries in the files are added, and what
+        differs from the database is printed and kept, unless --force overwrites it."""
         from pathlib import Path
 
         from app.reference.seed import seed_reference_data
@@ -45,10 +49,17 @@ def register(app: Flask) -> None:
                 session=current_session(),
                 directory=Path(directory),
                 working_day=working_day_length(current_settings().working_hours),
+                force=force,
             )
         except ReferenceFileError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Reference data loaded: {report.summary()}")
+        for line in report.differences:
+            click.echo(f"  {line}")
+        if report.differences and not force:
+            click.echo(
+                "The database is the truth: the differences above were kept. `flask seed --force` overwrites them."
+            )
         from app.cases.official_calendar import load_shipped_calendars
 
         try:

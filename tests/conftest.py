@@ -25,6 +25,7 @@ from app.db import db
 from app.i18n import TRANSLATIONS
 from app.realtime.connections import EXTENSION as REALTIME
 from app.reference.cache import reference_cache
+from app.reference.files import load_entries
 from config.settings import REFERENCE_DIR, Settings
 from tests.factories import Factory
 from tests.fake_twilio import FakeTwilio
@@ -67,7 +68,9 @@ def _migrate_and_seed(database_url: str) -> None:
     app = create_app(_settings(database_url))
     with app.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-        seed_reference_data(session=db.session, directory=REFERENCE_DIR)
+        # Forced, so a test that edited reference rows leaves them as the files say; without change-log
+        # entries, so every test starts with an empty log on both backends (the log is append-only).
+        seed_reference_data(session=db.session, directory=REFERENCE_DIR, force=True, record_changes=False)
         db.session.remove()
         db.engine.dispose()
 
@@ -100,9 +103,14 @@ def database_url(template_database: str, tmp_path: Path, request: pytest.Fixture
     yield template_database
     if request.node.get_closest_marker("mutates_reference"):
         # Policy and ladder versions only ever grow; start them again so the next test sees version 1.
+        # Rules and categories made in the test (the rules pages) go too: the seed below brings back the files'.
         engine = create_engine(template_database)
         with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {DATA_TABLES} RESTART IDENTITY CASCADE"))
             connection.execute(text("TRUNCATE sla_policy_versions, alert_ladder_versions RESTART IDENTITY"))
+            connection.execute(text("TRUNCATE routing_rules RESTART IDENTITY"))
+            codes = [entry["code"] for entry in load_entries(REFERENCE_DIR / "categories.yaml", "categories")]
+            connection.execute(text("DELETE FROM categories WHERE NOT (code = ANY(:codes))"), {"codes": codes})
         engine.dispose()
         _migrate_and_seed(template_database)
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.access import Actor
+from app.admin_audit import record_admin_change
 from app.audit import record_event
 from app.cases import deadlines
 from app.db import utcnow, write_transaction
@@ -56,6 +57,15 @@ class OverrideResult:
     start: time | None = None
     end: time | None = None
     overdue: int = 0
+    applied: bool = True  # False: a preview, nothing was written
+
+
+class _Preview(Exception):
+    """Raised inside the transaction to roll back a preview once its count is known."""
+
+    def __init__(self, result: OverrideResult) -> None:
+        super().__init__("preview")
+        self.result = result
 
 
 def set_override(
@@ -68,10 +78,12 @@ def set_override(
     start: time | None = None,
     end: time | None = None,
     allow_past: bool = False,
+    preview: bool = False,
     now: datetime | None = None,
 ) -> OverrideResult:
     """Declare a day, or the part of it from `start` until `end`, closed (停班) or open; every open
-    case on working time is recomputed. A day has one override: a new one replaces it."""
+    case on working time is recomputed. A day has one override: a new one replaces it. A preview
+    counts the cases whose deadlines would move and writes nothing."""
     now = now or utcnow()
     reason = reason.strip()
     if not reason:
@@ -80,18 +92,26 @@ def set_override(
         check_range(start, end)
     except ValueError:
         raise InvalidInput("calendar.bad_range", fields={"until": [N_("calendar.bad_range")]}) from None
-    with write_transaction(session):
-        _check(session, actor, day, end, now, allow_past)
-        row = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day).with_for_update())
-        if row is None:
-            row = CalendarOverride(day=day, created_by_id=actor.user_id)
-            session.add(row)
-        row.working, row.reason, row.starts_at, row.ends_at, row.created_at = working, reason, start, end, now
-        session.flush()
-        done = recompute_open_cases(
-            session, actor, now, cause=Cause.OVERRIDE, reason=reason, day=day.isoformat(), **_range(start, end)
-        )
-    return OverrideResult(day, working, reason, done.moved, start, end, done.overdue)
+    try:
+        with write_transaction(session):
+            _check(session, actor, day, end, now, allow_past)
+            row = session.scalar(select(CalendarOverride).where(CalendarOverride.day == day).with_for_update())
+            before = override_snapshot(row)
+            if row is None:
+                row = CalendarOverride(day=day, created_by_id=actor.user_id)
+                session.add(row)
+            row.working, row.reason, row.starts_at, row.ends_at, row.created_at = working, reason, start, end, now
+            session.flush()
+            done = recompute_open_cases(
+                session, actor, now, cause=Cause.OVERRIDE, reason=reason, day=day.isoformat(), **_range(start, end)
+            )
+            result = OverrideResult(day, working, reason, done.moved, start, end, done.overdue, not preview)
+            if preview:
+                raise _Preview(result)
+            _audit(session, actor, now, day, "created" if before is None else "updated", before, override_snapshot(row))
+    except _Preview as shown:
+        return shown.result
+    return result
 
 
 def remove_override(
@@ -105,6 +125,7 @@ def remove_override(
         if row is None:
             raise NotFound("calendar.no_override", day=day.isoformat())
         reason, start, end = row.reason, row.starts_at, row.ends_at
+        _audit(session, actor, now, day, "deleted", override_snapshot(row), None)
         session.delete(row)
         session.flush()
         done = recompute_open_cases(
@@ -182,6 +203,41 @@ def _check(session: Session, actor: Actor, day: date, end: time | None, now: dat
         raise InvalidInput(
             "calendar.override_in_past", fields={"day": ["calendar.override_in_past"]}, day=day.isoformat()
         )
+
+
+def override_snapshot(row: CalendarOverride | None) -> dict[str, Any] | None:
+    """An override as the administrators' change log keeps it."""
+    if row is None:
+        return None
+    return {
+        "day": row.day.isoformat(),
+        "working": row.working,
+        "reason": row.reason,
+        "from": row.starts_at.strftime("%H:%M") if row.starts_at else None,
+        "until": row.ends_at.strftime("%H:%M") if row.ends_at else None,
+    }
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    day: date,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    # Without a user (the command line) the change log says so rather than naming a made-up account.
+    record_admin_change(
+        session,
+        actor=actor if actor.user_id is not None else None,
+        object_type="calendar_day",
+        object_key=day.isoformat(),
+        action=action,
+        before=before,
+        after=after,
+        occurred_at=now,
+    )
 
 
 def _range(start: time | None, end: time | None) -> dict[str, str]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.models import AlertLadderVersion
 from app.reference.cache import reference_cache
 from app.reference.files import ReferenceFileError, load_entries, where
+from app.reference.seed_apply import Seeding
 from app.reference.versions import store_versions
 from config.settings import REFERENCE_DIR
 from dispatch.ladder import LadderBook, LadderPolicy, build_ladder
@@ -67,9 +68,11 @@ def read_ladders(
     return ladders
 
 
-def store_ladders(session: Session, ladders: list[LadderPolicy], report: dict[str, int]) -> None:
+def store_ladders(
+    session: Session, ladders: list[LadderPolicy], report: dict[str, int], seeding: Seeding | None = None
+) -> None:
     """Insert new versions for new or changed ladders; retire the ones no longer in the file."""
-    store_versions(session, AlertLadderVersion, ladders, report, "alert_ladders")
+    store_versions(session, AlertLadderVersion, ladders, report, "alert_ladders", seeding)
 
 
 def current_ladder(session: Session, *, category: str, agency: str | None) -> StoredLadder:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Agency, Category, SlaPolicyVersion
 from app.reference.files import ReferenceFileError, load_entries, where
+from app.reference.seed_apply import Seeding
 from app.reference.versions import store_versions
 from sla.policy import Policy, PolicyBook, PolicyError, build_policy
 
@@ -34,6 +35,8 @@ def read_policies(
     return policies
 
 
-def store_policies(session: Session, policies: list[Policy], report: dict[str, int]) -> None:
+def store_policies(
+    session: Session, policies: list[Policy], report: dict[str, int], seeding: Seeding | None = None
+) -> None:
     """Insert new versions for new or changed policies; retire the ones no longer in the file."""
-    store_versions(session, SlaPolicyVersion, policies, report, "sla_policies")
+    store_versions(session, SlaPolicyVersion, policies, report, "sla_policies", seeding)

@@ -1,15 +1,18 @@
 """`flask seed`: load the reference YAML into the database, idempotently.
 
-Rows are matched by code: new ones are inserted, changed ones updated, and rows no longer
-in the files are deactivated (never deleted, since cases may refer to them).
+Rows are matched by code. The first seed loads everything; after it the database is the truth
+(administrators edit it in the pages): a re-run adds what is new in the files and reports, without
+overwriting, what differs from the database and what only the database has. With `force` the
+files win: differing rows are updated, missing ones deactivated (never deleted, since cases may
+refer to them). See app.reference.seed_apply.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,17 +25,9 @@ from app.reference.cache import reference_cache
 from app.reference.files import ReferenceFileError, load_entries, required, where
 from app.reference.ladders import read_ladders, store_ladders
 from app.reference.policies import read_policies, store_policies
+from app.reference.seed_apply import Seeding, SeedReport, apply_row, missing_rows
 from app.vocabulary import CaseType
 from sla.policy import WORKING_DAY
-
-Row = TypeVar("Row", District, Agency, Category, RoutingRule)
-
-
-class SeedReport(Counter[str]):
-    """Counts like 'districts.created' or 'agencies.deactivated'."""
-
-    def summary(self) -> str:
-        return ", ".join(f"{key} {value}" for key, value in sorted(self.items()) if value) or "no changes"
 
 
 def _unique_codes(path: Path, entries: list[dict[str, Any]]) -> None:
@@ -61,31 +56,8 @@ def _phones(path: Path, entry: dict[str, Any], field: str, *, at_least_one: bool
     return normalised
 
 
-def _apply(session: Session, report: SeedReport, table: str, row: Row | None, new: Row, values: dict[str, Any]) -> Row:
-    if row is None:
-        for name, value in values.items():
-            setattr(new, name, value)
-        new.active = True
-        session.add(new)
-        report[f"{table}.created"] += 1
-        return new
-    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
-    if not row.active:
-        changed["active"] = True
-    for name, value in changed.items():
-        setattr(row, name, value)
-    report[f"{table}.updated" if changed else f"{table}.unchanged"] += 1
-    return row
-
-
-def _deactivate_missing(report: SeedReport, table: str, rows: list[Any], kept: set[int]) -> None:
-    for row in rows:
-        if row.id not in kept and row.active:
-            row.active = False
-            report[f"{table}.deactivated"] += 1
-
-
-def _seed_districts(session: Session, path: Path, report: SeedReport) -> dict[str, District]:
+def _seed_districts(seeding: Seeding, path: Path) -> dict[str, District]:
+    session = seeding.session
     entries = load_entries(path, "districts")
     _unique_codes(path, entries)
     existing = {row.code: row for row in session.scalars(select(District))}
@@ -93,15 +65,18 @@ def _seed_districts(session: Session, path: Path, report: SeedReport) -> dict[st
     for entry in entries:
         values = {"name_zh": required(path, entry, "name_zh"), "name_en": required(path, entry, "name_en")}
         code = entry["code"]
-        kept[code] = _apply(session, report, "districts", existing.get(code), District(code=code), values)
+        row = existing.get(code)
+        kept[code] = apply_row(seeding, "districts", "district", code, row, partial(District, code=code), values)
     session.flush()
-    _deactivate_missing(report, "districts", list(existing.values()), {row.id for row in kept.values()})
+    missing_rows(seeding, "districts", "district", list(existing.items()), {row.id for row in kept.values()})
+    seeding.names["district_id"] = {row.id: code for code, row in existing.items()} | {
+        row.id: code for code, row in kept.items()
+    }
     return kept
 
 
-def _seed_agencies(
-    session: Session, path: Path, report: SeedReport, districts: dict[str, District]
-) -> dict[str, Agency]:
+def _seed_agencies(seeding: Seeding, path: Path, districts: dict[str, District]) -> dict[str, Agency]:
+    session = seeding.session
     entries = load_entries(path, "agencies")
     _unique_codes(path, entries)
     existing = {row.code: row for row in session.scalars(select(Agency))}
@@ -118,15 +93,19 @@ def _seed_agencies(
             "district_id": districts[district_code].id if district_code else None,
         }
         code = entry["code"]
-        kept[code] = _apply(session, report, "agencies", existing.get(code), Agency(code=code), values)
+        row = existing.get(code)
+        kept[code] = apply_row(seeding, "agencies", "agency", code, row, partial(Agency, code=code), values)
     session.flush()
-    _deactivate_missing(report, "agencies", list(existing.values()), {row.id for row in kept.values()})
+    missing_rows(seeding, "agencies", "agency", list(existing.items()), {row.id for row in kept.values()})
+    seeding.names["agency_id"] = {row.id: code for code, row in existing.items()} | {
+        row.id: code for code, row in kept.items()
+    }
+    seeding.names["default_agency_id"] = seeding.names["agency_id"]
     return kept
 
 
-def _seed_categories(
-    session: Session, path: Path, report: SeedReport, agencies: dict[str, Agency]
-) -> dict[str, Category]:
+def _seed_categories(seeding: Seeding, path: Path, agencies: dict[str, Agency]) -> dict[str, Category]:
+    session = seeding.session
     entries = load_entries(path, "categories")
     _unique_codes(path, entries)
     existing = {row.code: row for row in session.scalars(select(Category))}
@@ -148,20 +127,21 @@ def _seed_categories(
             "urgent": bool(entry.get("urgent", False)),
         }
         code = entry["code"]
-        kept[code] = _apply(session, report, "categories", existing.get(code), Category(code=code), values)
+        row = existing.get(code)
+        kept[code] = apply_row(seeding, "categories", "category", code, row, partial(Category, code=code), values)
     session.flush()
-    _deactivate_missing(report, "categories", list(existing.values()), {row.id for row in kept.values()})
+    missing_rows(seeding, "categories", "category", list(existing.items()), {row.id for row in kept.values()})
     return kept
 
 
 def _seed_routing(
-    session: Session,
+    seeding: Seeding,
     path: Path,
-    report: SeedReport,
     categories: dict[str, Category],
     districts: dict[str, District],
     agencies: dict[str, Agency],
 ) -> None:
+    session = seeding.session
     entries = load_entries(path, "rules")
     existing = {(row.category_id, row.district_id): row for row in session.scalars(select(RoutingRule))}
     kept: set[int] = set()
@@ -176,28 +156,49 @@ def _seed_routing(
                 f"{where(path, entry)}: a second rule for {entry['category']} in {entry['district']}"
             )
         seen.add(key)
-        new = RoutingRule(category_id=key[0], district_id=key[1])
-        row = _apply(
-            session, report, "routing_rules", existing.get(key), new, {"agency_id": agencies[entry["agency"]].id}
+        name = f"{entry['category']}@{entry['district']}"
+        row = apply_row(
+            seeding,
+            "routing_rules",
+            "routing_rule",
+            name,
+            existing.get(key),
+            partial(RoutingRule, category_id=key[0], district_id=key[1]),
+            {"agency_id": agencies[entry["agency"]].id},
         )
         session.flush()
         kept.add(row.id)
-    _deactivate_missing(report, "routing_rules", list(existing.values()), kept)
+    category_codes = {row.id: code for code, row in categories.items()} | {
+        row.id: row.code for row in session.scalars(select(Category))
+    }
+    district_codes = seeding.names.get("district_id", {})
+    named = [(f"{category_codes.get(c, c)}@{district_codes.get(d, d)}", row) for (c, d), row in existing.items()]
+    missing_rows(seeding, "routing_rules", "routing_rule", named, kept)
 
 
-def seed_reference_data(*, session: Session, directory: Path, working_day: timedelta = WORKING_DAY) -> SeedReport:
-    """Load districts, agencies, categories, routing rules, SLA policies and alert ladders in one transaction."""
+def seed_reference_data(
+    *,
+    session: Session,
+    directory: Path,
+    working_day: timedelta = WORKING_DAY,
+    force: bool = False,
+    record_changes: bool = True,
+) -> SeedReport:
+    """Load districts, agencies, categories, routing rules, SLA policies and alert ladders in one transaction:
+    what is new is added; what differs is reported (`report.differences`) and, with `force`, overwritten.
+    Each change is an entry in the change log unless `record_changes` is False (test fixtures)."""
     report = SeedReport()
+    seeding = Seeding(session, report, force=force, record_changes=record_changes)
     with write_transaction(session):
-        districts = _seed_districts(session, directory / "districts.yaml", report)
-        agencies = _seed_agencies(session, directory / "agencies.yaml", report, districts)
-        categories = _seed_categories(session, directory / "categories.yaml", report, agencies)
-        _seed_routing(session, directory / "routing.yaml", report, categories, districts, agencies)
+        districts = _seed_districts(seeding, directory / "districts.yaml")
+        agencies = _seed_agencies(seeding, directory / "agencies.yaml", districts)
+        categories = _seed_categories(seeding, directory / "categories.yaml", agencies)
+        _seed_routing(seeding, directory / "routing.yaml", categories, districts, agencies)
         policies = read_policies(
             directory / "sla.yaml", categories=categories, agencies=agencies, working_day=working_day
         )
-        store_policies(session, policies, report)
+        store_policies(session, policies, report, seeding)
         ladders = read_ladders(directory / "alerts.yaml", categories=set(categories), agencies=set(agencies))
-        store_ladders(session, ladders, report)
+        store_ladders(session, ladders, report, seeding)
     reference_cache.clear()
     return report

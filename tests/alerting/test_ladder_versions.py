@@ -67,7 +67,7 @@ def test_a_case_keeps_the_ladder_it_started_with_and_a_new_case_gets_the_edited_
 ) -> None:
     before = factory.case(now=NOON)
     _edit_default_ladder(reference_copy, DEFAULT, QUICKER)
-    report = seed_reference_data(session=db.session, directory=reference_copy)
+    report = seed_reference_data(session=db.session, directory=reference_copy, force=True)
     assert (report["alert_ladders.updated"], report["alert_ladders.unchanged"]) == (1, 1)
     # Same app, same process: no restart between the seed and the next case.
     after = factory.case(now=NOON, description="又一棵倒樹")
@@ -84,7 +84,7 @@ def test_reseeding_an_unchanged_file_adds_no_version_and_a_dropped_ladder_is_ret
     app: Flask, reference_copy: Path
 ) -> None:
     count = _ladder_versions()
-    report = seed_reference_data(session=db.session, directory=REFERENCE_DIR)
+    report = seed_reference_data(session=db.session, directory=REFERENCE_DIR, force=True)
     assert report["alert_ladders.unchanged"] == count == 2
     assert not (report["alert_ladders.created"] or report["alert_ladders.updated"]) and _ladder_versions() == count
     path = reference_copy / "alerts.yaml"
@@ -92,12 +92,12 @@ def test_reseeding_an_unchanged_file_adds_no_version_and_a_dropped_ladder_is_ret
         "".join(line for line in path.read_text(encoding="utf-8").splitlines(True) if "traffic_incident" not in line),
         encoding="utf-8",
     )
-    report = seed_reference_data(session=db.session, directory=reference_copy)
+    report = seed_reference_data(session=db.session, directory=reference_copy, force=True)
     assert report["alert_ladders.retired"] == 1 and _ladder_versions() == count
     retired = db.session.scalar(select(AlertLadderVersion).where(AlertLadderVersion.key == "category:traffic_incident"))
     assert retired is not None and retired.current is False
     # Back in the file, it is current again as a new version.
-    report = seed_reference_data(session=db.session, directory=REFERENCE_DIR)
+    report = seed_reference_data(session=db.session, directory=REFERENCE_DIR, force=True)
     assert report["alert_ladders.created"] == 1
     assert (
         db.session.scalar(
@@ -128,7 +128,7 @@ def test_a_seed_from_another_process_reaches_new_cases_within_the_ttl_and_the_wo
         "HOTLINE_ENV": "test",
         "SECRET_KEY": "test-secret",
     }
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "seed", "--directory", str(reference_copy)]
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "seed", "--directory", str(reference_copy), "--force"]
     seeded = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
     assert seeded.returncode == 0 and "alert_ladders.updated 1" in seeded.stdout, seeded.stdout + seeded.stderr
     # This process read its snapshot before the seed: new cases get version 1 until the TTL runs out.
@@ -159,7 +159,7 @@ def test_a_ladder_started_before_versions_climbs_the_current_one_and_then_keeps_
     )
     db.session.commit()
     _edit_default_ladder(reference_copy, DEFAULT, QUICKER)
-    seed_reference_data(session=db.session, directory=reference_copy)
+    seed_reference_data(session=db.session, directory=reference_copy, force=True)
     climb(db.session, now=NOON + timedelta(minutes=10))
     db.session.expire_all()
     fresh = db.session.get(Case, case.id)
@@ -167,7 +167,7 @@ def test_a_ladder_started_before_versions_climbs_the_current_one_and_then_keeps_
     assert fresh.next_alert_at == NOON + timedelta(minutes=14)
     # Another edit does not move it again.
     _edit_default_ladder(reference_copy, QUICKER, DEFAULT.replace("10m}", "30m}"))
-    seed_reference_data(session=db.session, directory=reference_copy)
+    seed_reference_data(session=db.session, directory=reference_copy, force=True)
     for minute in range(10, 30):
         climb(db.session, now=NOON + timedelta(minutes=minute))
     assert _steps_at(case) == [timedelta(minutes=m) for m in (10, 14, 19, 24, 29)]
@@ -192,7 +192,7 @@ def test_an_urgent_case_is_recorded_and_called_before_the_ladders_are_seeded(fac
     case = factory.case(now=NOON)  # a fallen tree: urgent
     assert case.alert_ladder is None and case.alert_ladder_version is None
     assert case.next_alert_at == NOON + timedelta(minutes=10)  # the file's first delay
-    seed_reference_data(session=db.session, directory=REFERENCE_DIR)
+    seed_reference_data(session=db.session, directory=REFERENCE_DIR, force=True)
     climb(db.session, now=NOON + timedelta(minutes=10))
     db.session.refresh(case)
     assert _steps_at(case) == [timedelta(minutes=10)]

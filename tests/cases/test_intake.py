@@ -75,7 +75,7 @@ def test_a_petition_nobody_is_responsible_for_goes_to_triage(factory: Factory, t
     start = text.index("  - code: petition_other")
     entry = text[start : text.index("  - code:", start + 1)]
     categories.write_text(text.replace(entry, entry.replace("default_agency: RDEC", "default_agency: null")), "utf-8")
-    seed_reference_data(session=db.session, directory=reference)
+    seed_reference_data(session=db.session, directory=reference, force=True)
 
     case = factory.case(category_code="petition_other", district_code="sanmin", description="其他陳情")
     assert case.status is CaseStatus.NEW and case.agency_id is None

@@ -49,7 +49,7 @@ def test_changed_rows_are_updated_in_place(app: Flask, reference_copy: Path) -> 
     path.write_text(
         path.read_text(encoding="utf-8").replace("Fongshan District", "Fengshan District"), encoding="utf-8"
     )
-    report = seed_reference_data(session=db.session, directory=reference_copy)
+    report = seed_reference_data(session=db.session, directory=reference_copy, force=True)
     assert report["districts.updated"] == 1
     assert db.session.scalar(select(District.name_en).where(District.code == "fongshan")) == "Fengshan District"
     assert _counts()[0] == 38
@@ -64,13 +64,13 @@ def test_a_removed_category_that_cases_use_is_deactivated_not_deleted(factory: F
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     # Its SLA policy still names it: the seed refuses, naming the line, until that goes too.
     with pytest.raises(ReferenceFileError, match=r"sla.yaml:\d+: unknown category 'fallen_tree'"):
-        seed_reference_data(session=db.session, directory=reference_copy)
+        seed_reference_data(session=db.session, directory=reference_copy, force=True)
     policies = reference_copy / "sla.yaml"
     policies.write_text(
         "".join(line for line in policies.read_text(encoding="utf-8").splitlines(True) if "fallen_tree" not in line),
         encoding="utf-8",
     )
-    report = seed_reference_data(session=db.session, directory=reference_copy)
+    report = seed_reference_data(session=db.session, directory=reference_copy, force=True)
     assert report["categories.deactivated"] == 1 and report["sla_policies.retired"] == 1
     category = db.session.scalar(select(Category).where(Category.code == "fallen_tree"))
     assert category is not None and category.active is False and case.category_id == category.id
@@ -82,7 +82,7 @@ def test_a_removed_category_that_cases_use_is_deactivated_not_deleted(factory: F
         == 422
     )
     # Putting it back reactivates the same row.
-    report = seed_reference_data(session=db.session, directory=REFERENCE_DIR)
+    report = seed_reference_data(session=db.session, directory=REFERENCE_DIR, force=True)
     assert report["categories.updated"] == 1 and category.active is True
 
 
@@ -131,7 +131,7 @@ def test_bad_files_fail_with_the_line(
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     before = _counts()
     with pytest.raises(ReferenceFileError, match=rf"{file}:\d+: .*{complaint}"):
-        seed_reference_data(session=db.session, directory=reference_copy)
+        seed_reference_data(session=db.session, directory=reference_copy, force=True)
     assert _counts() == before
     result = app.test_cli_runner().invoke(args=["seed", "--directory", str(reference_copy)])
     assert result.exit_code != 0 and file in result.output
@@ -144,7 +144,7 @@ def test_a_changed_policy_gets_a_new_version_and_open_cases_keep_theirs(factory:
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, old.replace("report_within: 4h", "report_within: 3h")), encoding="utf-8")
-    report = seed_reference_data(session=db.session, directory=reference_copy)
+    report = seed_reference_data(session=db.session, directory=reference_copy, force=True)
     assert report["sla_policies.updated"] == 1
     after = factory.case(description="又一棵倒樹")
     assert (before.sla_policy_version, after.sla_policy_version) == (1, 2)

@@ -1,0 +1,35 @@
+"""The blueprint of the rules' administration pages, its menu entry and its index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+
+from app.errors import DomainError
+from app.i18n import message
+from app.vocabulary import Role
+from app.web import nav
+from app.web.guards import roles_required
+from app.web.labels import L_
+from app.web.pagekit import page_blueprint
+
+bp = page_blueprint("admin_rules", __name__)
+ADMINS = frozenset({Role.ADMIN})
+nav.register(nav.Page("admin_rules.index", L_("nav.admin_rules"), ADMINS, "G", order=61))
+
+
+@bp.route("/console/admin/rules")
+@roles_required(ADMINS)
+def index() -> ResponseReturnValue:
+    return render_template("web/admin_rules/index.html")
+
+
+def field_errors(refused: DomainError) -> dict[str, list[str]]:
+    """A refusal's field codes as messages in the user's language, for the form to show next to each field."""
+    return {name: [message(code, **refused.params) for code in codes] for name, codes in refused.fields.items()}
+
+
+def refusal(refused: DomainError) -> dict[str, Any]:
+    return {"message": message(refused.code, **refused.params), "fields": field_errors(refused)}
