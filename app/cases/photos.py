@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.access import Actor
-from app.errors import N_, InvalidInput, TooLarge
+from app.access import Actor, may_see
+from app.errors import N_, InvalidInput, NotFound, TooLarge
 from app.models import Case, CaseEvent, CasePhoto
 from app.storage import FileStorage
 from app.vocabulary import PhotoSource
@@ -245,3 +246,19 @@ def add_rows(
     ]
     session.add_all(rows)
     return rows
+
+
+def photos_of(session: Session, case: Case) -> list[CasePhoto]:
+    """The case's photos, oldest first (the caller has checked that its reader may see the case)."""
+    return list(session.scalars(select(CasePhoto).where(CasePhoto.case_id == case.id).order_by(CasePhoto.id)))
+
+
+def photo_to_serve(session: Session, *, actor: Actor, case_no: str, photo_id: int) -> CasePhoto:
+    """One photo of a case, if this actor may see the case: the same rule as the case itself (else 404)."""
+    found = session.execute(
+        select(CasePhoto, Case).join(Case, Case.id == CasePhoto.case_id).where(CasePhoto.id == photo_id)
+    ).first()
+    if found is None or found[1].case_no != case_no or not may_see(actor, found[1]):
+        raise NotFound("photo.not_found", case_no=case_no)
+    photo: CasePhoto = found[0]
+    return photo

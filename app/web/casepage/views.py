@@ -23,7 +23,7 @@ from app.realtime.connections import resume_point
 from app.reference.cache import reference_cache
 from app.settings_access import current_settings
 from app.users.sessions import session_actor
-from app.vocabulary import Role
+from app.vocabulary import CaseStatus, Role
 from app.web.casepage.context import case_sections, entries
 from app.web.casepage.forms import (
     ACTIONS,
@@ -131,6 +131,9 @@ def _render(
         action: blank_form(action, version=sections.version, seen=sections.last_event_id, agencies=agencies)
         for action in allowed_actions(actor, case_file.case)
     }
+    if Action.CLOSE in forms and case_file.case.status is CaseStatus.REPORTED and failed is None:
+        # 結案審核: accepting usually repeats what the agency reported; the reviewer edits it if need be.
+        forms[Action.CLOSE].resolution.data = case_file.case.report_text or ""  # type: ignore[attr-defined]
     stale = None
     if failed is not None:
         action, form = failed
@@ -158,6 +161,7 @@ def _render(
         stale=stale,
         refusal=refusal,
         read_only=actor.role is Role.MAYOR_OFFICE,
+        reviewing=case_file.case.status is CaseStatus.REPORTED,
         page_data=_page_data(actor, sections.case_no, sections.version, sections.last_event_id),
     ), status
 

@@ -10,7 +10,7 @@ import { connectLive } from "./hotline-live.js";
 
 const REREAD_EVERY_MS = 30_000; // as the live console looks at its clocks
 const AFTER_EVENT_MS = 300; // a burst of events (created + assigned) is read once
-const SECTIONS = ["fields", "deadline", "notifications", "calls", "related"];
+const SECTIONS = ["fields", "deadline", "notifications", "calls", "related", "photos"];
 
 const announcer = document.getElementById("case-announcer");
 const changedNode = document.getElementById("case-changed");
@@ -101,7 +101,10 @@ function showState(state) {
 }
 
 // Keys: a, t, d, n jump to the actions, the timeline, the deadline, the notifications (outside text fields).
-const JUMPS = { a: "case-actions-title", t: "case-timeline-title", d: "case-deadline-title", n: "case-notifications-title" };
+const JUMPS = {
+  a: "case-actions-title", t: "case-timeline-title", d: "case-deadline-title", n: "case-notifications-title",
+  p: "case-photos-title",
+};
 
 function typing(target) {
   return target instanceof HTMLElement
@@ -119,7 +122,9 @@ document.addEventListener("keydown", (event) => {
 });
 
 // A re-rendered page with a refusal or a changed case: the keyboard starts where the explanation is.
-document.querySelector("[data-focus-on-load]")?.focus();
+// Else, from the board's `r` (…#action-report): straight into the report form's first field.
+const opened = window.location.hash === "#action-report" ? document.getElementById("action-report") : null;
+(document.querySelector("[data-focus-on-load]") ?? opened?.querySelector("select, textarea, input:not([type=hidden])"))?.focus();
 
 schedule(REREAD_EVERY_MS);
 connectLive({
