@@ -5,6 +5,7 @@ case (another agency's photo is 404, like its case); and the report form's large
 from __future__ import annotations
 
 from flask import g, request, send_file
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
 from app.cases.photos import MAX_BYTES, MAX_PHOTOS, photo_to_serve
@@ -17,11 +18,17 @@ from app.web.guards import login_required
 REPORT_REQUEST_MAX = MAX_PHOTOS * MAX_BYTES + 1024 * 1024
 
 
-@bp.before_app_request
 def _room_for_photos() -> None:
-    """Runs before the CSRF check reads the form, so the report's photos fit (Flask 3.1: per request)."""
+    """The report's photos fit (Flask 3.1 sets the limit per request); every other request keeps the small one."""
     if request.endpoint == "casepage.act" and (request.view_args or {}).get("action") == "report":
         request.max_content_length = REPORT_REQUEST_MAX
+
+
+@bp.record_once
+def _first_of_all(state: BlueprintSetupState) -> None:
+    # First of the app's hooks: the API's refusal of unstorable input and the CSRF check both read the form,
+    # which parses the body against the limit in force at that moment.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _room_for_photos)
 
 
 @bp.route("/console/cases/<case_no>/photos/<int:photo_id>")
