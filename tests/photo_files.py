@@ -8,6 +8,8 @@ import random
 from PIL import ExifTags, Image
 from pillow_heif import register_heif_opener
 
+from app.cases.photos import Upload
+
 register_heif_opener()
 
 # 高雄市政府四維行政中心, roughly: 22°37'15.6"N 120°20'52.8"E
@@ -67,3 +69,8 @@ def heic(width: int = 200, height: int = 100) -> bytes:
     out = io.BytesIO()
     picture(width, height).save(out, "HEIF", exif=exif_with_gps().tobytes())
     return out.getvalue()
+
+
+def upload(name: str = "IMG_0001.JPG", **kwargs) -> Upload:
+    """A phone's JPEG (GPS and all) as the report service takes it."""
+    return Upload(name, jpeg(**kwargs))

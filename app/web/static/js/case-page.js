@@ -122,9 +122,17 @@ document.addEventListener("keydown", (event) => {
 });
 
 // A re-rendered page with a refusal or a changed case: the keyboard starts where the explanation is.
-// Else, from the board's `r` (…#action-report): straight into the report form's first field.
-const opened = window.location.hash === "#action-report" ? document.getElementById("action-report") : null;
-(document.querySelector("[data-focus-on-load]") ?? opened?.querySelector("select, textarea, input:not([type=hidden])"))?.focus();
+// Else, from the board's `r` (…#action-report): straight into the report form's first field, once the browser
+// has scrolled to the fragment (which would otherwise take the focus back to the page).
+const explained = document.querySelector("[data-focus-on-load]");
+const reportField = window.location.hash === "#action-report"
+  ? document.querySelector("#action-report :is(select, textarea, input:not([type=hidden]))") : null;
+if (explained) explained.focus();
+else if (reportField) {
+  const focusField = () => requestAnimationFrame(() => reportField.focus());
+  if (document.readyState === "complete") focusField();
+  else window.addEventListener("load", focusField, { once: true });
+}
 
 schedule(REREAD_EVERY_MS);
 connectLive({
