@@ -133,7 +133,7 @@ def _render(
     }
     if Action.CLOSE in forms and case_file.case.status is CaseStatus.REPORTED and failed is None:
         # 結案審核: accepting usually repeats what the agency reported; the reviewer edits it if need be.
-        forms[Action.CLOSE].resolution.data = case_file.case.report_text or ""  # type: ignore[attr-defined]
+        forms[Action.CLOSE].resolution.data = case_file.case.report_text or ""
     stale = None
     if failed is not None:
         action, form = failed
