@@ -126,15 +126,15 @@ class ActionKind:
     submit: str  # console key: its button
 
 
-# The order the page shows them in: the usual next step first.
+# The order the page shows them in: the usual next step first (on a reported case, the closure review).
 ACTIONS: dict[Action, ActionKind] = {
     Action.ACKNOWLEDGE: ActionKind(
         ActionForm, actions.acknowledge_case, L_("action.acknowledge"), L_("action.acknowledge.submit")
     ),
     Action.REPORT: ActionKind(ReportForm, actions.report_back, L_("action.report"), L_("action.report.submit")),
-    Action.NOTE: ActionKind(TextForm, actions.add_note, L_("action.note"), L_("action.note.submit")),
     Action.CLOSE: ActionKind(CloseForm, actions.close_case, L_("action.close"), L_("action.close.submit")),
     Action.RETURN: ActionKind(ReasonForm, review.return_case, L_("action.return"), L_("action.return.submit")),
+    Action.NOTE: ActionKind(TextForm, actions.add_note, L_("action.note"), L_("action.note.submit")),
     Action.ASSIGN: ActionKind(AssignForm, actions.assign_case, L_("action.assign"), L_("action.assign.submit")),
     Action.WAIT: ActionKind(ReasonForm, actions.wait_for_citizen, L_("action.wait"), L_("action.wait.submit")),
     Action.RESUME: ActionKind(ActionForm, actions.resume_case, L_("action.resume"), L_("action.resume.submit")),
