@@ -194,3 +194,21 @@ def test_reports_awaiting_review_are_listed_longest_waiting_first(factory: Facto
     factory.case(address="鳳山區光復路二段3號")  # not reported: not listed
     listed = review.awaiting_review(session=db.session)
     assert [row.case_no for row in listed.rows] == [first.case_no, second.case_no] and listed.total == 2
+
+
+def test_a_reporters_photo_uses_the_same_storage_and_rows(app: Flask, factory: Factory) -> None:
+    """The pieces a later channel (the citizen's own photos) will call, in a transaction of its own."""
+    from app.cases import photos
+    from app.db import utcnow, write_transaction
+    from app.vocabulary import PhotoSource
+
+    case = factory.case()
+    prepared = photos.prepare([photo_files.upload()], tz=factory.tz)
+    now = utcnow()
+    with photos.stored(prepared, current_storage(), now) as saved, write_transaction(db.session):
+        photos.add_rows(
+            db.session, case, saved, source=PhotoSource.REPORTER, actor=factory.agent.actor, event=None, now=now
+        )
+    row = db.session.scalar(select(CasePhoto))
+    assert row is not None and row.source == "reporter" and row.event_id is None and row.gps_latitude is not None
+    assert len(_files(app)) == 2
