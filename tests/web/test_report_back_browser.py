@@ -186,3 +186,26 @@ def test_no_serious_violations_on_the_board_and_the_case_page_with_the_new_forms
     page.goto(f"/console/wall?lang={lang}")
     expect(page.locator('section[data-list="awaiting_review"]')).to_contain_text(reported.case_no)
     assert serious_violations(page) == []
+
+
+def test_photos_that_would_be_refused_are_said_before_sending(
+    page: Page, factory: Factory, make_login, tmp_path: Path
+) -> None:
+    case = factory.case()
+    before = case_state(case.case_no)
+    log_in(page, make_login(Role.AGENCY, "PWD-MAINT"))
+    page.goto(f"/console/cases/{case.case_no}#action-report")
+    chosen = []
+    for number in range(6):
+        path = tmp_path / f"IMG_{number}.JPG"
+        path.write_bytes(photo_files.jpeg(gps=False))
+        chosen.append(str(path))
+    page.locator("#report-photos").set_input_files(chosen)
+    expect(page.locator("#report-photos-check")).to_have_text("最多只能附 5 張照片（您選了 6 張），請少選幾張。")
+    page.locator("#report-outcome").select_option("done")
+    page.locator("#report-text").fill("已處理")
+    page.locator("#action-report button[type=submit]").click()
+    expect(page.locator("#report-photos")).to_be_focused()  # not sent: the choice is the user's to change
+    assert case_state(case.case_no) == before
+    page.locator("#report-photos").set_input_files(chosen[:1])
+    expect(page.locator("#report-photos-check")).to_have_text("")

@@ -16,6 +16,7 @@ from app.access import Actor
 from app.api import PREFIX as API_PREFIX
 from app.cases.casefile import events_after, read_case_file
 from app.cases.lifecycle import Action
+from app.cases.photos import MAX_BYTES, MAX_PHOTOS
 from app.db import current_session, db
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import is_english, message
@@ -162,6 +163,7 @@ def _render(
         refusal=refusal,
         read_only=actor.role is Role.MAYOR_OFFICE,
         reviewing=case_file.case.status is CaseStatus.REPORTED,
+        photo_limits={"files": MAX_PHOTOS, "bytes": MAX_BYTES},
         page_data=_page_data(actor, sections.case_no, sections.version, sections.last_event_id),
     ), status
 

@@ -121,6 +121,32 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// The report's photos, checked as they are chosen and before sending (the server checks again and decides).
+const photoInput = document.getElementById("report-photos");
+const photoCheck = document.getElementById("report-photos-check");
+
+function photoProblem() {
+  const files = [...photoInput.files];
+  const most = Number(photoCheck.dataset.maxFiles);
+  const bytes = Number(photoCheck.dataset.maxBytes);
+  if (files.length > most) return t("action.photos.too_many", { most, given: files.length });
+  const big = files.find((file) => file.size > bytes);
+  return big ? t("action.photos.too_large", { name: big.name, most_mb: Math.floor(bytes / 1048576) }) : "";
+}
+
+if (photoInput && photoCheck) {
+  photoInput.addEventListener("change", () => {
+    photoCheck.textContent = photoProblem();
+  });
+  photoInput.form.addEventListener("submit", (event) => {
+    const problem = photoProblem();
+    if (!problem) return;
+    event.preventDefault();
+    photoCheck.textContent = problem;
+    photoInput.focus();
+  });
+}
+
 // A re-rendered page with a refusal or a changed case: the keyboard starts where the explanation is.
 // Else, from the board's `r` (…#action-report): straight into the report form's first field, once the browser
 // has scrolled to the fragment (which would otherwise take the focus back to the page).
