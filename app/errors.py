@@ -34,6 +34,12 @@ class Forbidden(DomainError):
     status = 403
 
 
+class TooLarge(DomainError):
+    """An upload over its size limit (a photo over 10 MB, say)."""
+
+    status = 413
+
+
 class Conflict(DomainError):
     """An illegal transition or a stale version: the case has moved on since it was read."""
 

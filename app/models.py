@@ -163,6 +163,7 @@ class Case(Base):
     wants_sms_reply: Mapped[bool] = mapped_column(Boolean, default=False)
     resolution: Mapped[str | None] = mapped_column(Text)
     report_text: Mapped[str | None] = mapped_column(Text)
+    report_outcome: Mapped[str | None] = mapped_column(String(30))  # app.vocabulary.ReportOutcome of the last report
     parent_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -393,3 +394,4 @@ from app.models_admin import RosterOverride as RosterOverride  # noqa: E402
 from app.models_admin import RosterShift as RosterShift  # noqa: E402
 from app.models_knowledge import Article as Article  # noqa: E402
 from app.models_knowledge import ArticleRevision as ArticleRevision  # noqa: E402
+from app.models_photos import CasePhoto as CasePhoto  # noqa: E402

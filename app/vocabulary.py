@@ -54,6 +54,24 @@ class CallOutcome(enum.StrEnum):
 CASE_OUTCOMES = frozenset({CallOutcome.CASE_OPENED, CallOutcome.ADDED_TO_CASE, CallOutcome.PROGRESS_INQUIRY})
 
 
+class ReportOutcome(enum.StrEnum):
+    """What the agency says it did when it reports back (回報處理情形), besides its words and photos."""
+
+    DONE = "done"  # 已處理完成
+    SCHEDULED = "scheduled"  # crew sent and the work scheduled (已派員排程處理)
+    NOT_OURS = "not_ours"  # not this agency's matter
+    NEEDS_OTHER_AGENCY = "needs_other_agency"  # another agency must act too (需他機關協處)
+    CANNOT_FIND = "cannot_find"  # nothing found at the place (現場查無)
+    OTHER = "other"
+
+
+class PhotoSource(enum.StrEnum):
+    """Who took a case's photo: the agency as proof of its work, or the citizen who reported it (later channels)."""
+
+    AGENCY_REPORT = "agency_report"
+    REPORTER = "reporter"
+
+
 class ArticleState(enum.StrEnum):
     """A knowledge-base article: proposed as a draft (an agent), published (a supervisor), archived."""
 
@@ -114,7 +132,7 @@ class NotificationKind(enum.StrEnum):
     SUPERVISOR_CALL = "supervisor_call"  # the ladder's next rungs
     SLA_ESCALATION_SMS = "sla_escalation_sms"  # to the agency's supervisors, past a deadline
     CITIZEN_RECEIPT = "citizen_receipt"  # the reporter's case number
-    CITIZEN_OUTCOME = "citizen_outcome"  # the reporter's answer, when the agency reports back
+    CITIZEN_OUTCOME = "citizen_outcome"  # the reporter's answer, when the centre accepts the agency's report (結案)
 
 
 LADDER_KINDS = frozenset({NotificationKind.DUTY_CALL, NotificationKind.SUPERVISOR_CALL})

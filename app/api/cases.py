@@ -17,7 +17,7 @@ from app.api.schemas import (
     EventSchema,
     NotificationSchema,
 )
-from app.cases import actions, queries
+from app.cases import actions, queries, review
 from app.cases.deadlines import SlaContext, load_context, sla_status
 from app.cases.intake import NewCase, open_case
 from app.cases.lifecycle import Action
@@ -102,13 +102,14 @@ _ACTION_CALLS: dict[Action, tuple[Callable[..., Case], dict[str, str]]] = {
     Action.ASSIGN: (actions.assign_case, {"agency": "agency_code"}),
     Action.ACKNOWLEDGE: (actions.acknowledge_case, {}),
     Action.NOTE: (actions.add_note, {"text": "text"}),
-    Action.REPORT: (actions.report_back, {"text": "text"}),
+    Action.REPORT: (actions.report_back, {"text": "text", "outcome": "outcome"}),
     Action.CLOSE: (actions.close_case, {"resolution": "resolution"}),
     Action.REOPEN: (actions.reopen_case, {"reason": "reason"}),
     Action.MERGE: (actions.merge_case, {"into": "into_case_no", "reason": "reason"}),
     Action.CANCEL: (actions.cancel_case, {"reason": "reason"}),
     Action.WAIT: (actions.wait_for_citizen, {"reason": "reason"}),
     Action.RESUME: (actions.resume_case, {}),
+    Action.RETURN: (review.return_case, {"reason": "reason"}),
 }
 
 

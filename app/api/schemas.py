@@ -13,7 +13,7 @@ from app.cases.lifecycle import Action
 from app.cases.queries import MAX_PAGE, CaseFilter, SlaFilter
 from app.models import DESCRIPTION_MAX
 from app.reference.files import load_entries
-from app.vocabulary import CaseStatus, CaseType, Channel
+from app.vocabulary import CaseStatus, CaseType, Channel, ReportOutcome
 from config.settings import REFERENCE_DIR
 
 
@@ -146,6 +146,7 @@ class CaseSchema(ma.Schema):
     wants_sms_reply = fields.Boolean(required=True)
     resolution = fields.String(allow_none=True)
     report_text = fields.String(allow_none=True)
+    report_outcome = fields.String(allow_none=True, metadata={"description": "The last report's outcome"})
     parent_case_no = fields.String(allow_none=True)
     report_count = fields.Integer(
         required=True, metadata={"description": "Reports of this matter: 1, plus each caller added to it (追加反映)"}
@@ -239,6 +240,14 @@ class TextSchema(VersionedSchema):
     text = text_field(DESCRIPTION_MAX, required=True)
 
 
+class ReportSchema(TextSchema):
+    outcome = fields.String(
+        load_default=ReportOutcome.OTHER.value,
+        validate=validate.OneOf([outcome.value for outcome in ReportOutcome]),
+        metadata={"description": "done, scheduled, not_ours, needs_other_agency, cannot_find, other (the default)"},
+    )
+
+
 class ResolutionSchema(VersionedSchema):
     resolution = text_field(DESCRIPTION_MAX, required=True)
 
@@ -256,13 +265,14 @@ ACTION_SCHEMAS: dict[Action, type[VersionedSchema]] = {
     Action.ASSIGN: AssignSchema,
     Action.ACKNOWLEDGE: VersionedSchema,
     Action.NOTE: TextSchema,
-    Action.REPORT: TextSchema,
+    Action.REPORT: ReportSchema,
     Action.CLOSE: ResolutionSchema,
     Action.REOPEN: ReasonSchema,
     Action.MERGE: MergeSchema,
     Action.CANCEL: ReasonSchema,
     Action.WAIT: ReasonSchema,
     Action.RESUME: VersionedSchema,
+    Action.RETURN: ReasonSchema,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -11,13 +12,16 @@ from app.access import Actor, may_see
 from app.alerting import alerts
 from app.audit import record_assignment, record_event
 from app.cases import deadlines, lifecycle
+from app.cases import photos as photo_files
 from app.cases.assignment import resolve_agency
 from app.cases.lifecycle import Action
 from app.db import utcnow, write_transaction
 from app.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from app.models import Case, SlaPause
 from app.reference import lookups
-from app.vocabulary import OPEN_STATUSES, CaseStatus, EventType, NotificationKind
+from app.settings_access import current_settings
+from app.storage import FileStorage, current_storage
+from app.vocabulary import OPEN_STATUSES, CaseStatus, EventType, NotificationKind, PhotoSource, ReportOutcome
 
 
 def _locked_case(session: Session, actor: Actor, case_no: str) -> Case:
@@ -154,37 +158,96 @@ def add_note(
 
 
 def report_back(
-    *, session: Session, actor: Actor, case_no: str, version: int, text: str, now: datetime | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    case_no: str,
+    version: int,
+    text: str,
+    outcome: ReportOutcome | str = ReportOutcome.OTHER,
+    photos: Sequence[photo_files.Upload] = (),
+    storage: FileStorage | None = None,
+    now: datetime | None = None,
 ) -> Case:
-    """The agency's report of what it did (回報處理情形); acknowledges too if it had not."""
+    """The agency's report of what it did (回報處理情形), with an outcome and up to five photos as proof;
+    acknowledges too if it had not. The centre's closure review then accepts it (closing) or returns it."""
     now = now or utcnow()
-    with write_transaction(session):
+    outcome = _outcome(outcome)
+    # Another agency's case is 404 before anything about its photos is said.
+    _visible(session, actor, case_no)
+    prepared = photo_files.prepare(photos, tz=current_settings().timezone)
+    with photo_files.stored(prepared, storage or current_storage(), now) as saved, write_transaction(session):
         case = _begin_action(session, actor, case_no, version, Action.REPORT)
         if case.acknowledged_at is None:
             case.acknowledged_at = now
             record_event(session, case, EventType.CASE_ACKNOWLEDGED, actor=actor, occurred_at=now, implied_by="report")
         _end_wait(session, case, now)
         case.status, case.reported_at, case.report_text = CaseStatus.REPORTED, now, text.strip()
+        case.report_outcome = outcome.value
         _touch(case, now)
-        record_event(session, case, EventType.CASE_REPORTED, actor=actor, occurred_at=now, text=case.report_text)
+        event = record_event(
+            session,
+            case,
+            EventType.CASE_REPORTED,
+            actor=actor,
+            occurred_at=now,
+            text=case.report_text,
+            outcome=outcome.value,
+            photos=len(saved),
+        )
+        if saved:
+            session.flush()  # the photos' rows name the event
+            photo_files.add_rows(
+                session, case, saved, source=PhotoSource.AGENCY_REPORT, actor=actor, event=event, now=now
+            )
         alerts.stop_ladder(session, case, "the agency reported back")
         deadlines.refresh(session, case, now=now)
-        alerts.text_citizen(
-            session, case, kind=NotificationKind.CITIZEN_OUTCOME, body=alerts.citizen_outcome(case), now=now
-        )
     return case
+
+
+def _outcome(value: ReportOutcome | str) -> ReportOutcome:
+    try:
+        return ReportOutcome(value)
+    except ValueError as error:
+        raise InvalidInput("report.bad_outcome", fields={"outcome": [N_("report.bad_outcome")]}) from error
+
+
+def _visible(session: Session, actor: Actor, case_no: str) -> None:
+    """Refuse a case this actor may not see, reading only (before any work is done for the request)."""
+    case = session.scalar(select(Case).where(Case.case_no == case_no))
+    if case is None or not may_see(actor, case):
+        raise NotFound("case.not_found", case_no=case_no)
 
 
 def close_case(
     *, session: Session, actor: Actor, case_no: str, version: int, resolution: str, now: datetime | None = None
 ) -> Case:
-    """結案: after the agency's report, or at once for a consultation the centre answered."""
+    """結案: accepting the agency's report (the citizen is told the outcome), or at once for a consultation
+    the centre answered."""
     now = now or utcnow()
     with write_transaction(session):
         case = _begin_action(session, actor, case_no, version, Action.CLOSE)
+        accepted = case.status is CaseStatus.REPORTED  # 結案審核: the centre accepts the agency's report
         case.status, case.closed_at, case.resolution = CaseStatus.CLOSED, now, resolution.strip()
         _touch(case, now)
-        record_event(session, case, EventType.CASE_CLOSED, actor=actor, occurred_at=now, resolution=case.resolution)
+        record_event(
+            session,
+            case,
+            EventType.CASE_CLOSED,
+            actor=actor,
+            occurred_at=now,
+            resolution=case.resolution,
+            **(
+                {"accepted_report_at": case.reported_at.astimezone(UTC).isoformat()}
+                if accepted and case.reported_at
+                else {}
+            ),
+        )
+        if accepted:
+            # The citizen hears the outcome once the centre has accepted it, not when the agency first says so.
+            alerts.text_citizen(
+                session, case, kind=NotificationKind.CITIZEN_OUTCOME, body=alerts.citizen_outcome(case), now=now
+            )
     return case
 
 

@@ -64,13 +64,14 @@ def agency_board(*, session: Session, actor: Actor, agency_id: int) -> Board:
 
 
 def _returned_since_assignment(session: Session, cases: Sequence[Case]) -> set[int]:
-    """Cases reopened (sent back by the centre) after they last came to this agency."""
+    """Cases returned (退回) or reopened by the centre after they last came to this agency."""
     if not cases:
         return set()
     assigned_at = {case.id: case.assigned_at for case in cases}
     rows = session.execute(
         select(CaseEvent.case_id, CaseEvent.occurred_at).where(
-            CaseEvent.case_id.in_(list(assigned_at)), CaseEvent.event_type == EventType.CASE_REOPENED.value
+            CaseEvent.case_id.in_(list(assigned_at)),
+            CaseEvent.event_type.in_((EventType.CASE_REOPENED.value, EventType.CASE_RETURNED.value)),
         )
     )
     returned: set[int] = set()

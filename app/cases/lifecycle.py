@@ -20,6 +20,7 @@ class Action(enum.StrEnum):
     CANCEL = "cancel"
     WAIT = "wait"  # for the citizen: the SLA clock stops
     RESUME = "resume"
+    RETURN = "return"  # 退回: closure review refuses the agency's report
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ TRANSITIONS: dict[Action, Transition] = {
     # Only once acknowledged: waiting for the citizen must not stop the acknowledgement clock.
     Action.WAIT: Transition(frozenset({CaseStatus.ACKNOWLEDGED}), _AGENCY_AND_CENTRE, CaseStatus.WAITING_CITIZEN),
     Action.RESUME: Transition(frozenset({CaseStatus.WAITING_CITIZEN}), _AGENCY_AND_CENTRE, None),
+    Action.RETURN: Transition(frozenset({CaseStatus.REPORTED}), _CENTRE, CaseStatus.ASSIGNED),
 }
 
 # Cases the centre answers itself may close straight from "new"; the rest wait for the agency.

@@ -50,6 +50,7 @@ def case_view(case: Case, actor: Actor, tz: ZoneInfo) -> dict[str, Any]:
         "wants_sms_reply": case.wants_sms_reply,
         "resolution": audience.text(case.resolution, view),
         "report_text": audience.text(case.report_text, view),
+        "report_outcome": case.report_outcome,
         "parent_case_no": _parent_case_no(case, actor),
         "report_count": case.report_count,
         "version": case.version,

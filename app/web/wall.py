@@ -21,6 +21,7 @@ from app.web.guards import roles_required
 from app.web.intake_shapes import page_data, time_left_words
 from app.web.labels import L_
 from app.web.pagekit import page_blueprint
+from app.web.wall_review import review_list
 
 bp = page_blueprint("wall", __name__)
 WALL_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -124,4 +125,5 @@ def _wall() -> dict[str, Any]:
             for alert in wall.dead_alerts.rows
         ],
         "dead_alerts_total": wall.dead_alerts.total,
+        **review_list(session, agency_names=names, english=english, tz=tz, now=now),
     }

@@ -114,8 +114,13 @@ def test_the_citizen_gets_the_case_number_and_the_outcome_unless_opted_out(facto
     receipt = db.session.scalar(select(Notification).where(Notification.kind == "citizen_receipt"))
     assert receipt is not None and receipt.recipient == "+886912345678" and case.case_no in receipt.body
     responder = factory.user("agency", agency=case.agency.code).actor
-    actions.report_back(
+    case = actions.report_back(
         session=db.session, actor=responder, case_no=case.case_no, version=case.version, text="已移除倒木", now=NOON
+    )
+    # The outcome goes out when the centre accepts the report (結案審核), not when the agency sends it.
+    assert db.session.scalar(select(Notification).where(Notification.kind == "citizen_outcome")) is None
+    actions.close_case(
+        session=db.session, actor=factory.agent.actor, case_no=case.case_no, version=case.version, resolution="結案"
     )
     outcome = db.session.scalar(select(Notification).where(Notification.kind == "citizen_outcome"))
     assert outcome is not None and "已移除倒木" in outcome.body

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.cases import actions
+from app.cases import actions, review
 from app.cases.lifecycle import TRANSITIONS, Action
 from app.db import db
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -204,6 +204,7 @@ _ARGUMENTS = {
     Action.CANCEL: {"reason": "x"},
     Action.WAIT: {"reason": "x"},
     Action.RESUME: {},
+    Action.RETURN: {"reason": "x"},
 }
 _SERVICES = {
     Action.ASSIGN: actions.assign_case,
@@ -216,6 +217,7 @@ _SERVICES = {
     Action.CANCEL: actions.cancel_case,
     Action.WAIT: actions.wait_for_citizen,
     Action.RESUME: actions.resume_case,
+    Action.RETURN: review.return_case,
 }
 ILLEGAL = [
     (action, status) for action in Action for status in CaseStatus if status not in TRANSITIONS[action].allowed_from

@@ -6,7 +6,7 @@ can show the same parts of a case from the same builder.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.access import Actor
 from app.cases.casefile import CaseFile
 from app.cases.deadlines import load_context, sla_status
+from app.cases.photos import photos_of
 from app.db import utcnow
 from app.models import Case, CaseEvent
 from app.present.audience import view_of
@@ -71,6 +72,7 @@ class CaseSections:
     parent: Related | None
     merged: list[Related]
     last_event_id: int
+    photos: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _related(case: Case, names: Names) -> Related:
@@ -96,6 +98,7 @@ def case_fields(case: Case, actor: Actor, names: Names, tz: ZoneInfo) -> dict[st
         "anonymous": shown["anonymous"],
         "wants_sms_reply": shown["wants_sms_reply"],
         "report_text": shown["report_text"] or "",
+        "report_outcome": coded("report_outcome", shown.get("report_outcome")),
         "resolution": shown["resolution"] or "",
     }
     fields["moments"] = [
@@ -131,4 +134,29 @@ def case_sections(case_file: CaseFile, actor: Actor, session: Session) -> CaseSe
         parent=_related(case_file.parent, names) if case_file.parent else None,
         merged=[_related(child, names) for child in case_file.merged],
         last_event_id=case_file.last_event_id,
+        photos=photo_rows(session, case, tz),
     )
+
+
+_SOURCE_KEYS = {"agency_report": L_("photo.source.agency_report"), "reporter": L_("photo.source.reporter")}
+
+
+def photo_rows(session: Session, case: Case, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The case's photos as the page shows them (thumbnails linking to the image), numbered as they came."""
+    rows = []
+    for number, row in enumerate(photos_of(session, case), start=1):
+        uploaded = roc_datetime(row.uploaded_at, tz)
+        source = label(_SOURCE_KEYS.get(row.source, row.source))
+        rows.append(
+            {
+                "id": row.id,
+                "number": number,
+                "thumb_width": row.thumb_width,
+                "thumb_height": row.thumb_height,
+                "alt": label("photo.alt", number=number, source=source, uploaded=uploaded),
+                "source": source,
+                "uploaded": uploaded,
+                "located": row.gps_latitude is not None,
+            }
+        )
+    return rows

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import Field, Form, HiddenField, MultipleFileField, SelectField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
 from app.access import Actor
-from app.cases import actions, lifecycle
+from app.cases import actions, lifecycle, review
 from app.cases.lifecycle import Action
+from app.cases.photos import MAX_BYTES, Upload
 from app.models import DESCRIPTION_MAX, Case
+from app.vocabulary import ReportOutcome
 from app.web.forms import Required
 from app.web.labels import L_, label
 
@@ -72,6 +74,28 @@ class TextForm(ActionForm):
         return {"text": self.text.data}
 
 
+class ReportForm(ActionForm):
+    """回報處理情形: the outcome from the fixed list, what was done, and up to five photos (multipart)."""
+
+    outcome = SelectField(validators=[Required()], validate_choice=True)
+    text = TextAreaField(validators=[Required(), MaxLength(DESCRIPTION_MAX)], filters=[_stripped])
+    photos = MultipleFileField(
+        render_kw={
+            "accept": "image/jpeg,image/png,image/heic,image/heif,.heic,.heif",
+            "aria-describedby": "report-photos-hint",
+        }
+    )
+
+    def arguments(self) -> dict[str, Any]:
+        # One byte over the limit is enough for the service to refuse it; the rest is never read.
+        uploads = [
+            Upload(file.filename or "", file.read(MAX_BYTES + 1))
+            for file in self.photos.data or []
+            if getattr(file, "filename", "")  # a file input left empty still sends one nameless part
+        ]
+        return {"text": self.text.data, "outcome": self.outcome.data, "photos": uploads}
+
+
 class CloseForm(ActionForm):
     resolution = TextAreaField(validators=[Required(), MaxLength(DESCRIPTION_MAX)], filters=[_stripped])
 
@@ -102,14 +126,15 @@ class ActionKind:
     submit: str  # console key: its button
 
 
-# The order the page shows them in: the usual next step first.
+# The order the page shows them in: the usual next step first (on a reported case, the closure review).
 ACTIONS: dict[Action, ActionKind] = {
     Action.ACKNOWLEDGE: ActionKind(
         ActionForm, actions.acknowledge_case, L_("action.acknowledge"), L_("action.acknowledge.submit")
     ),
-    Action.REPORT: ActionKind(TextForm, actions.report_back, L_("action.report"), L_("action.report.submit")),
-    Action.NOTE: ActionKind(TextForm, actions.add_note, L_("action.note"), L_("action.note.submit")),
+    Action.REPORT: ActionKind(ReportForm, actions.report_back, L_("action.report"), L_("action.report.submit")),
     Action.CLOSE: ActionKind(CloseForm, actions.close_case, L_("action.close"), L_("action.close.submit")),
+    Action.RETURN: ActionKind(ReasonForm, review.return_case, L_("action.return"), L_("action.return.submit")),
+    Action.NOTE: ActionKind(TextForm, actions.add_note, L_("action.note"), L_("action.note.submit")),
     Action.ASSIGN: ActionKind(AssignForm, actions.assign_case, L_("action.assign"), L_("action.assign.submit")),
     Action.WAIT: ActionKind(ReasonForm, actions.wait_for_citizen, L_("action.wait"), L_("action.wait.submit")),
     Action.RESUME: ActionKind(ActionForm, actions.resume_case, L_("action.resume"), L_("action.resume.submit")),
@@ -125,8 +150,22 @@ FIELD_LABELS = {
     "resolution": L_("action.field.resolution"),
     "reason": L_("action.field.reason"),
     "into": L_("action.field.into"),
+    "outcome": L_("action.field.outcome"),
+    "photos": L_("action.field.photos"),
+}
+# The outcomes' words (`report_outcome.<value>`), in the order the form offers them.
+OUTCOME_KEYS = {
+    ReportOutcome.DONE: L_("report_outcome.done"),
+    ReportOutcome.SCHEDULED: L_("report_outcome.scheduled"),
+    ReportOutcome.NOT_OURS: L_("report_outcome.not_ours"),
+    ReportOutcome.NEEDS_OTHER_AGENCY: L_("report_outcome.needs_other_agency"),
+    ReportOutcome.CANNOT_FIND: L_("report_outcome.cannot_find"),
+    ReportOutcome.OTHER: L_("report_outcome.other"),
 }
 REPORT_TEXT_LABEL = L_("action.field.report_text")
+# The close form on a reported case, where closing is accepting the agency's report (結案審核): built in
+# _actions.html, listed for extraction.
+ACCEPT_KEYS = (L_("action.accept"), L_("action.accept.submit"))
 MERGE_REASON_LABEL = L_("action.field.merge_reason")
 
 
@@ -159,3 +198,7 @@ def posted_form(action: Action, *, agencies: list[tuple[str, str]]) -> ActionFor
 def _set_choices(form: ActionForm, agencies: list[tuple[str, str]]) -> None:
     if isinstance(form, AssignForm):
         form.agency.choices = [("", label("action.assign.by_rules")), *agencies]
+    if isinstance(form, ReportForm):
+        # No outcome is chosen for the responder: "done" by default would be said of work not done.
+        choices = [(outcome.value, label(key)) for outcome, key in OUTCOME_KEYS.items()]
+        form.outcome.choices = [("", label("action.outcome.choose")), *choices]

@@ -16,6 +16,7 @@ from app.access import Actor
 from app.api import PREFIX as API_PREFIX
 from app.cases.casefile import events_after, read_case_file
 from app.cases.lifecycle import Action
+from app.cases.photos import MAX_BYTES, MAX_PHOTOS
 from app.db import current_session, db
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import is_english, message
@@ -23,7 +24,7 @@ from app.realtime.connections import resume_point
 from app.reference.cache import reference_cache
 from app.settings_access import current_settings
 from app.users.sessions import session_actor
-from app.vocabulary import Role
+from app.vocabulary import CaseStatus, Role
 from app.web.casepage.context import case_sections, entries
 from app.web.casepage.forms import (
     ACTIONS,
@@ -131,6 +132,9 @@ def _render(
         action: blank_form(action, version=sections.version, seen=sections.last_event_id, agencies=agencies)
         for action in allowed_actions(actor, case_file.case)
     }
+    if Action.CLOSE in forms and case_file.case.status is CaseStatus.REPORTED and failed is None:
+        # 結案審核: accepting usually repeats what the agency reported; the reviewer edits it if need be.
+        forms[Action.CLOSE].resolution.data = case_file.case.report_text or ""
     stale = None
     if failed is not None:
         action, form = failed
@@ -158,6 +162,8 @@ def _render(
         stale=stale,
         refusal=refusal,
         read_only=actor.role is Role.MAYOR_OFFICE,
+        reviewing=case_file.case.status is CaseStatus.REPORTED,
+        photo_limits={"files": MAX_PHOTOS, "bytes": MAX_BYTES},
         page_data=_page_data(actor, sections.case_no, sections.version, sections.last_event_id),
     ), status
 

@@ -259,6 +259,22 @@ def _closed(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
     return [_said(L_("timeline.resolution"), p.get("resolution"))]
 
 
+def _reported(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
+    photos = p.get("photos")
+    return [
+        _said(L_("timeline.outcome"), coded("report_outcome", p.get("outcome"))),
+        p.get("text") or "",
+        label("timeline.photos", count=photos) if isinstance(photos, int) and photos else "",
+    ]
+
+
+def _returned(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
+    return [
+        _said(L_("timeline.reason"), p.get("reason")),
+        _said(L_("timeline.returned_outcome"), coded("report_outcome", p.get("outcome"))),
+    ]
+
+
 def _reason(p: dict[str, Any], tz: ZoneInfo, names: Names) -> list[str]:
     return [_said(L_("timeline.reason"), p.get("reason"))]
 
@@ -344,7 +360,8 @@ _DESCRIBERS: dict[str, Callable[[dict[str, Any], ZoneInfo, Names], list[str]]] =
     "routing_failed": _routing_failed,
     "case_acknowledged": _acknowledged,
     "note_added": _text,
-    "case_reported": _text,
+    "case_reported": _reported,
+    "case_returned": _returned,
     "case_closed": _closed,
     "case_reopened": _reopened,
     "case_merged": _merged,

@@ -1,7 +1,8 @@
 /**
  * The agency's board: the sections are re-read from the server (which knows each case's own clock)
  * after an event for this agency and every 30 s; a new dispatch is announced once and, if asked for,
- * chimes. Keys on a focused row: ↓/↑ move, `a` acknowledges, Enter opens the case page (a link).
+ * chimes. Keys on a focused row: ↓/↑ move, `a` acknowledges, `r` opens the case page's report form, Enter
+ * opens the case page (a link).
  */
 
 import { announce, data, loggedOutNotice, post, t, tBuilt } from "./console-common.js";
@@ -126,6 +127,13 @@ document.addEventListener("keydown", (keyEvent) => {
   if (keyEvent.key === "a") {
     keyEvent.preventDefault();
     acknowledge(row);
+  } else if (keyEvent.key === "r") {
+    // The case page's report form (the row's link says where): one place to report, with or without script.
+    const link = row.querySelector("a.report-link");
+    if (link) {
+      keyEvent.preventDefault();
+      window.location.assign(link.href);
+    }
   } else if (keyEvent.key === "ArrowDown" || keyEvent.key === "ArrowUp") {
     keyEvent.preventDefault();
     move(row, keyEvent.key === "ArrowDown" ? 1 : -1);

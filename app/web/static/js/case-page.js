@@ -10,7 +10,7 @@ import { connectLive } from "./hotline-live.js";
 
 const REREAD_EVERY_MS = 30_000; // as the live console looks at its clocks
 const AFTER_EVENT_MS = 300; // a burst of events (created + assigned) is read once
-const SECTIONS = ["fields", "deadline", "notifications", "calls", "related"];
+const SECTIONS = ["fields", "deadline", "notifications", "calls", "related", "photos"];
 
 const announcer = document.getElementById("case-announcer");
 const changedNode = document.getElementById("case-changed");
@@ -101,7 +101,10 @@ function showState(state) {
 }
 
 // Keys: a, t, d, n jump to the actions, the timeline, the deadline, the notifications (outside text fields).
-const JUMPS = { a: "case-actions-title", t: "case-timeline-title", d: "case-deadline-title", n: "case-notifications-title" };
+const JUMPS = {
+  a: "case-actions-title", t: "case-timeline-title", d: "case-deadline-title", n: "case-notifications-title",
+  p: "case-photos-title",
+};
 
 function typing(target) {
   return target instanceof HTMLElement
@@ -118,8 +121,44 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
+// The report's photos, checked as they are chosen and before sending (the server checks again and decides).
+const photoInput = document.getElementById("report-photos");
+const photoCheck = document.getElementById("report-photos-check");
+
+function photoProblem() {
+  const files = [...photoInput.files];
+  const most = Number(photoCheck.dataset.maxFiles);
+  const bytes = Number(photoCheck.dataset.maxBytes);
+  if (files.length > most) return t("action.photos.too_many", { most, given: files.length });
+  const big = files.find((file) => file.size > bytes);
+  return big ? t("action.photos.too_large", { name: big.name, most_mb: Math.floor(bytes / 1048576) }) : "";
+}
+
+if (photoInput && photoCheck) {
+  photoInput.addEventListener("change", () => {
+    photoCheck.textContent = photoProblem();
+  });
+  photoInput.form.addEventListener("submit", (event) => {
+    const problem = photoProblem();
+    if (!problem) return;
+    event.preventDefault();
+    photoCheck.textContent = problem;
+    photoInput.focus();
+  });
+}
+
 // A re-rendered page with a refusal or a changed case: the keyboard starts where the explanation is.
-document.querySelector("[data-focus-on-load]")?.focus();
+// Else, from the board's `r` (…#action-report): straight into the report form's first field, once the browser
+// has scrolled to the fragment (which would otherwise take the focus back to the page).
+const explained = document.querySelector("[data-focus-on-load]");
+const reportField = window.location.hash === "#action-report"
+  ? document.querySelector("#action-report :is(select, textarea, input:not([type=hidden]))") : null;
+if (explained) explained.focus();
+else if (reportField) {
+  const focusField = () => requestAnimationFrame(() => reportField.focus());
+  if (document.readyState === "complete") focusField();
+  else window.addEventListener("load", focusField, { once: true });
+}
 
 schedule(REREAD_EVERY_MS);
 connectLive({
