@@ -8,6 +8,7 @@ report_due_at, reason}, *_refused {request_id, reason}. A refusal changes nothin
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -238,7 +239,8 @@ def _approve_extension(
     previous = case.report_due_at
     # Checked again: a pause or a calendar change since the request may have moved the deadline past it.
     extra = _check_extension(session, case, request.report_due_at, refusal=Conflict)
-    seconds = (case.report_extension_seconds or 0) + int(extra.total_seconds())
+    # Whole seconds, rounded up: the deadline lands on the date asked for or at most a second after it.
+    seconds = (case.report_extension_seconds or 0) + math.ceil(extra.total_seconds())
     deadlines.set_report_extension(session, case, seconds)
     timeline = deadlines.refresh(session, case, now=now)
     record_event(

@@ -8,6 +8,7 @@ from sqlalchemy import case as when
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.cases.intake import ROUTED_TYPES
 from app.cases.wall import WALL_LIMIT, Listed
 from app.models import Case, CaseRequest, Category
 from app.vocabulary import CaseStatus, RequestState
@@ -26,7 +27,7 @@ def triage(*, session: Session, limit: int = WALL_LIMIT) -> Listed[Case]:
     statement = (
         select(Case)
         .join(Category, Category.id == Case.category_id)
-        .where(Case.status == CaseStatus.NEW, Case.agency_id.is_(None))
+        .where(Case.status == CaseStatus.NEW, Case.agency_id.is_(None), Case.case_type.in_(ROUTED_TYPES))
         .order_by(when((Category.urgent.is_(True), 0), else_=1), Case.received_at, Case.id)
     )
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
