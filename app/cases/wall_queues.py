@@ -58,3 +58,21 @@ def requests_of_case(*, session: Session, case_id: int) -> list[CaseRequest]:
     return list(
         session.scalars(select(CaseRequest).where(CaseRequest.case_id == case_id).order_by(CaseRequest.id.desc()))
     )
+
+
+def pending_by_case(*, session: Session, cases: list[Case]) -> dict[str, list[str]]:
+    """The kinds of request each case's agency is waiting on (this round), by case number: the board shows them."""
+    if not cases:
+        return {}
+    by_id = {case.id: case for case in cases}
+    rows = session.execute(
+        select(CaseRequest.case_id, CaseRequest.kind, CaseRequest.agency_id, CaseRequest.sla_round).where(
+            CaseRequest.case_id.in_(list(by_id)), CaseRequest.state == RequestState.PENDING.value
+        )
+    )
+    pending: dict[str, list[str]] = {}
+    for case_id, kind, agency_id, round_no in rows:
+        case = by_id[case_id]
+        if case.agency_id == agency_id and case.sla_round == round_no:
+            pending.setdefault(case.case_no, []).append(kind)
+    return pending

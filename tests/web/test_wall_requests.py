@@ -97,7 +97,9 @@ def test_an_approved_extension_moves_the_time_left_on_the_board(page: Page, fact
     cell = page.locator(f'tr[data-case-no="{case.case_no}"] td[data-column="time_left"]')
     expect(cell).to_contain_text("剩 3 小時")  # a fallen tree: the report within 4 hours
 
-    page.goto(f"/console/cases/{case.case_no}")
+    # From the board row to the case's requests.
+    page.locator(f'tr[data-case-no="{case.case_no}"]').get_by_role("link", name="申請…").click()
+    expect(page).to_have_url(f"/console/cases/{case.case_no}#case-requests")
     due = _case(case.case_no).report_due_at
     assert due is not None
     wanted = (due + timedelta(days=2)).astimezone(factory.tz)
@@ -106,6 +108,8 @@ def test_an_approved_extension_moves_the_time_left_on_the_board(page: Page, fact
     form.get_by_label("理由").fill("需調派大型吊車")
     form.get_by_role("button", name="送出展延申請").click()
     expect(page.locator(".notice")).to_contain_text("已送出")
+    page.goto("/console/board")
+    expect(page.locator(f'tr[data-case-no="{case.case_no}"]')).to_contain_text("展延申請中")
 
     db.session.rollback()  # a fresh read: the request was written by the server
     pending = db.session.scalar(select(Case.id).where(Case.case_no == case.case_no))
@@ -116,6 +120,7 @@ def test_an_approved_extension_moves_the_time_left_on_the_board(page: Page, fact
 
     page.goto("/console/board")
     expect(cell).to_contain_text("剩 2 天 3 小時")
+    expect(page.locator(f'tr[data-case-no="{case.case_no}"]')).not_to_contain_text("展延申請中")
     moved_to = _case(case.case_no).report_due_at
     assert moved_to is not None
     assert timedelta(0) <= moved_to - wanted.replace(second=0, microsecond=0) < timedelta(seconds=1)
