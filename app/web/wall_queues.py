@@ -39,9 +39,7 @@ def queue_context(
                 "version": case.version,
                 "urgent": case.category.urgent,
                 "category": case.category.name_en if english else case.category.name_zh,
-                "place": " ".join(
-                    part for part in (districts.get(case.district_id or -1, ""), case.address or "") if part
-                ),
+                "place": _place(districts.get(case.district_id or -1, ""), case.address or ""),
                 "received": roc_datetime(case.received_at, tz),
             }
             for case in waiting.rows
@@ -62,3 +60,10 @@ def queue_context(
         ],
         "requests_total": asked.total,
     }
+
+
+def _place(district: str, address: str) -> str:
+    """The district and the address, without the district twice when the address starts with it."""
+    if district and address.startswith(district):
+        return address
+    return " ".join(part for part in (district, address) if part)
