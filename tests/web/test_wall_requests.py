@@ -223,3 +223,51 @@ def test_the_wall_with_its_queues_has_no_serious_accessibility_violations(
         expect(page.locator('section[data-list="triage"] tbody tr')).to_have_count(1)
         expect(page.locator('section[data-list="requests"] tbody tr')).to_have_count(1)
         assert serious_violations(page) == []
+
+
+def test_reroute_and_merge_by_case_number_from_the_wall(page: Page, factory: Factory, make_login) -> None:
+    first = factory.case()
+    second = factory.case(address="鳳山區光復路二段133號")
+    log_in(page, make_login(Role.SUPERVISOR, None))
+    _open_wall(page)
+    page.get_by_label("案號", exact=True).first.fill(first.case_no)
+    page.get_by_label("改分給").select_option("DO-FONGSHAN")
+    page.get_by_role("button", name="改分", exact=True).click()
+    expect(page.locator(".notice")).to_contain_text(f"案件 {first.case_no} 已分派")
+    assert _case(first.case_no).agency.code == "DO-FONGSHAN"  # type: ignore[union-attr]
+
+    merge = page.locator("form[action='/console/wall/merge']")
+    merge.get_by_label("案號", exact=True).fill(second.case_no)
+    merge.get_by_label("併入案號").fill(second.case_no)  # into itself: refused with the reason
+    with page.expect_response(lambda response: response.url.endswith("/console/wall/merge")) as answer:
+        merge.get_by_role("button", name="併案").click()
+    assert answer.value.status == 422
+    assert _case(second.case_no).status is CaseStatus.ASSIGNED
+    page.locator("#refused-back").click()
+    merge = page.locator("form[action='/console/wall/merge']")
+    merge.get_by_label("案號", exact=True).fill(second.case_no)
+    merge.get_by_label("併入案號").fill(first.case_no)
+    merge.get_by_role("button", name="併案").click()
+    expect(page.locator(".notice")).to_contain_text(f"案件 {second.case_no} 已併入 {first.case_no}")
+    assert _case(second.case_no).status is CaseStatus.MERGED
+
+
+def test_a_supervisor_decides_on_the_case_page_too(page: Page, factory: Factory, make_login) -> None:
+    case = factory.case()
+    due = _case(case.case_no).report_due_at
+    assert due is not None
+    requests.request_extension(
+        session=db.session,
+        actor=factory.user("agency", agency="PWD-MAINT").actor,
+        case_no=case.case_no,
+        report_due_at=due + timedelta(hours=6),
+        reason="需調派吊車",
+    )
+    log_in(page, make_login(Role.SUPERVISOR, None))
+    page.goto(f"/console/cases/{case.case_no}")
+    section = page.locator("#case-requests")
+    section.get_by_label("不同意的理由").fill("吊車已由他處支援")
+    section.get_by_role("button", name="不同意").click()
+    expect(page).to_have_url(f"/console/cases/{case.case_no}")
+    expect(page.locator('#case-requests tr[data-state="refused"]')).to_contain_text("吊車已由他處支援")
+    assert _case(case.case_no).report_due_at == due
