@@ -16,9 +16,10 @@ from sqlalchemy import select
 from app.cases import actions, requests
 from app.cases.counters import count_open_cases
 from app.cases.sweep import sweep
+from app.cases.wall import wall_lists
 from app.db import db
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from app.models import Case, CaseEvent, CaseRequest, Notification
+from app.models import Agency, Case, CaseEvent, CaseRequest, Notification
 from app.reference.names import ReferenceNames
 from app.vocabulary import NotificationKind
 from tests.factories import Factory, case_state
@@ -34,6 +35,12 @@ def _fresh(case_no: str) -> Case:
     case = db.session.scalar(select(Case).where(Case.case_no == case_no))
     assert case is not None
     return case
+
+
+def _agency_id(code: str) -> int:
+    found = db.session.scalar(select(Agency.id).where(Agency.code == code))
+    assert found is not None
+    return found
 
 
 def _events(case: Case, event_type: str) -> list[dict]:
@@ -129,6 +136,16 @@ def test_counters_show_the_old_agencys_breach_and_the_new_round_after_an_approve
     assert counts["PWD-MAINT"].open == 0
     assert counts["DO-FONGSHAN"].open == 1 and counts["DO-FONGSHAN"].breached == 0
     assert _fresh(case.case_no).sla_stage == "on_track"
+    # The wall: the breach on the first agency's record, and not (yet) among the new round's breaches.
+    wall = wall_lists(session=db.session)
+    earlier = [(row.case.case_no, row.breached_by_id) for row in wall.breached_earlier.rows]
+    assert earlier == [(case.case_no, _agency_id("PWD-MAINT"))]
+    assert case.case_no not in [row.case_no for row in wall.breached.rows]
+    # The new agency then misses its own acknowledgement: both show, each for its own agency.
+    sweep(db.session, now=night + timedelta(hours=2, minutes=30))
+    wall = wall_lists(session=db.session)
+    assert [row.case_no for row in wall.breached.rows] == [case.case_no]
+    assert [row.breached_by_id for row in wall.breached_earlier.rows] == [_agency_id("PWD-MAINT")]
 
 
 def test_an_approved_extension_moves_the_report_deadline_and_it_stays_moved(factory: Factory) -> None:

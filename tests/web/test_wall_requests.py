@@ -271,3 +271,15 @@ def test_a_supervisor_decides_on_the_case_page_too(page: Page, factory: Factory,
     expect(page).to_have_url(f"/console/cases/{case.case_no}")
     expect(page.locator('#case-requests tr[data-state="refused"]')).to_contain_text("吊車已由他處支援")
     assert _case(case.case_no).report_due_at == due
+
+
+def test_a_long_list_shows_eight_and_a_link_to_the_rest(page: Page, factory: Factory, make_login) -> None:
+    for number in range(10):
+        _to_triage(factory.case(address=f"鳳山區光復路二段{number + 1}號"))
+    log_in(page, make_login(Role.SUPERVISOR, None))
+    _open_wall(page)
+    triage = page.locator('section[data-list="triage"]')
+    expect(triage.locator("tbody tr")).to_have_count(8)
+    triage.get_by_role("link", name="另有 2 件未列出。").click()
+    expect(page).to_have_url("/console/wall?more=triage#wall-triage")
+    expect(page.locator('section[data-list="triage"] tbody tr')).to_have_count(10)
