@@ -270,6 +270,10 @@ def test_a_supervisor_decides_on_the_case_page_too(page: Page, factory: Factory,
     section.get_by_role("button", name="不同意").click()
     expect(page).to_have_url(f"/console/cases/{case.case_no}")
     expect(page.locator('#case-requests tr[data-state="refused"]')).to_contain_text("吊車已由他處支援")
+    # The trail says it in words: the request with its dates, the refusal with its reason.
+    timeline = page.locator("#timeline-list > li")
+    expect(timeline.filter(has_text="新回報期限")).to_contain_text("需調派吊車")
+    expect(timeline.filter(has_text="原因：吊車已由他處支援")).to_have_count(1)
     assert _case(case.case_no).report_due_at == due
 
 
