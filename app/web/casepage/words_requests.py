@@ -16,8 +16,10 @@ def _said(key: str, value: Any, **params: Any) -> str:
 
 
 def _moment(iso: Any, tz: ZoneInfo) -> str:
+    if not isinstance(iso, str):
+        return ""
     try:
-        return roc_datetime(datetime.fromisoformat(iso), tz) if isinstance(iso, str) else ""
+        return roc_datetime(datetime.fromisoformat(iso), tz)
     except ValueError:
         return iso
 
