@@ -21,6 +21,7 @@ from app.db import current_session, db
 from app.errors import N_, DomainError, InvalidInput
 from app.i18n import is_english, message
 from app.models import Case
+from app.present import audience
 from app.reference.cache import reference_cache
 from app.settings_access import current_settings
 from app.vocabulary import RequestKind, RequestState, Role
@@ -82,7 +83,8 @@ def assign() -> ResponseReturnValue:
     try:
         if not case_no:
             raise InvalidInput("validation.failed", fields={"case_no": [N_("field.required")]})
-        version = int(request.form.get("version") or _current_version(g.actor, case_no))
+        posted = request.form.get("version", "")
+        version = int(posted) if posted.isdigit() else _current_version(g.actor, case_no)
         actions.assign_case(
             session=current_session(),
             actor=g.actor,
@@ -194,6 +196,7 @@ def case_requests(case_no: str) -> dict[str, Any]:
     english = is_english()
     by_id = {row.id: (row.name_en if english else row.name_zh) for row in snapshot.agencies.values()}
     tz = current_settings().timezone
+    view = audience.view_of(actor)  # free text as this viewer may see it: phone numbers masked for agencies
     rows = []
     for row in requests_of_case(session=session, case_id=case.id):
         if actor.is_agency and row.agency_id != actor.agency_id:
@@ -209,8 +212,8 @@ def case_requests(case_no: str) -> dict[str, Any]:
                 "report_due_at": row.report_due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
                 if row.report_due_at
                 else "",
-                "reason": row.reason,
-                "decision_reason": row.decision_reason or "",
+                "reason": audience.text(row.reason, view) or "",
+                "decision_reason": audience.text(row.decision_reason, view) or "",
                 "decidable": row.state == RequestState.PENDING.value and current,
             }
         )
