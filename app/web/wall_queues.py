@@ -51,9 +51,8 @@ def queue_context(
                 "case_no": row.case.case_no,
                 "kind": row.request.kind,
                 "agency": names.get(row.request.agency_id, ""),
-                "what": label(L_("wall.request.from"), agency=names.get(row.request.agency_id, ""))
-                + " "
-                + what(row.request.kind, row.request.to_agency_id, row.request.report_due_at),
+                # The agency asking is the case's own: the words say only what it asks.
+                "what": what(row.request.kind, row.request.to_agency_id, row.request.report_due_at),
                 "reason": row.request.reason,
             }
             for row in asked.rows
