@@ -107,6 +107,22 @@ def _server_side(app: Flask, runs: int, responder: Actor, supervisor: Actor, age
     return figures
 
 
+def _profile(app: Flask, responder: Actor) -> None:
+    import cProfile
+    import pstats
+
+    view = app.view_functions["board.rows"].__wrapped__.__wrapped__
+    with app.test_request_context("/console/board/rows?lang=zh-TW"):
+        g.actor = responder
+        view()  # warm
+        profiler = cProfile.Profile()
+        profiler.enable()
+        view()
+        profiler.disable()
+    db.session.rollback()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+
+
 def _browser(app: Flask, runs: int, logins: dict[str, str]) -> dict[str, Any]:
     """First contentful paint of the board (as its agency) and the wall (as a supervisor), in Chromium."""
     from playwright.sync_api import sync_playwright
@@ -177,6 +193,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--browser-runs", type=int, default=15)
     parser.add_argument("--bulk", type=int, default=200)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the figures go (a trial run: elsewhere)")
+    parser.add_argument("--profile", action="store_true", help="cProfile one board re-read, top 25 by cumulative")
     args = parser.parse_args()
     database = make_database(args.db, Path(tempfile.mkdtemp(prefix="bench-board-wall-")), pg_url=args.pg_url)
     agent_id, _ = create_agent(database)
@@ -199,6 +217,8 @@ def main() -> None:
             user_id=responder_user.user.id, username="bench-responder", role=Role.AGENCY, agency_id=first.id
         )
         supervisor = Actor(user_id=supervisor_user.user.id, username="bench-supervisor", role=Role.SUPERVISOR)
+        if args.profile:
+            _profile(app, responder)
         figures = _server_side(app, args.runs, responder, supervisor, first.code)
         if args.browser_runs:
             figures.update(
@@ -220,9 +240,9 @@ def main() -> None:
     }
     text = json.dumps(report, indent=1, ensure_ascii=False)
     print(text)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = json.loads(args.out.read_text()) if args.out.exists() else {}
     results[args.db] = report
-    RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
