@@ -196,6 +196,8 @@ class Case(Base):
     alert_ladder_version: Mapped[int | None] = mapped_column(Integer)
     # Reports of this matter: 1 at intake, one more for each caller added to it (report_added events).
     report_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # 展延: counting time added to this round's report window by an approved extension; a new round drops it.
+    report_extension_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
@@ -395,3 +397,4 @@ from app.models_admin import RosterShift as RosterShift  # noqa: E402
 from app.models_knowledge import Article as Article  # noqa: E402
 from app.models_knowledge import ArticleRevision as ArticleRevision  # noqa: E402
 from app.models_photos import CasePhoto as CasePhoto  # noqa: E402
+from app.models_requests import CaseRequest as CaseRequest  # noqa: E402

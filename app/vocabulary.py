@@ -196,3 +196,16 @@ class Room:
     @staticmethod
     def user(user_id: int) -> str:
         return f"user:{user_id}"
+
+
+class RequestKind(enum.StrEnum):
+    """What an agency asks the centre about a case it was given."""
+
+    JURISDICTION = "jurisdiction"  # 申請改分: not ours, another agency's
+    EXTENSION = "extension"  # 申請展延: a later report deadline
+
+
+class RequestState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"

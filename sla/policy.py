@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -63,6 +63,10 @@ class Policy:
     @property
     def key(self) -> str:
         return f"{self.category}@{self.agency}" if self.agency else self.category
+
+    def with_report_extension(self, extra: timedelta) -> Policy:
+        """The same policy with `extra` counting time on the report window (an approved 展延)."""
+        return self if extra <= timedelta(0) else replace(self, report_within=self.report_within + extra)
 
     def to_spec(self) -> dict[str, Any]:
         """A JSON-able form, stored with each policy version so a case keeps the rules it got."""

@@ -36,7 +36,8 @@ TZ = ZoneInfo("Asia/Taipei")
 DATA_TABLES = (
     "admin_changes, roster_overrides, roster_shifts, kb_search_docs, kb_article_revisions, kb_articles, "
     "webhook_receipts, idempotency_records, console_sessions, "
-    "case_photos, calls, case_search_grams, case_events, notifications, sla_pauses, cases, calendar_overrides, "
+    "case_photos, case_requests, calls, case_search_grams, case_events, notifications, sla_pauses, cases, "
+    "calendar_overrides, "
     "official_calendar_years, calendar_source_marks, sms_opt_outs, api_tokens, "
     "users, "
     "case_number_counters"

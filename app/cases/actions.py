@@ -17,7 +17,7 @@ from app.cases.assignment import resolve_agency
 from app.cases.lifecycle import Action
 from app.db import utcnow, write_transaction
 from app.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
-from app.models import Case, SlaPause
+from app.models import Agency, Case, SlaPause
 from app.reference import lookups
 from app.settings_access import current_settings
 from app.storage import FileStorage, current_storage
@@ -89,38 +89,44 @@ def assign_case(
                     "case.no_route", fields={"agency": [N_("field.required")]}, category=case.category.name_zh
                 )
             agency, reason = routed, decision.reason.value
-        previous = case.agency.code if case.agency else None
-        previous_id = case.agency.id if case.agency else None
-        moved = previous is not None and previous != agency.code
-        # 改分: the time the case spent with the agency it is taken from, kept apart from the new one's.
-        details = (
-            {"time_with_previous_agency_seconds": int((now - case.assigned_at).total_seconds())}
-            if moved and case.assigned_at
-            else {}
-        )
-        case.agency, case.status, case.assigned_at, case.acknowledged_at = agency, CaseStatus.ASSIGNED, now, None
-        _touch(case, now)
-        record_assignment(
-            session,
-            case,
-            actor=actor,
-            occurred_at=now,
-            agency_code=agency.code,
-            previous_agency=previous,
-            reason=reason,
-            left_agency_id=previous_id if moved else None,
-            **details,
-        )
-        # The first agency's clock runs from when the citizen called; an agency the case is moved to
-        # (改分) gets a round of its own from now, so time spent elsewhere is not counted against it.
-        # Assigning again to the same agency changes nothing on its clock.
-        if previous is None or moved:
-            alerts.stop_ladder(session, case, "the case was moved to another agency")
-            deadlines.start_round(session, case, start=case.received_at if previous is None else now, now=now)
-            alerts.alert_on_dispatch(session, case, actor=actor, now=now)
-        else:
-            deadlines.refresh(session, case, now=now)
+        route_to(session, case, actor=actor, agency=agency, reason=reason, now=now)
     return case
+
+
+def route_to(session: Session, case: Case, *, actor: Actor, agency: Agency, reason: str, now: datetime) -> None:
+    """Give a locked case to `agency` inside the caller's transaction: the assignment event, and for a first
+    agency or a move (改分) a new SLA round and the dispatch alerts to the new agency."""
+    previous = case.agency.code if case.agency else None
+    previous_id = case.agency.id if case.agency else None
+    moved = previous is not None and previous != agency.code
+    # 改分: the time the case spent with the agency it is taken from, kept apart from the new one's.
+    details = (
+        {"time_with_previous_agency_seconds": int((now - case.assigned_at).total_seconds())}
+        if moved and case.assigned_at
+        else {}
+    )
+    case.agency, case.status, case.assigned_at, case.acknowledged_at = agency, CaseStatus.ASSIGNED, now, None
+    _touch(case, now)
+    record_assignment(
+        session,
+        case,
+        actor=actor,
+        occurred_at=now,
+        agency_code=agency.code,
+        previous_agency=previous,
+        reason=reason,
+        left_agency_id=previous_id if moved else None,
+        **details,
+    )
+    # The first agency's clock runs from when the citizen called; an agency the case is moved to
+    # (改分) gets a round of its own from now, so time spent elsewhere is not counted against it.
+    # Assigning again to the same agency changes nothing on its clock.
+    if previous is None or moved:
+        alerts.stop_ladder(session, case, "the case was moved to another agency")
+        deadlines.start_round(session, case, start=case.received_at if previous is None else now, now=now)
+        alerts.alert_on_dispatch(session, case, actor=actor, now=now)
+    else:
+        deadlines.refresh(session, case, now=now)
 
 
 def acknowledge_case(

@@ -97,6 +97,16 @@ def place(normalised: str) -> Place | None:
     )
 
 
+_ROAD = re.compile(r"^(?P<road>\D+?(?:大道|路|街|巷|道))(?:\d+段)?")
+
+
+def road(normalised: str) -> str | None:
+    """The road of a normalised address without its section or numbers: 光復路2段132號 -> 光復路; None when
+    the address names no road (a landmark, a park)."""
+    match = _ROAD.match(normalised)
+    return match.group("road") if match else None
+
+
 def distance(first: str, second: str) -> float | None:
     """How far apart two normalised addresses are, in house numbers; None when not on the same street.
 

@@ -126,6 +126,9 @@ def sla_fields(
     due before then may still fire, and the stage is the one it had then.
     """
     assert case.sla_started_at is not None
+    # An approved extension (展延) lengthens this round's report window on the case's own clock, so it holds
+    # through every later recomputation (calendar changes, pauses); start_round drops it.
+    policy = policy.with_report_extension(timedelta(seconds=case.report_extension_seconds or 0))
     in_round = [pause for pause in pauses.closed if pause[1] > case.sla_started_at]
     timeline = plan(policy, context.clock(policy.clock), case.sla_started_at, in_round)
     # A breach already recorded stays recorded: that target keeps the deadline it was breached at,
@@ -191,6 +194,11 @@ def _store(session: Session, case: Case, fields: dict[str, Any]) -> None:
         set_committed_value(case, name, value)
 
 
+def set_report_extension(session: Session, case: Case, seconds: int) -> None:
+    """Record this round's report extension (counting seconds); `refresh` then moves the deadline by it."""
+    _store(session, case, {"report_extension_seconds": seconds})
+
+
 def apply_timeline(
     session: Session,
     case: Case,
@@ -239,7 +247,13 @@ def start_round(session: Session, case: Case, *, start: datetime, now: datetime)
         _store(
             session,
             case,
-            {"sla_policy": None, "sla_policy_version": None, "sla_round": round_no, "sla_started_at": None}
+            {
+                "sla_policy": None,
+                "sla_policy_version": None,
+                "sla_round": round_no,
+                "sla_started_at": None,
+                "report_extension_seconds": 0,
+            }
             | dict.fromkeys(SLA_COLUMNS),
         )
         return None
@@ -248,6 +262,7 @@ def start_round(session: Session, case: Case, *, start: datetime, now: datetime)
         "sla_policy_version": snapshot.current_version[policy.key],
         "sla_round": round_no,
         "sla_started_at": start,
+        "report_extension_seconds": 0,
     }
     for name, value in identity.items():
         # A case being recorded takes them in its INSERT; a stored one gets them by a plain UPDATE below.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.models import Case, CaseEvent, Notification
@@ -130,6 +130,13 @@ def _dead_alerts(session: Session, limit: int) -> Listed[DeadAlert]:
             Notification.status == NotificationStatus.DEAD,
             Notification.kind.in_(AGENCY_ALERTS),
             Case.status.in_(_UNREPORTED),
+            # Answered by a call by hand (agency_called, once-only key "called:<id>"): off the list.
+            ~select(CaseEvent.id)
+            .where(
+                CaseEvent.case_id == Notification.case_id,
+                CaseEvent.sla_key == literal("called:").concat(cast(Notification.id, String)),
+            )
+            .exists(),
         )
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from app.access import Actor
 from app.cases.board import SECTIONS, agency_board
+from app.cases.wall_queues import pending_by_case
 from app.db import current_session, utcnow
 from app.i18n import is_english
 from app.realtime.connections import resume_point
@@ -36,6 +37,8 @@ BUILT_KEYS = (
     L_("board.col.place"),
     L_("board.col.received"),
     L_("board.col.time_left"),
+    L_("board.request_pending.jurisdiction"),
+    L_("board.request_pending.extension"),
 )
 
 
@@ -71,6 +74,7 @@ def _board(actor: Actor) -> dict[str, Any]:
     context: dict[str, Any] = {
         "agency": None,
         "sections": {},
+        "pending_requests": {},
         "section_names": SECTIONS,
         "agency_choices": choices,
         "urgent_codes": {code for code, row in snapshot.categories.items() if row.urgent},
@@ -82,6 +86,9 @@ def _board(actor: Actor) -> dict[str, Any]:
             agency=agency,
             agency_name=agency.name_en if english else agency.name_zh,
             sections={name: case_lines(session, actor, cases, now) for name, cases in board.sections.items()},
+            pending_requests=pending_by_case(
+                session=session, cases=[case for cases in board.sections.values() for case in cases]
+            ),
             truncated=board.truncated,
             on_duty=on_duty_lines(session, agency, now),
         )

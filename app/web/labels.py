@@ -104,6 +104,8 @@ BUILT_KEYS = (
     L_("event.extension_requested"),
     L_("event.extension_approved"),
     L_("event.extension_refused"),
+    # The live page's alert stack: its count, said and shown by the page script
+    L_("alerts.count"),
 )
 
 

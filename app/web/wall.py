@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from typing import Any
 
-from flask import g, render_template
+from flask import g, render_template, request
 from flask.typing import ResponseReturnValue
 
 from app.cases.deadlines import load_context, sla_status
-from app.cases.wall import wall_lists
+from app.cases.wall import Wall, wall_lists
 from app.db import current_session, utcnow
 from app.i18n import is_english
 from app.present.times import roc_datetime
@@ -22,6 +23,7 @@ from app.web.intake_shapes import page_data, time_left_words
 from app.web.labels import L_
 from app.web.pagekit import page_blueprint
 from app.web.wall_review import review_list
+from app.web.wall_queues import queue_context
 
 bp = page_blueprint("wall", __name__)
 WALL_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -50,33 +52,46 @@ BUILT_KEYS = (
     L_("wall.kind.duty_call"),
     L_("wall.kind.supervisor_call"),
     L_("wall.kind.sla_escalation_sms"),
+    L_("wall.list.triage"),
+    L_("wall.list.requests"),
+    L_("wall.col.received"),
+    L_("wall.col.assign"),
+    L_("wall.col.request"),
+    L_("wall.col.reason"),
+    L_("wall.col.decide"),
+    L_("wall.col.called"),
 )
+EXPANDED = 200  # rows of one list after its "and N more" link
+WALL_LISTS = frozenset(field.name for field in fields(Wall))
 
 
 @bp.route("/console/wall")
 @roles_required(WALL_ROLES)
 def page() -> ResponseReturnValue:
-    return render_template("web/wall.html", **_wall(), page_data=page_data_for_wall())
+    return render_template("web/wall.html", **_wall(request.args.get("more")), page_data=page_data_for_wall())
 
 
 @bp.route("/console/wall/lists")
 @roles_required(WALL_ROLES)
 def lists() -> ResponseReturnValue:
     """The lists alone, for the page script to swap in after an event and every 30 s (time left moves)."""
-    return render_template("web/wall/_lists.html", **_wall())
+    return render_template("web/wall/_lists.html", **_wall(request.args.get("more")))
 
 
 def page_data_for_wall() -> dict[str, Any]:
     return page_data(g.actor, last_event_id=resume_point())
 
 
-def _wall() -> dict[str, Any]:
+def _wall(more: str | None = None) -> dict[str, Any]:
     session, now, tz = current_session(), utcnow(), current_settings().timezone
     english = is_english()
     snapshot = reference_cache.snapshot(session)
     names = {row.id: (row.name_en if english else row.name_zh) for row in snapshot.agencies.values()}
     context = load_context(session)
     wall = wall_lists(session=session)
+    if more in WALL_LISTS:
+        # One list at length: the others stay short.
+        wall = replace(wall, **{more: getattr(wall_lists(session=session, limit=EXPANDED), more)})
 
     def line(case: Any) -> dict[str, Any]:
         status = sla_status(session, case, context, now)
@@ -92,6 +107,8 @@ def _wall() -> dict[str, Any]:
         }
 
     return {
+        **queue_context(session, names, english, tz, EXPANDED if more in ("triage", "requests") else None),
+        "more": more,
         "about_to_breach": [line(case) for case in wall.about_to_breach.rows],
         "about_to_breach_total": wall.about_to_breach.total,
         "breached": [line(case) for case in wall.breached.rows],
@@ -116,6 +133,7 @@ def _wall() -> dict[str, Any]:
         "unacknowledged_total": wall.unacknowledged.total,
         "dead_alerts": [
             {
+                "id": alert.notification.id,
                 "case_no": alert.case_no,
                 "kind": alert.notification.kind,
                 "recipient": alert.notification.recipient,

@@ -24,6 +24,7 @@ from app.present.notification import notification_view
 from app.present.times import roc_datetime
 from app.reference.cache import ReferenceSnapshot
 from app.vocabulary import Role
+from app.web.casepage.words_requests import REQUEST_DESCRIBERS
 from app.web.labels import L_, label
 
 # Keys built from codes at run time (`label(prefix + code)`), listed so that extraction keeps them.
@@ -70,6 +71,7 @@ BUILT_KEYS = (
     L_("route_reason.category_default"),
     L_("route_reason.no_match"),
     L_("route_reason.manual"),
+    L_("route_reason.jurisdiction_request"),
     L_("sla_stage.on_track"),
     L_("sla_stage.at_risk"),
     L_("sla_stage.breached"),
@@ -376,6 +378,7 @@ _DESCRIBERS: dict[str, Callable[[dict[str, Any], ZoneInfo, Names], list[str]]] =
     "alert_skipped": _skipped,
     "alert_dead": _dead,
     "alert_escalated": _ladder,
+    **REQUEST_DESCRIBERS,
 }
 
 

@@ -19,6 +19,8 @@ const REPORT_SETTLED = new Set(["reported", "closed", "merged", "cancelled"]);
 let alertList = null;
 let alertsEmpty = null;
 let announcer = null;
+let toggle = null;
+let latest = null;
 // key (the alert id, or "case:<no>" for a derived one) -> {node, caseNo, kind, target, addedAt}
 const entries = new Map();
 
@@ -26,6 +28,28 @@ export function initAlerts() {
   alertList = document.getElementById("alert-list");
   alertsEmpty = document.getElementById("alerts-empty");
   announcer = document.getElementById("alert-announcer");
+  toggle = document.getElementById("alerts-toggle");
+  latest = document.getElementById("alert-latest");
+  toggle?.addEventListener("click", () => {
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    alertList.hidden = !open;
+  });
+}
+
+/** The stack's count and its newest line; the list itself opens only on request (a count, not banners). */
+function restack() {
+  const count = alertList.children.length;
+  alertsEmpty.hidden = count > 0;
+  if (!toggle) return;
+  toggle.hidden = count === 0;
+  toggle.textContent = t("alerts.count", { count });
+  const newest = alertList.firstElementChild;
+  latest.textContent = newest ? newest.textContent : "";
+  if (count === 0) {
+    toggle.setAttribute("aria-expanded", "false");
+    alertList.hidden = true;
+  }
 }
 
 function place(fields) {
@@ -88,14 +112,14 @@ function show(key, alert) {
     for (const [other, entry] of entries) if (entry.node === oldest) entries.delete(other);
     oldest.remove();
   }
-  alertsEmpty.hidden = true;
+  restack();
   return `${title}：${text}`;
 }
 
 function drop(key) {
   entries.get(key)?.node.remove();
   entries.delete(key);
-  alertsEmpty.hidden = entries.size > 0;
+  restack();
 }
 
 /** A pushed alert: shown and said at once; it takes the place of a derived entry for its case. */
