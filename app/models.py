@@ -190,6 +190,13 @@ class Case(Base):
     alert_ladder_version: Mapped[int | None] = mapped_column(Integer)
     # Reports of this matter: 1 at intake, one more for each caller added to it (report_added events).
     report_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The case's own clock (working time for petitions, pauses left out) read when the agency
+    # acknowledged and reported back in this round, and the windows it was held to (with any
+    # approved extension): the monthly report aggregates these in SQL. NULL: not reached yet.
+    ack_clock_seconds: Mapped[int | None] = mapped_column(Integer)
+    ack_window_seconds: Mapped[int | None] = mapped_column(Integer)
+    report_clock_seconds: Mapped[int | None] = mapped_column(Integer)
+    report_window_seconds: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
@@ -385,3 +392,4 @@ class Call(Base):
 from app.models_admin import AdminChange as AdminChange  # noqa: E402
 from app.models_knowledge import Article as Article  # noqa: E402
 from app.models_knowledge import ArticleRevision as ArticleRevision  # noqa: E402
+from app.models_reports import ReportSnapshot as ReportSnapshot  # noqa: E402

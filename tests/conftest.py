@@ -33,7 +33,7 @@ POSTGRES = os.environ.get("HOTLINE_TEST_BACKEND") == "postgresql"
 TZ = ZoneInfo("Asia/Taipei")
 # Tables emptied between PostgreSQL tests; reference data stays as seeded.
 DATA_TABLES = (
-    "admin_changes, kb_search_docs, kb_article_revisions, kb_articles, "
+    "report_snapshots, admin_changes, kb_search_docs, kb_article_revisions, kb_articles, "
     "webhook_receipts, idempotency_records, console_sessions, "
     "calls, case_search_grams, case_events, notifications, sla_pauses, cases, calendar_overrides, "
     "official_calendar_years, calendar_source_marks, sms_opt_outs, api_tokens, "
