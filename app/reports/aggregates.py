@@ -69,20 +69,25 @@ def consultation_cases(session: Session, start: datetime, end: datetime) -> tupl
     return int(row[0]), int(row[1])
 
 
-def agency_counts(session: Session, start: datetime, end: datetime, as_of: datetime) -> dict[int, dict[str, int]]:
-    """Per agency: received, acknowledged and reported within the window, overdue by how they were measured."""
-    not_acked_overdue = and_(Case.ack_clock_seconds.is_(None), Case.ack_due_at.is_not(None), Case.ack_due_at < as_of)
-    not_reported_overdue = and_(
+def report_measured(as_of: datetime) -> ColumnElement[bool]:
+    """A report back that can be judged: made (against its window), or missing past its deadline."""
+    missing = and_(
         Case.report_clock_seconds.is_(None),
         Case.report_due_at.is_not(None),
         Case.report_due_at < as_of,
         Case.status != CaseStatus.WAITING_CITIZEN,
     )
+    return or_(Case.report_window_seconds.is_not(None), missing)
+
+
+def agency_counts(session: Session, start: datetime, end: datetime, as_of: datetime) -> dict[int, dict[str, int]]:
+    """Per agency: received, acknowledged and reported within the window, overdue by how they were measured."""
+    not_acked_overdue = and_(Case.ack_clock_seconds.is_(None), Case.ack_due_at.is_not(None), Case.ack_due_at < as_of)
     columns = {
         "received": func.count(),
         "ack_measured": _count_if(or_(Case.ack_window_seconds.is_not(None), not_acked_overdue)),
         "ack_on_time": _count_if(Case.ack_clock_seconds <= Case.ack_window_seconds),
-        "report_measured": _count_if(or_(Case.report_window_seconds.is_not(None), not_reported_overdue)),
+        "report_measured": _count_if(report_measured(as_of)),
         "report_on_time": _count_if(Case.report_clock_seconds <= Case.report_window_seconds),
         "reported_late": _count_if(Case.report_clock_seconds > Case.report_window_seconds),
     }
@@ -181,7 +186,7 @@ def percentiles(
 
 
 def monthly_series(
-    session: Session, bounds: Sequence[tuple[datetime, datetime]]
+    session: Session, bounds: Sequence[tuple[datetime, datetime]], as_of: datetime
 ) -> tuple[list[int], list[int], list[tuple[int, int]]]:
     """For each month in `bounds`: cases received, calls handled, and (reported on time, measured reports)."""
     first, last = bounds[0][0], bounds[-1][1]
@@ -193,7 +198,7 @@ def monthly_series(
             _count_if(
                 and_(inside, measured_cases(start, end), Case.report_clock_seconds <= Case.report_window_seconds)
             ),
-            _count_if(and_(inside, measured_cases(start, end), Case.report_window_seconds.is_not(None))),
+            _count_if(and_(inside, measured_cases(start, end), report_measured(as_of))),
         ]
     case_row = session.execute(select(*case_columns).where(received_in(first, last))).one()
     call_columns = [

@@ -70,7 +70,7 @@ def monthly_report(session: Session, month: Month, *, tz: ZoneInfo, now: datetim
             "roc_month": other["roc_month"],
             **{key: _compare(core["headline"][key], other["headline"][key]) for key in core["headline"]},
         }
-    core["trend"] = _trend(session, month, tz)
+    core["trend"] = _trend(session, month, tz, now)
     with_calls = [point["calls"] for point in core["trend"] if point["calls"]]
     core["calls"]["monthly_average"] = round(sum(with_calls) / len(with_calls), 1) if with_calls else None
     core.pop("by_agency")
@@ -205,9 +205,9 @@ def _compare(now: Any, before: Any) -> dict[str, Any]:
     return {"value": before, "change": change(now, before), "change_pct": change_pct(now, before) if counted else None}
 
 
-def _trend(session: Session, month: Month, tz: ZoneInfo) -> list[dict[str, Any]]:
+def _trend(session: Session, month: Month, tz: ZoneInfo, now: datetime) -> list[dict[str, Any]]:
     months = month.trailing(TREND_MONTHS)
-    cases, calls, reports = agg.monthly_series(session, [(each.start(tz), each.end(tz)) for each in months])
+    cases, calls, reports = agg.monthly_series(session, [(each.start(tz), each.end(tz)) for each in months], now)
     return [
         {
             "key": str(each),

@@ -100,6 +100,8 @@ def test_change_against_the_previous_month_and_last_year(july: dict[str, str]) -
     assert previous["cases"] == {"value": 1, "change": 34, "change_pct": 3400.0}
     trend = {point["key"]: point for point in report["trend"]}
     assert (trend["2023-06"]["cases"], trend["2023-07"]["cases"], len(trend)) == (1, 35, 12)
+    # The trend's rate is the totals' rate: 31 of 32 (the overdue case counts as missed).
+    assert (trend["2023-07"]["report_on_time_pct"], report["totals"]["report_on_time_pct"]) == (96.9, 96.9)
 
 
 def test_august_holds_the_case_of_august_first(july: dict[str, str]) -> None:
