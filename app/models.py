@@ -127,6 +127,11 @@ class CaseNumberCounter(Base):
     last_seq: Mapped[int] = mapped_column(Integer)
 
 
+_CLOCKS_AND_DUES: tuple[str, ...] = ("ack_clock_seconds", "ack_window_seconds", "ack_due_at", "report_clock_seconds")
+_CLOCKS_AND_DUES += ("report_window_seconds", "report_due_at")
+_ENDS = ("report_due_at", "merged_at", "cancelled_at")
+
+
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
@@ -136,6 +141,9 @@ class Case(Base):
         # Duplicates while an agent types: the same category in the same district, received lately.
         Index("ix_cases_category_id_district_id_received_at", "category_id", "district_id", "received_at"),
         CheckConstraint(f"length(description) <= {DESCRIPTION_MAX}", name="description_length"),
+        # The monthly report (migration 0013): a month of cases read from the index alone.
+        Index("ix_cases_monthly_report", "received_at", "agency_id", "case_type", "status", *_CLOCKS_AND_DUES),
+        Index("ix_cases_reported_at", "reported_at", "received_at", "agency_id", "case_type", "status", *_ENDS),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -367,6 +375,7 @@ class Call(Base):
         Index("ix_calls_caller_phone_started_at", "caller_phone", "started_at"),
         Index("ix_calls_agent_id_started_at", "agent_id", "started_at"),
         Index("ix_calls_started_at", "started_at"),
+        Index("ix_calls_started_at_outcome", "started_at", "outcome"),  # the monthly report, from the index
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

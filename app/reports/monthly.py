@@ -21,6 +21,7 @@ from app.reports.months import BadMonth, Month
 from app.reports.rules import MIN_VOLUME, change, change_pct, rank_agencies, rate, small_sample
 from app.vocabulary import CallOutcome, CaseType, Channel
 
+CHANNELS = [channel.value for channel in Channel]
 DEFINITIONS_VERSION = "monthly-1"  # stored with a frozen report: which definitions produced it
 TREND_MONTHS = 12
 AGENCY_FIGURES = (
@@ -58,8 +59,8 @@ def monthly_report(session: Session, month: Month, *, tz: ZoneInfo, now: datetim
     """Every figure of the month's report (check_month first for a person's input)."""
     names = _names(session)
     core = _core(session, month, tz=tz, now=now, names=names)
-    previous = _core(session, month.previous(), tz=tz, now=now, names=names)
-    last_year = _core(session, month.year_before(), tz=tz, now=now, names=names)
+    previous = _core(session, month.previous(), tz=tz, now=now, names=names, light=True)
+    last_year = _core(session, month.year_before(), tz=tz, now=now, names=names, light=True)
     for row in core["agencies"]:
         row["vs_previous"] = _agency_change(row, previous["by_agency"].get(row["key"]))
         row["vs_last_year"] = _agency_change(row, last_year["by_agency"].get(row["key"]))
@@ -77,7 +78,10 @@ def monthly_report(session: Session, month: Month, *, tz: ZoneInfo, now: datetim
     return core
 
 
-def _core(session: Session, month: Month, *, tz: ZoneInfo, now: datetime, names: dict[str, Any]) -> dict[str, Any]:
+def _core(
+    session: Session, month: Month, *, tz: ZoneInfo, now: datetime, names: dict[str, Any], light: bool = False
+) -> dict[str, Any]:
+    """The month's figures; `light` (a month compared against) skips what the comparison does not use."""
     start, end = month.start(tz), month.end(tz)
     # Measured as the trail stands now (a late report back still counts, as late); a frozen copy keeps
     # the figures as they stood on the day of sign-off.
@@ -89,9 +93,10 @@ def _core(session: Session, month: Month, *, tz: ZoneInfo, now: datetime, names:
     answered_on_line = calls.get(CallOutcome.CONSULTATION_ANSWERED.value, 0)
     by_type = agg.cases_by(session, Case.case_type, start, end)
     cases_total = sum(by_type.values())
-    agencies = _agency_rows(session, start, end, as_of, names)
-    totals = _totals(session, agencies, start, end)
+    agencies = _agency_rows(session, start, end, as_of, names, light)
+    totals = _totals(session, agencies, start, end, light)
     consult_total = consultations + answered_on_line
+    categories, districts = names["categories"], names["districts"]
     headline = {
         "calls": calls_total,
         "cases": cases_total,
@@ -117,9 +122,9 @@ def _core(session: Session, month: Month, *, tz: ZoneInfo, now: datetime, names:
             "total": cases_total,
             "daily_average": round(cases_total / elapsed_days, 1),
             "by_type": [{"key": kind.value, "count": by_type.get(kind, 0)} for kind in CaseType],
-            "by_channel": _keyed(agg.cases_by(session, Case.channel, start, end), [c.value for c in Channel]),
-            "by_category": _named(agg.cases_by(session, Case.category_id, start, end), names["categories"]),
-            "by_district": _named(agg.cases_by(session, Case.district_id, start, end), names["districts"]),
+            "by_channel": [] if light else _keyed(agg.cases_by(session, Case.channel, start, end), CHANNELS),
+            "by_category": [] if light else _named(agg.cases_by(session, Case.category_id, start, end), categories),
+            "by_district": [] if light else _named(agg.cases_by(session, Case.district_id, start, end), districts),
         },
         "consultations": {
             "total": consult_total,
@@ -136,13 +141,13 @@ def _core(session: Session, month: Month, *, tz: ZoneInfo, now: datetime, names:
 
 
 def _agency_rows(
-    session: Session, start: datetime, end: datetime, as_of: datetime, names: dict[str, Any]
+    session: Session, start: datetime, end: datetime, as_of: datetime, names: dict[str, Any], light: bool
 ) -> list[dict[str, Any]]:
     counts = agg.agency_counts(session, start, end, as_of)
     overdue = agg.overdue_open(session, end)
-    events = agg.agency_events(session, start, end)
-    ack = agg.percentiles(session, Case.ack_clock_seconds, start, end)
-    report = agg.percentiles(session, Case.report_clock_seconds, start, end)
+    events = {} if light else agg.agency_events(session, start, end)
+    ack = {} if light else agg.percentiles(session, Case.ack_clock_seconds, start, end)
+    report = {} if light else agg.percentiles(session, Case.report_clock_seconds, start, end)
     rows: list[dict[str, Any]] = []
     for agency_id in sorted(set(counts) | set(overdue) | set(events)):
         agency = names["agencies"].get(agency_id)
@@ -183,10 +188,14 @@ def _rates_and_times(
     }
 
 
-def _totals(session: Session, rows: list[dict[str, Any]], start: datetime, end: datetime) -> dict[str, Any]:
+def _totals(
+    session: Session, rows: list[dict[str, Any]], start: datetime, end: datetime, light: bool
+) -> dict[str, Any]:
     figures = {name: sum(row[name] for row in rows) for name in AGENCY_FIGURES}
-    ack = agg.percentiles(session, Case.ack_clock_seconds, start, end, by_agency=False).get(None, {})
-    report = agg.percentiles(session, Case.report_clock_seconds, start, end, by_agency=False).get(None, {})
+    ack, report = {}, {}
+    if not light:
+        ack = agg.percentiles(session, Case.ack_clock_seconds, start, end, by_agency=False).get(None, {})
+        report = agg.percentiles(session, Case.report_clock_seconds, start, end, by_agency=False).get(None, {})
     return {"key": "total", **figures, **_rates_and_times(figures, ack, report)}
 
 
