@@ -10,23 +10,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from weasyprint import HTML
 
-from app.reports.tables import Table, Words, report_charts
+from app.reports.tables import Table, Words, cell, report_charts
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-
-
-def cell(value: Any, kind: str) -> str:
-    """A value as the PDF prints it: thousands separated, one decimal for rates, blank for none."""
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if kind == "hours":
-        return f"{value:,.2f}"
-    if kind in ("pct", "num") or isinstance(value, float):
-        return f"{value:,.1f}"
-    return f"{value:,}"
 
 
 _environment.filters["cell"] = cell

@@ -50,6 +50,19 @@ class Words:
         return str(row["name_en"] if self.locale == "en" else row["name_zh"])
 
 
+def cell(value: Any, kind: str) -> str:
+    """A value as the page and the PDF print it: thousands separated, one decimal for rates, blank for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if kind == "hours":
+        return f"{value:,.2f}"
+    if kind in ("pct", "num") or isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}"
+
+
 def hours(seconds: int | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 

@@ -37,7 +37,7 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/telephony/")
 
 def init_web(app: Flask) -> None:
     """Register the console blueprint and CSRF protection; call it after every other blueprint."""
-    from app.web import board, casepage, intake, knowledge, my_work, views, wall
+    from app.web import board, casepage, intake, knowledge, my_work, reports, views, wall
 
     # The live page stays open all day: its token must outlive Flask-WTF's one-hour default.
     # It is tied to the session, which a logout or a new login replaces.
@@ -59,6 +59,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(knowledge.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(wall.bp)
+    app.register_blueprint(reports.bp)
     csrf.init_app(app)
     for name in _blueprints_only_under(app, CSRF_EXEMPT_PREFIXES):
         csrf.exempt(app.blueprints[name])
