@@ -167,6 +167,9 @@ def register(app: Flask) -> None:
     _register_knowledge(app)
     _register_sla(app)
     _register_worker(app)
+    from app.reports.command import report_group
+
+    app.cli.add_command(report_group)
 
 
 def _register_knowledge(app: Flask) -> None:

@@ -132,6 +132,11 @@ class CaseNumberCounter(Base):
     last_seq: Mapped[int] = mapped_column(Integer)
 
 
+_CLOCKS_AND_DUES: tuple[str, ...] = ("ack_clock_seconds", "ack_window_seconds", "ack_due_at", "report_clock_seconds")
+_CLOCKS_AND_DUES += ("report_window_seconds", "report_due_at")
+_ENDS = ("report_due_at", "merged_at", "cancelled_at")
+
+
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
@@ -141,6 +146,9 @@ class Case(Base):
         # Duplicates while an agent types: the same category in the same district, received lately.
         Index("ix_cases_category_id_district_id_received_at", "category_id", "district_id", "received_at"),
         CheckConstraint(f"length(description) <= {DESCRIPTION_MAX}", name="description_length"),
+        # The monthly report (migration 0013): a month of cases read from the index alone.
+        Index("ix_cases_monthly_report", "received_at", "agency_id", "case_type", "status", *_CLOCKS_AND_DUES),
+        Index("ix_cases_reported_at", "reported_at", "received_at", "agency_id", "case_type", "status", *_ENDS),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -198,6 +206,13 @@ class Case(Base):
     report_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # 展延: counting time added to this round's report window by an approved extension; a new round drops it.
     report_extension_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The case's own clock (working time for petitions, pauses left out) read when the agency
+    # acknowledged and reported back in this round, and the windows it was held to (with any
+    # approved extension): the monthly report aggregates these in SQL. NULL: not reached yet.
+    ack_clock_seconds: Mapped[int | None] = mapped_column(Integer)
+    ack_window_seconds: Mapped[int | None] = mapped_column(Integer)
+    report_clock_seconds: Mapped[int | None] = mapped_column(Integer)
+    report_window_seconds: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
@@ -369,6 +384,7 @@ class Call(Base):
         Index("ix_calls_caller_phone_started_at", "caller_phone", "started_at"),
         Index("ix_calls_agent_id_started_at", "agent_id", "started_at"),
         Index("ix_calls_started_at", "started_at"),
+        Index("ix_calls_started_at_outcome", "started_at", "outcome"),  # the monthly report, from the index
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -398,3 +414,4 @@ from app.models_knowledge import Article as Article  # noqa: E402
 from app.models_knowledge import ArticleRevision as ArticleRevision  # noqa: E402
 from app.models_photos import CasePhoto as CasePhoto  # noqa: E402
 from app.models_requests import CaseRequest as CaseRequest  # noqa: E402
+from app.models_reports import ReportSnapshot as ReportSnapshot  # noqa: E402

@@ -34,7 +34,8 @@ POSTGRES = os.environ.get("HOTLINE_TEST_BACKEND") == "postgresql"
 TZ = ZoneInfo("Asia/Taipei")
 # Tables emptied between PostgreSQL tests; reference data stays as seeded.
 DATA_TABLES = (
-    "admin_changes, roster_overrides, roster_shifts, kb_search_docs, kb_article_revisions, kb_articles, "
+    "report_snapshots, admin_changes, roster_overrides, roster_shifts, kb_search_docs, kb_article_revisions, "
+    "kb_articles, "
     "webhook_receipts, idempotency_records, console_sessions, "
     "case_photos, case_requests, calls, case_search_grams, case_events, notifications, sla_pauses, cases, "
     "calendar_overrides, "

@@ -36,7 +36,7 @@ def _swagger_assets() -> Blueprint:
 
 
 def init_api(app: Flask) -> None:
-    from app.api import calendar, cases, reference, stats
+    from app.api import calendar, cases, reference, reports, stats
 
     app.config.update(
         API_TITLE="hotline1999 API",
@@ -60,7 +60,7 @@ def init_api(app: Flask) -> None:
     }
     api = HotlineApi(app, spec_kwargs=spec_options)
     errors.register(app)
-    for blueprint in (cases.blp, reference.blp, calendar.blp, stats.blp):
+    for blueprint in (cases.blp, reference.blp, calendar.blp, stats.blp, reports.blp):
         # After each blueprint's own authentication: keys are the user's. Once per blueprint object,
         # which outlives the apps built from it (tests build many).
         if idempotency.replay_or_claim not in blueprint.before_request_funcs.get(None, []):

@@ -17,6 +17,7 @@ from sqlalchemy import Table, bindparam, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.cases.milestones import CLOCK_COLUMNS, milestone_clocks
 from app.db import write_transaction
 from app.models import Case, CaseEvent, SlaPause
 from app.reference.cache import reference_cache
@@ -221,14 +222,17 @@ def refresh(session: Session, case: Case, *, now: datetime, context: SlaContext 
     policy = case_policy(session, case)
     if policy is None:
         return None
+    context = context or load_context(session)
+    pauses = pauses_of(session, [case.id]).get(case.id, NO_PAUSES)
     return apply_timeline(
         session,
         case,
         policy,
-        context or load_context(session),
+        context,
         now=now,
-        pauses=pauses_of(session, [case.id]).get(case.id, NO_PAUSES),
+        pauses=pauses,
         fired=fired_keys(session, [case.id]).get(case.id, set()),
+        extra=milestone_clocks(session, case, policy, context.clock(policy.clock), pauses.closed, targets_met(case)),
     )
 
 
@@ -254,10 +258,13 @@ def start_round(session: Session, case: Case, *, start: datetime, now: datetime)
                 "sla_started_at": None,
                 "report_extension_seconds": 0,
             }
-            | dict.fromkeys(SLA_COLUMNS),
+            | dict.fromkeys(SLA_COLUMNS)
+            | dict.fromkeys(CLOCK_COLUMNS),
         )
         return None
-    identity = {
+    identity: dict[str, Any] = {
+        # A new round measures the agency afresh (a re-route, a reopening, a return by the centre).
+        **dict.fromkeys(CLOCK_COLUMNS),
         "sla_policy": policy.key,
         "sla_policy_version": snapshot.current_version[policy.key],
         "sla_round": round_no,

@@ -37,7 +37,20 @@ CSRF_EXEMPT_PREFIXES = ("/api/", "/telephony/")
 
 def init_web(app: Flask) -> None:
     """Register the console blueprint and CSRF protection; call it after every other blueprint."""
-    from app.web import admin, admin_rules, board, casepage, intake, knowledge, my_work, surge, views, wall, wall_actions
+    from app.web import (
+        admin,
+        admin_rules,
+        board,
+        casepage,
+        intake,
+        knowledge,
+        my_work,
+        reports,
+        surge,
+        views,
+        wall,
+        wall_actions,
+    )
 
     # The live page stays open all day: its token must outlive Flask-WTF's one-hour default.
     # It is tied to the session, which a logout or a new login replaces.
@@ -63,6 +76,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(admin_rules.bp)
     app.register_blueprint(wall_actions.bp)
     app.register_blueprint(surge.bp)
+    app.register_blueprint(reports.bp)
     csrf.init_app(app)
     for name in _blueprints_only_under(app, CSRF_EXEMPT_PREFIXES):
         csrf.exempt(app.blueprints[name])

@@ -1,0 +1,75 @@
+"""The case's own clock read at its milestones, for the monthly report to aggregate in SQL.
+
+Working time is hard to compute in SQL, so it is computed once, by the SLA engine, at the moment a
+milestone happens, and stored on the case (migration 0013).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Case, CaseEvent
+from app.vocabulary import EventType
+from sla.clock import Clock, Interval, elapsed
+from sla.policy import Policy
+from sla.timeline import Target
+
+CLOCK_COLUMNS = ("ack_clock_seconds", "ack_window_seconds", "report_clock_seconds", "report_window_seconds")
+
+
+def milestone_clocks(
+    session: Session,
+    case: Case,
+    policy: Policy,
+    clock: Clock,
+    pauses: Sequence[Interval],
+    met: Mapping[Target, datetime],
+) -> dict[str, int | None]:
+    """The clock at each milestone reached in this round (set once), and the window it was held to.
+
+    Measured from the round's start (a re-routed case from when the new agency got it), on the
+    policy's clock (working time for petitions), waits for the citizen left out; the report window
+    is lengthened by the extensions approved in this round.
+    """
+    start = case.sla_started_at
+    if start is None:
+        return {}
+    in_round = [pause for pause in pauses if pause[1] > start]
+    fields: dict[str, int | None] = {}
+    ack_at = met.get(Target.ACKNOWLEDGE)
+    if ack_at is not None and case.ack_clock_seconds is None:
+        fields["ack_clock_seconds"] = _seconds(elapsed(clock, start, ack_at, in_round))
+        window = policy.acknowledge_within
+        fields["ack_window_seconds"] = None if window is None else _seconds(window)
+    report_at = met.get(Target.REPORT)
+    if report_at is not None and case.report_clock_seconds is None:
+        fields["report_clock_seconds"] = _seconds(elapsed(clock, start, report_at, in_round))
+        fields["report_window_seconds"] = _seconds(policy.report_within + extended(session, case, clock, start))
+    return fields
+
+
+def extended(session: Session, case: Case, clock: Clock, start: datetime) -> timedelta:
+    """How far the extensions approved in this round moved the report deadline, on the case's clock."""
+    payloads = session.scalars(
+        select(CaseEvent.payload).where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.event_type == EventType.EXTENSION_APPROVED,
+            CaseEvent.occurred_at >= start,
+        )
+    )
+    total = timedelta(0)
+    for payload in payloads:
+        before, after = payload.get("previous_report_due_at"), payload.get("report_due_at")
+        if before and after:
+            total += elapsed(clock, datetime.fromisoformat(before), datetime.fromisoformat(after))
+    return total
+
+
+def _seconds(duration: timedelta) -> int:
+    # Rounded up: a deadline missed by half a second is missed.
+    return math.ceil(duration.total_seconds())

@@ -1,0 +1,1 @@
+"""The mayor's monthly report: per-agency performance from the audit trail, frozen for sign-off, exported."""

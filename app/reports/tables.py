@@ -1,0 +1,353 @@
+"""The report's figures as tables with headers in one language: one shape for the page, XLSX, CSV and PDF.
+
+Words come from the "console" catalogue (keys marked with L_ for extraction); the exports use zh-TW.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.i18n import DEFAULT_LOCALE, catalogue
+from app.reports.charts import bar_chart, column_chart
+
+Value = int | float | str | None
+
+
+def L_(key: str) -> str:
+    """Mark a console key so `make translations` keeps it (the page kit's L_ lives above this package)."""
+    return key
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "int"  # int, pct (a share in per cent), num (one decimal), hours, text
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # also the CSV file's and the XLSX sheet's name
+    title: str
+    columns: list[Column]
+    rows: list[list[Value]] = field(default_factory=list)
+    note: str = ""
+
+
+class Words:
+    """The console catalogue in one language."""
+
+    def __init__(self, locale: str = DEFAULT_LOCALE) -> None:
+        self.locale = locale
+        self._words: Mapping[str, str] = catalogue("console", locale)
+
+    def __call__(self, key: str) -> str:
+        return self._words.get(key, key)
+
+    def name(self, row: Mapping[str, Any]) -> str:
+        return str(row["name_en"] if self.locale == "en" else row["name_zh"])
+
+
+def cell(value: Any, kind: str) -> str:
+    """A value as the page and the PDF print it: thousands separated, one decimal for rates, blank for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if kind == "hours":
+        return f"{value:,.2f}"
+    if kind in ("pct", "num") or isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}"
+
+
+def hours(seconds: int | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def report_tables(report: Mapping[str, Any], words: Words) -> list[Table]:
+    """Every table of the report, in the order the XLSX and the PDF show them."""
+    tables = [summary_table(report, words), agency_table(report, words), comparison_table(report, words)]
+    tables.append(_trend_table(report, words))
+    tables.append(
+        _counted(
+            "calls",
+            words(L_("report.table.calls")),
+            words(L_("report.col.outcome")),
+            [(words(f"call_outcome.{row['key']}"), row["count"]) for row in report["calls"]["by_outcome"]],
+            words,
+        )
+    )
+    cases = report["cases"]
+    tables.append(
+        _counted(
+            "case_types",
+            words(L_("report.table.case_types")),
+            words(L_("report.col.case_type")),
+            [(words(f"case_type.{row['key']}"), row["count"]) for row in cases["by_type"]],
+            words,
+        )
+    )
+    tables.append(
+        _counted(
+            "channels",
+            words(L_("report.table.channels")),
+            words(L_("report.col.channel")),
+            [(words(f"channel.{row['key']}"), row["count"]) for row in cases["by_channel"]],
+            words,
+        )
+    )
+    tables.append(
+        _counted(
+            "categories",
+            words(L_("report.table.categories")),
+            words(L_("report.col.category")),
+            [(words.name(row), row["count"]) for row in cases["by_category"]],
+            words,
+        )
+    )
+    tables.append(
+        _counted(
+            "districts",
+            words(L_("report.table.districts")),
+            words(L_("report.col.district")),
+            [(words.name(row), row["count"]) for row in cases["by_district"]],
+            words,
+        )
+    )
+    if report.get("differences"):
+        tables.append(differences_table(report, words))
+    return tables
+
+
+def summary_table(report: Mapping[str, Any], words: Words) -> Table:
+    totals, calls, cases = report["totals"], report["calls"], report["cases"]
+    satisfaction = report.get("satisfaction")
+    items: list[tuple[str, Value, str]] = [
+        (L_("report.fig.month"), report["roc_month"], "text"),
+        (L_("report.fig.calls"), calls["total"], "int"),
+        (L_("report.fig.calls_daily"), calls["daily_average"], "num"),
+        (L_("report.fig.calls_monthly"), calls.get("monthly_average"), "num"),
+        (L_("report.fig.cases"), cases["total"], "int"),
+        (L_("report.fig.cases_daily"), cases["daily_average"], "num"),
+        (L_("report.fig.on_spot"), report["consultations"]["on_spot_pct"], "pct"),
+        (L_("report.fig.measured"), totals["received"], "int"),
+        (L_("report.fig.ack_on_time"), totals["ack_on_time_pct"], "pct"),
+        (L_("report.fig.report_on_time"), totals["report_on_time_pct"], "pct"),
+        (L_("report.fig.report_p50"), hours(totals["report_p50_s"]), "hours"),
+        (L_("report.fig.report_p90"), hours(totals["report_p90_s"]), "hours"),
+        (L_("report.fig.overdue_open"), totals["overdue_open"], "int"),
+        (L_("report.fig.reported_late"), totals["reported_late"], "int"),
+        (
+            L_("report.fig.satisfaction"),
+            satisfaction if satisfaction is not None else words(L_("report.no_surveys")),
+            "pct" if satisfaction is not None else "text",
+        ),
+    ]
+    frozen = report.get("frozen")
+    if frozen:
+        items.append(
+            (L_("report.fig.frozen"), f"{frozen['frozen_at'][:16].replace('T', ' ')} {frozen['frozen_by']}", "text")
+        )
+    table = Table(
+        "summary",
+        words(L_("report.table.summary")),
+        [Column("item", words(L_("report.col.item")), "text"), Column("value", words(L_("report.col.value")), "mixed")],
+    )
+    table.rows.extend([words(key), value] for key, value, _kind in items)
+    return table
+
+
+AGENCY_COLUMNS: list[tuple[str, str, str]] = [
+    ("rank", L_("report.col.rank"), "int"),
+    ("name", L_("report.col.agency"), "text"),
+    ("received", L_("report.col.received"), "int"),
+    ("ack_on_time_pct", L_("report.col.ack_on_time"), "pct"),
+    ("report_on_time_pct", L_("report.col.report_on_time"), "pct"),
+    ("ack_p50_h", L_("report.col.ack_p50"), "hours"),
+    ("ack_p90_h", L_("report.col.ack_p90"), "hours"),
+    ("report_p50_h", L_("report.col.report_p50"), "hours"),
+    ("report_p90_h", L_("report.col.report_p90"), "hours"),
+    ("overdue_open", L_("report.col.overdue_open"), "int"),
+    ("reported_late", L_("report.col.reported_late"), "int"),
+    ("rerouted_away", L_("report.col.rerouted_away"), "int"),
+    ("returned", L_("report.col.returned"), "int"),
+    ("extended", L_("report.col.extended"), "int"),
+    ("vs_previous", L_("report.col.vs_previous"), "num"),
+    ("vs_last_year", L_("report.col.vs_last_year"), "num"),
+    ("sample", L_("report.col.sample"), "text"),
+]
+
+
+def agency_table(report: Mapping[str, Any], words: Words) -> Table:
+    table = Table(
+        "agencies",
+        words(L_("report.table.agencies")),
+        [Column(key, words(label), kind) for key, label, kind in AGENCY_COLUMNS],
+        note=words(L_("report.note.min_volume")).format(minimum=report["min_volume"]),
+    )
+    for row in report["agencies"]:
+        values: dict[str, Value] = {
+            **row,
+            "name": words.name(row),
+            "ack_p50_h": hours(row["ack_p50_s"]),
+            "ack_p90_h": hours(row["ack_p90_s"]),
+            "report_p50_h": hours(row["report_p50_s"]),
+            "report_p90_h": hours(row["report_p90_s"]),
+            "vs_previous": row.get("vs_previous", {}).get("report_on_time_pct"),
+            "vs_last_year": row.get("vs_last_year", {}).get("report_on_time_pct"),
+            "sample": words(L_("report.small_sample")) if row["small_sample"] else "",
+        }
+        table.rows.append([values.get(key) for key, _label, _kind in AGENCY_COLUMNS])
+    return table
+
+
+COMPARED = [
+    ("calls", L_("report.fig.calls"), "int"),
+    ("cases", L_("report.fig.cases"), "int"),
+    ("on_spot_pct", L_("report.fig.on_spot"), "pct"),
+    ("ack_on_time_pct", L_("report.fig.ack_on_time"), "pct"),
+    ("report_on_time_pct", L_("report.fig.report_on_time"), "pct"),
+    ("overdue_open", L_("report.fig.overdue_open"), "int"),
+]
+
+
+def comparison_table(report: Mapping[str, Any], words: Words) -> Table:
+    previous, last_year = report["comparison"]["previous"], report["comparison"]["last_year"]
+    table = Table(
+        "comparison",
+        words(L_("report.table.comparison")),
+        [
+            Column("item", words(L_("report.col.item")), "text"),
+            Column("now", report["roc_month"], "mixed"),
+            Column("previous", previous["roc_month"], "mixed"),
+            Column("previous_change", words(L_("report.col.change")), "mixed"),
+            Column("last_year", last_year["roc_month"], "mixed"),
+            Column("last_year_change", words(L_("report.col.change")), "mixed"),
+        ],
+        note=words(L_("report.note.change")),
+    )
+    for key, label, _kind in COMPARED:
+        table.rows.append(
+            [
+                words(label),
+                report["headline"][key],
+                previous[key]["value"],
+                previous[key]["change"],
+                last_year[key]["value"],
+                last_year[key]["change"],
+            ]
+        )
+    return table
+
+
+def _trend_table(report: Mapping[str, Any], words: Words) -> Table:
+    table = Table(
+        "trend",
+        words(L_("report.table.trend")),
+        [
+            Column("month", words(L_("report.col.month")), "text"),
+            Column("cases", words(L_("report.fig.cases")), "int"),
+            Column("calls", words(L_("report.fig.calls")), "int"),
+            Column("report_on_time_pct", words(L_("report.fig.report_on_time")), "pct"),
+        ],
+    )
+    table.rows.extend([p["roc_month"], p["cases"], p["calls"], p["report_on_time_pct"]] for p in report["trend"])
+    return table
+
+
+def _counted(key: str, title: str, label: str, rows: list[tuple[str, int]], words: Words) -> Table:
+    total = sum(count for _name, count in rows)
+    table = Table(
+        key,
+        title,
+        [
+            Column("name", label, "text"),
+            Column("count", words(L_("report.col.count")), "int"),
+            Column("share", words(L_("report.col.share")), "pct"),
+        ],
+    )
+    table.rows.extend([name, count, round(100.0 * count / total, 1) if total else None] for name, count in rows)
+    return table
+
+
+def differences_table(report: Mapping[str, Any], words: Words) -> Table:
+    table = Table(
+        "differences",
+        words(L_("report.table.differences")),
+        [
+            Column("path", words(L_("report.col.figure")), "text"),
+            Column("frozen", words(L_("report.col.frozen")), "mixed"),
+            Column("live", words(L_("report.col.live")), "mixed"),
+        ],
+        note=words(L_("report.note.differences")),
+    )
+    for item in report["differences"]:
+        table.rows.append([item["path"], _plain(item["frozen"]), _plain(item["live"])])
+    return table
+
+
+def _plain(value: Any) -> Value:
+    if value is None or isinstance(value, int | float | str):
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    svg: str
+    table: str  # the table with the same numbers
+
+
+def report_charts(report: Mapping[str, Any], words: Words, *, agencies: int = 15) -> list[Chart]:
+    """The trend of cases and of reports on time over twelve months, and the agencies' rates this month."""
+    months = [
+        (point["roc_month"].split("年")[1] if words.locale != "en" else point["key"][2:], point)
+        for point in report["trend"]
+    ]
+    cases_title = words(L_("report.chart.cases"))
+    rate_title = words(L_("report.chart.report_on_time"))
+    agencies_title = words(L_("report.chart.agencies"))
+    ranked = [row for row in report["agencies"] if row["report_on_time_pct"] is not None][:agencies]
+    return [
+        Chart(
+            "cases",
+            cases_title,
+            column_chart("chart-cases", cases_title, [(m, p["cases"]) for m, p in months]),
+            "trend",
+        ),
+        Chart(
+            "on-time",
+            rate_title,
+            column_chart("chart-on-time", rate_title, [(m, p["report_on_time_pct"]) for m, p in months], percent=True),
+            "trend",
+        ),
+        Chart(
+            "agencies",
+            agencies_title,
+            bar_chart(
+                "chart-agencies",
+                agencies_title,
+                [(words.name(row), row["report_on_time_pct"], row["small_sample"]) for row in ranked],
+            ),
+            "agencies",
+        ),
+    ]
+
+
+# Keys the PDF template asks for (app/reports/templates is not read by extraction).
+TEMPLATE_KEYS = (
+    L_("report.partial"),
+    L_("report.pdf.as_of"),
+    L_("report.pdf.charts"),
+    L_("report.pdf.frozen"),
+    L_("report.pdf.title"),
+    L_("report.sign.prepared"),
+    L_("report.sign.reviewed"),
+    L_("report.sign.director"),
+    L_("report.sign.mayor"),
+)
