@@ -139,6 +139,9 @@ def register(app: Flask) -> None:
     _register_knowledge(app)
     _register_sla(app)
     _register_worker(app)
+    from app.demo.cli import register as register_demo
+
+    register_demo(app)
 
 
 def _register_knowledge(app: Flask) -> None:

@@ -22,7 +22,7 @@ from app.demo import shape
 from app.demo.life import Person, Sim
 from app.demo.lives import Course, Stop, dispatch_course, duplicate_course, petition_course
 from app.demo.world import World
-from app.vocabulary import CallOutcome, CaseStatus, CaseType, Channel
+from app.vocabulary import CallOutcome, CaseStatus, CaseType, Channel, EventType
 
 _MEAN_DAY = (sum(shape.WEEKDAY) / 7) * (sum(shape.MONTHLY) / 12)
 _HOURS = list(accumulate(shape.HOURLY))
@@ -72,8 +72,11 @@ class Generator:
         self.districts = _cumulative({c: w for c, w in shape.DISTRICT_WEIGHT.items() if c in world.districts})
         self.mixes = {
             kind: _cumulative({c: w for c, w in mix.items() if c in world.categories})
-            for kind, mix in (("dispatch", shape.DISPATCH_MIX), ("petition", shape.PETITION_MIX),
-                              ("supervision", shape.SUPERVISION_MIX))  # fmt: skip
+            for kind, mix in (
+                ("dispatch", shape.DISPATCH_MIX),
+                ("petition", shape.PETITION_MIX),
+                ("supervision", shape.SUPERVISION_MIX),
+            )
         }
         self.channels = _cumulative(shape.NON_PHONE_CHANNELS)
         self.others = _cumulative(shape.OTHER_CALLS)
@@ -170,8 +173,11 @@ class Generator:
         weight = shape.WEEKDAY[day.weekday()] * shape.MONTHLY[day.month - 1] / _MEAN_DAY
         batch = Batch(day)
         intakes: list[Intake] = []
-        for kind, per_year in (("dispatch", shape.DISPATCHES_A_YEAR), ("petition", shape.PETITIONS_A_YEAR),
-                               ("supervision", shape.SUPERVISION_A_YEAR)):  # fmt: skip
+        for kind, per_year in (
+            ("dispatch", shape.DISPATCHES_A_YEAR),
+            ("petition", shape.PETITIONS_A_YEAR),
+            ("supervision", shape.SUPERVISION_A_YEAR),
+        ):
             for _ in range(self._count(per_year, weight)):
                 intakes.append(self._intake(day, self._pick(self.mixes[kind]), self._pick(self.districts)))
         if day in self.typhoons:
@@ -204,35 +210,82 @@ class Generator:
         anonymous = rng.random() < 0.05
         phone = self._phone()
         row: dict[str, Any] = {
-            "id": intake.case_id, "case_no": intake.case_no, "case_type": case_type.value,
-            "channel": intake.channel.value, "status": CaseStatus.ASSIGNED if agency else CaseStatus.NEW,
-            "category_id": category_id, "district_id": world.districts[intake.district][0], "agency_id": None,
-            "address": intake.address, "latitude": None, "longitude": None, "description": description,
+            "id": intake.case_id,
+            "case_no": intake.case_no,
+            "case_type": case_type.value,
+            "channel": intake.channel.value,
+            "status": CaseStatus.ASSIGNED if agency else CaseStatus.NEW,
+            "category_id": category_id,
+            "district_id": world.districts[intake.district][0],
+            "agency_id": None,
+            "address": intake.address,
+            "latitude": None,
+            "longitude": None,
+            "description": description,
             "search_text": search.search_text(description, intake.address),
-            "reporter_name": None if anonymous else self._name(), "reporter_phone": phone, "anonymous": anonymous,
-            "wants_sms_reply": phone.startswith("+8869") and rng.random() < 0.3, "resolution": None,
-            "report_text": None, "parent_case_id": None, "created_by_id": intake.agent.user_id,
-            "received_at": intake.received_at, "created_at": intake.created_at, "updated_at": intake.created_at,
-            "assigned_at": None, "acknowledged_at": None, "reported_at": None, "closed_at": None,
-            "reopened_at": None, "merged_at": None, "cancelled_at": None, "version": 1, "sla_policy": None,
-            "sla_policy_version": None, "sla_round": 0, "sla_started_at": None, "ack_due_at": None,
-            "report_due_at": None, "sla_due_at": None, "sla_stage": None, "next_sla_check_at": None,
-            "alert_step": 0, "next_alert_at": None, "alert_ladder": None, "alert_ladder_version": None,
+            "reporter_name": None if anonymous else self._name(),
+            "reporter_phone": phone,
+            "anonymous": anonymous,
+            "wants_sms_reply": phone.startswith("+8869") and rng.random() < 0.3,
+            "resolution": None,
+            "report_text": None,
+            "parent_case_id": None,
+            "created_by_id": intake.agent.user_id,
+            "received_at": intake.received_at,
+            "created_at": intake.created_at,
+            "updated_at": intake.created_at,
+            "assigned_at": None,
+            "acknowledged_at": None,
+            "reported_at": None,
+            "closed_at": None,
+            "reopened_at": None,
+            "merged_at": None,
+            "cancelled_at": None,
+            "version": 1,
+            "sla_policy": None,
+            "sla_policy_version": None,
+            "sla_round": 0,
+            "sla_started_at": None,
+            "ack_due_at": None,
+            "report_due_at": None,
+            "sla_due_at": None,
+            "sla_stage": None,
+            "next_sla_check_at": None,
+            "alert_step": 0,
+            "next_alert_at": None,
+            "alert_ladder": None,
+            "alert_ladder_version": None,
             "report_count": 1,
-        }  # fmt: skip
-        sim = Sim(intake.case_id, intake.case_no, intake.received_at, urgent,
-                  lambda a: world.rules_for(intake.category, case_type, urgent, a),
-                  lambda: rng.randint(1, 30), row)  # fmt: skip
+        }
+        sim = Sim(
+            intake.case_id,
+            intake.case_no,
+            intake.received_at,
+            urgent,
+            lambda a: world.rules_for(intake.category, case_type, urgent, a),
+            lambda: rng.randint(1, 30),
+            row,
+        )
         created = {
-            "case_no": intake.case_no, "case_type": case_type.value, "channel": intake.channel.value,
-            "category": intake.category, "district": intake.district, "received_at": intake.received_at.isoformat(),
-        }  # fmt: skip
+            "case_no": intake.case_no,
+            "case_type": case_type.value,
+            "channel": intake.channel.value,
+            "category": intake.category,
+            "district": intake.district,
+            "received_at": intake.received_at.isoformat(),
+        }
         if intake.channel in (Channel.PHONE, Channel.COUNTER):
-            self._call(batch, intake.agent, phone, intake.received_at, intake.created_at, CallOutcome.CASE_OPENED,
-                       case_id=intake.case_id, channel=intake.channel)  # fmt: skip
+            self._call(
+                batch,
+                intake.agent,
+                phone,
+                intake.received_at,
+                intake.created_at,
+                CallOutcome.CASE_OPENED,
+                case_id=intake.case_id,
+                channel=intake.channel,
+            )
         if agency is None:  # no route: left for the supervisors' triage
-            from app.vocabulary import EventType
-
             sim.emit(EventType.CASE_CREATED, intake.created_at, intake.agent, created)
             sim.emit(EventType.ROUTING_FAILED, intake.created_at, intake.agent, {"reason": reason})
         else:
@@ -241,14 +294,26 @@ class Generator:
         self._emit_rows(batch, sim)
 
     def _live(self, batch: Batch, sim: Sim, intake: Intake, twins: list[Intake], case_type: CaseType) -> None:
-        course = Course(sim, self.now, self.rng, self.world, intake.category, intake.agent,
-                        slow=2.5 if intake.surge else 1.0)  # fmt: skip
+        course = Course(
+            sim, self.now, self.rng, self.world, intake.category, intake.agent, slow=2.5 if intake.surge else 1.0
+        )
         extra = list(intake.added)
         if case_type is CaseType.DISPATCH and not intake.surge and self.rng.random() < 0.04:
             extra.append((intake.created_at + timedelta(minutes=self.rng.uniform(10, 120)), self._phone()))
         for when, phone in extra:
-            call_id = self._call(batch, self._agent(), phone, when - timedelta(minutes=3), when,
-                                 CallOutcome.ADDED_TO_CASE, case_id=intake.case_id) if when <= self.now else 0  # fmt: skip
+            call_id = (
+                self._call(
+                    batch,
+                    self._agent(),
+                    phone,
+                    when - timedelta(minutes=3),
+                    when,
+                    CallOutcome.ADDED_TO_CASE,
+                    case_id=intake.case_id,
+                )
+                if when <= self.now
+                else 0
+            )
             course.incoming.append((when, self._adder(sim, when, phone, call_id)))
         for twin in twins:
             assert twin.merge_at is not None
@@ -290,11 +355,20 @@ class Generator:
         span = (end - row["created_at"]).total_seconds()
         if span > 3600:
             started = row["created_at"] + timedelta(seconds=self.rng.uniform(3600, span))
-            self._call(batch, self._agent(), row["reporter_phone"], started, started + timedelta(minutes=2),
-                       CallOutcome.PROGRESS_INQUIRY, case_id=row["id"])  # fmt: skip
+            self._call(
+                batch,
+                self._agent(),
+                row["reporter_phone"],
+                started,
+                started + timedelta(minutes=2),
+                CallOutcome.PROGRESS_INQUIRY,
+                case_id=row["id"],
+            )
 
     def _emit_rows(self, batch: Batch, sim: Sim) -> None:
-        sim.events.sort(key=lambda event: event[2])  # stable: same-moment events keep the services' order
+        # Ids in the order the rows were written (a sweep writes a milestone after it was due); stable, so
+        # events of one step keep the services' order.
+        sim.events.sort(key=lambda event: event[3])
         for event in sim.events:
             batch.events.append((self._next_id("case_events"), sim.case_id, *event))
         for started, ended, reason, user_id in sim.pauses:
@@ -307,12 +381,39 @@ class Generator:
 
     # --- calls --------------------------------------------------------------------------------
 
-    def _call(self, batch: Batch, agent: Person, phone: str | None, started: datetime, ended: datetime,
-              outcome: CallOutcome, *, case_id: int | None = None, channel: Channel = Channel.PHONE,
-              article_id: int | None = None, answer: str | None = None, to: str | None = None) -> int:  # fmt: skip
+    def _call(
+        self,
+        batch: Batch,
+        agent: Person,
+        phone: str | None,
+        started: datetime,
+        ended: datetime,
+        outcome: CallOutcome,
+        *,
+        case_id: int | None = None,
+        channel: Channel = Channel.PHONE,
+        article_id: int | None = None,
+        answer: str | None = None,
+        to: str | None = None,
+    ) -> int:
         call_id = self._next_id("calls")
-        batch.calls.append((call_id, phone, None, channel.value, agent.user_id, started, ended, outcome.value,
-                            case_id, article_id, answer, to, None))  # fmt: skip
+        batch.calls.append(
+            (
+                call_id,
+                phone,
+                None,
+                channel.value,
+                agent.user_id,
+                started,
+                ended,
+                outcome.value,
+                case_id,
+                article_id,
+                answer,
+                to,
+                None,
+            )
+        )
         return call_id
 
     def _calls(self, batch: Batch, day: date, weight: float, cases: int) -> None:
@@ -325,12 +426,27 @@ class Generator:
             started = self._moment(day)
             article = articles[rng.randrange(len(articles))] if articles and rng.random() < 0.6 else None
             answer = None if article else rng.choice(shape.CONSULTATION_ANSWERS)
-            self._call(batch, self._agent(), self._phone(), started, started + timedelta(seconds=rng.uniform(60, 420)),
-                       CallOutcome.CONSULTATION_ANSWERED, article_id=article, answer=answer)  # fmt: skip
+            self._call(
+                batch,
+                self._agent(),
+                self._phone(),
+                started,
+                started + timedelta(seconds=rng.uniform(60, 420)),
+                CallOutcome.CONSULTATION_ANSWERED,
+                article_id=article,
+                answer=answer,
+            )
         for _ in range(others):
             started = self._moment(day)
             outcome = CallOutcome(self._pick(self.others))
             to = rng.choice(shape.TRANSFER_TO) if outcome is CallOutcome.TRANSFERRED else None
-            self._call(batch, self._agent(), self._phone() if rng.random() < 0.9 else None, started,
-                       started + timedelta(seconds=rng.uniform(10, 200)), outcome, to=to)  # fmt: skip
+            self._call(
+                batch,
+                self._agent(),
+                self._phone() if rng.random() < 0.9 else None,
+                started,
+                started + timedelta(seconds=rng.uniform(10, 200)),
+                outcome,
+                to=to,
+            )
         batch.calls = [call for call in batch.calls if call[6] <= self.now]

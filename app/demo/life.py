@@ -60,7 +60,9 @@ class RoundRules:
     ladder_version: int | None
 
 
-def extended_policy(policy: Policy, clock: Clock, start: datetime, report_due_at: datetime, pauses: list[Interval]) -> Policy:
+def extended_policy(
+    policy: Policy, clock: Clock, start: datetime, report_due_at: datetime, pauses: list[Interval]
+) -> Policy:
     """The round's policy after an approved extension: a report window reaching the new deadline."""
     return replace(policy, report_within=elapsed(clock, start, report_due_at, pauses))
 
@@ -112,9 +114,18 @@ class Sim:
 
     # --- bookkeeping ------------------------------------------------------------------------
 
-    def emit(self, event_type: EventType, at: datetime, who: dict[str, Any] | Person, payload: dict[str, Any], *,
-             key: str | None = None, recorded_at: datetime | None = None, left_agency_id: int | None = None,
-             actor_id: int | None = None) -> None:  # fmt: skip
+    def emit(
+        self,
+        event_type: EventType,
+        at: datetime,
+        who: dict[str, Any] | Person,
+        payload: dict[str, Any],
+        *,
+        key: str | None = None,
+        recorded_at: datetime | None = None,
+        left_agency_id: int | None = None,
+        actor_id: int | None = None,
+    ) -> None:
         if isinstance(who, Person):
             actor_id, who = who.user_id, {"actor": who.username, "role": who.role}
         agency_id = self.agency.id if self.agency else None
@@ -201,12 +212,15 @@ class Sim:
                 "round": round_no,
                 "agency": self.agency.code if self.agency else None,
             }
-            lag = self.lag()
-            payload["found_late_seconds"] = lag
+            # The next sweep after it was due (and after the case was recorded: a letter's clock
+            # starts when it arrived, so its first milestones may be due before intake).
+            recorded_at = min(max(milestone.due_at, self.row["created_at"]) + timedelta(seconds=self.lag()), now)
+            payload["found_late_seconds"] = int((recorded_at - milestone.due_at).total_seconds())
             if milestone.kind is MilestoneKind.WARNING:
                 payload["warning"] = milestone.number
-            self.emit(MILESTONE_EVENTS[milestone.kind], milestone.due_at, SWEEP, payload, key=key,
-                      recorded_at=milestone.due_at + timedelta(seconds=lag))  # fmt: skip
+            self.emit(
+                MILESTONE_EVENTS[milestone.kind], milestone.due_at, SWEEP, payload, key=key, recorded_at=recorded_at
+            )
             self.fired.add(key)
             if milestone.kind is MilestoneKind.BREACHED:
                 # The sweep writes the deadline it breached; that one stays (keep_recorded).
@@ -229,12 +243,17 @@ class Sim:
             and self.agency is not None
         ):
             step = row["alert_step"] + 1
-            at = row["next_alert_at"] + timedelta(seconds=self.lag())
+            at = min(row["next_alert_at"] + timedelta(seconds=self.lag()), now)
             current = rung(step)
             calls = self.agency.duty_phones if current.value == "call_duty" else self.agency.supervisor_phones
             calls = calls or self.agency.duty_phones
-            payload = {"step": step, "rung": current.value, "agency": self.agency.code, "calls": list(calls),
-                       "no_one_to_call": not calls}  # fmt: skip
+            payload = {
+                "step": step,
+                "rung": current.value,
+                "agency": self.agency.code,
+                "calls": list(calls),
+                "no_one_to_call": not calls,
+            }
             self.emit(EventType.ALERT_ESCALATED, at, LADDER, payload, key=f"{row['sla_round']}:ladder:{step}")
             row["alert_step"], row["next_alert_at"] = step, at + self.ladder.delay_before(step + 1)
 
@@ -260,15 +279,27 @@ class Sim:
         self.policy, self.clock = rules.policy, rules.clock
         if rules.policy is None:
             self.timeline = None
-            self.row.update(sla_policy=None, sla_policy_version=None, sla_started_at=None, ack_due_at=None,
-                            report_due_at=None, sla_due_at=None, sla_stage=None, next_sla_check_at=None)  # fmt: skip
+            self.row.update(
+                sla_policy=None,
+                sla_policy_version=None,
+                sla_started_at=None,
+                ack_due_at=None,
+                report_due_at=None,
+                sla_due_at=None,
+                sla_stage=None,
+                next_sla_check_at=None,
+            )
         else:
             self.row.update(sla_policy=rules.policy.key, sla_policy_version=rules.version, sla_started_at=start)
             self._replan()
         if self.urgent and rules.ladder is not None:
             self.ladder = rules.ladder
-            self.row.update(alert_step=0, next_alert_at=at + rules.ladder.delay_before(1), alert_ladder=rules.ladder.key,
-                            alert_ladder_version=rules.ladder_version)  # fmt: skip
+            self.row.update(
+                alert_step=0,
+                next_alert_at=at + rules.ladder.delay_before(1),
+                alert_ladder=rules.ladder.key,
+                alert_ladder_version=rules.ladder_version,
+            )
 
     def _dispatched(self, at: datetime, who: Person) -> None:
         """alert_on_dispatch's events: a duty phone that takes no SMS is recorded as skipped."""
@@ -301,8 +332,13 @@ class Sim:
         self.agency = agency
         self.row.update(agency_id=agency.id, status=CaseStatus.ASSIGNED, assigned_at=at, acknowledged_at=None)
         self._touch(at)
-        self.emit(EventType.CASE_ASSIGNED, at, who, {"agency": agency.code, "previous_agency": previous.code,
-                  "reason": reason, **details}, left_agency_id=previous.id)  # fmt: skip
+        self.emit(
+            EventType.CASE_ASSIGNED,
+            at,
+            who,
+            {"agency": agency.code, "previous_agency": previous.code, "reason": reason, **details},
+            left_agency_id=previous.id,
+        )
         self._stop_ladder()
         self._start_round(at, at)
         self._dispatched(at, who)
@@ -326,8 +362,15 @@ class Sim:
         self.row["status"] = CaseStatus.ACKNOWLEDGED
         self._touch(at)
         self._replan()
-        self.emit(EventType.SLA_RESUMED, at, who, {"paused_seconds": int((at - paused).total_seconds()),
-                  "report_due_at": _iso(self.recorded().report_due_at)})  # fmt: skip
+        self.emit(
+            EventType.SLA_RESUMED,
+            at,
+            who,
+            {
+                "paused_seconds": int((at - paused).total_seconds()),
+                "report_due_at": _iso(self.recorded().report_due_at),
+            },
+        )
 
     def extend(self, at: datetime, who: Person, request_id: int | None, new_due: datetime, reason: str) -> None:
         """申請展延 approved: the report deadline moves to `new_due` (request and approval events)."""
@@ -337,8 +380,17 @@ class Sim:
         self.policy = extended_policy(self.policy, self.clock, self.row["sla_started_at"], new_due, self._in_round())
         self._replan()
         self._touch(at)
-        self.emit(EventType.EXTENSION_APPROVED, at, who, {"request_id": request_id, "previous_report_due_at":
-                  _iso(previous), "report_due_at": _iso(new_due), "reason": reason})  # fmt: skip
+        self.emit(
+            EventType.EXTENSION_APPROVED,
+            at,
+            who,
+            {
+                "request_id": request_id,
+                "previous_report_due_at": _iso(previous),
+                "report_due_at": _iso(new_due),
+                "reason": reason,
+            },
+        )
 
     def report(self, at: datetime, who: Person, text: str, outcome: str) -> None:
         self.advance(at)
@@ -357,8 +409,9 @@ class Sim:
         reported_at, outcome = self.row["reported_at"], self.events_outcome()
         self.row.update(status=CaseStatus.ASSIGNED, assigned_at=at, acknowledged_at=None, reported_at=None)
         self._touch(at)
-        self.emit(EventType.CASE_RETURNED, at, who, {"reason": reason, "reported_at": _iso(reported_at),
-                  "outcome": outcome})  # fmt: skip
+        self.emit(
+            EventType.CASE_RETURNED, at, who, {"reason": reason, "reported_at": _iso(reported_at), "outcome": outcome}
+        )
         self._start_round(at, at)
         self._dispatched(at, who)
 
@@ -400,5 +453,16 @@ class Sim:
         """追加反映 from another caller: the case counts one more report (its version does not move)."""
         self.advance(at)
         self.row["report_count"] += 1
-        self.emit(EventType.REPORT_ADDED, at, who, {"reporter_name": name, "reporter_phone": phone,
-                  "anonymous": False, "text": None, "call_id": call_id, "report_count": self.row["report_count"]})  # fmt: skip
+        self.emit(
+            EventType.REPORT_ADDED,
+            at,
+            who,
+            {
+                "reporter_name": name,
+                "reporter_phone": phone,
+                "anonymous": False,
+                "text": None,
+                "call_id": call_id,
+                "report_count": self.row["report_count"],
+            },
+        )

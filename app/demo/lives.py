@@ -12,12 +12,15 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.demo import shape
 from app.demo.life import AgencyRef, Person, Sim
 from app.vocabulary import CaseStatus, EventType
 from sla.clock import add
+
+if TYPE_CHECKING:
+    from app.demo.world import World
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
@@ -36,7 +39,7 @@ class Course:
     sim: Sim
     now: datetime
     rng: random.Random
-    people: Any  # app.demo.world.World
+    people: World
     category: str
     agent: Person
     slow: float = 1.0  # a typhoon: everyone is slower
@@ -101,12 +104,20 @@ def _jurisdiction(course: Course, ack_delay: Callable[[], timedelta]) -> None:
     target = other_agency(course)
     course.later(timedelta(minutes=course.rng.uniform(10, 180)))
     reason = f"非本機關權責，應由{target.code}辦理"
-    course.sim.note(EventType.JURISDICTION_REQUESTED, course.t, course.responder(),
-                    {"request_id": None, "reason": reason, "to_agency": target.code})  # fmt: skip
+    course.sim.note(
+        EventType.JURISDICTION_REQUESTED,
+        course.t,
+        course.responder(),
+        {"request_id": None, "reason": reason, "to_agency": target.code},
+    )
     course.later(timedelta(minutes=course.rng.uniform(20, 300)))
     boss = course.supervisor()
-    course.sim.note(EventType.JURISDICTION_APPROVED, course.t, boss,
-                    {"request_id": None, "to_agency": target.code, "reason": reason})  # fmt: skip
+    course.sim.note(
+        EventType.JURISDICTION_APPROVED,
+        course.t,
+        boss,
+        {"request_id": None, "to_agency": target.code, "reason": reason},
+    )
     course.sim.reassign(course.t, boss, target, "jurisdiction_request")
     course.later(ack_delay())
     course.sim.acknowledge(course.t, course.responder())
@@ -161,7 +172,9 @@ def petition_course(course: Course) -> None:
     def report_at() -> datetime:
         window = sim.policy.report_within if sim.policy else timedelta(hours=48)
         roll = rng.random()
-        share = rng.uniform(0.05, 0.95) if roll < 0.8 else rng.uniform(0.95, 1.0) if roll < 0.9 else rng.uniform(1.0, 2.5)
+        share = (
+            rng.uniform(0.05, 0.95) if roll < 0.8 else rng.uniform(0.95, 1.0) if roll < 0.9 else rng.uniform(1.0, 2.5)
+        )
         return add(sim.clock, sim.row["sla_started_at"], window * share) if sim.clock else course.t + H
 
     roll = rng.random()
@@ -188,8 +201,12 @@ def petition_course(course: Course) -> None:
         if course.t < due:
             reason = "需會同相關單位現場會勘"
             new_due = add(sim.clock, due, timedelta(hours=8 * rng.randint(3, 10)))
-            sim.note(EventType.EXTENSION_REQUESTED, course.t, course.responder(),
-                     {"request_id": None, "reason": reason, "report_due_at": new_due.astimezone(UTC).isoformat()})  # fmt: skip
+            sim.note(
+                EventType.EXTENSION_REQUESTED,
+                course.t,
+                course.responder(),
+                {"request_id": None, "reason": reason, "report_due_at": new_due.astimezone(UTC).isoformat()},
+            )
             course.later(timedelta(minutes=rng.uniform(30, 360)))
             if course.t < due:
                 sim.extend(course.t, course.supervisor(), None, new_due, reason)

@@ -36,7 +36,9 @@ class RunReport:
         return sum(self.rows.values())
 
 
-def stretch(*, start: date | None, months: int | None, days: int | None, now: datetime, tz: ZoneInfo) -> tuple[date, date]:
+def stretch(
+    *, start: date | None, months: int | None, days: int | None, now: datetime, tz: ZoneInfo
+) -> tuple[date, date]:
     """The days to generate: whole months from `start`, or the `days` up to today."""
     if start is not None:
         year, month = start.year + (start.month - 1 + (months or 1)) // 12, (start.month - 1 + (months or 1)) % 12 + 1
@@ -60,7 +62,9 @@ def generate(
     """Write the stretch [first, last] at `scale`; refuses (DataPresent) if cases were received in it."""
     begin = datetime.combine(first, datetime.min.time(), tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
-    present = session.scalar(select(func.count()).select_from(Case).where(Case.received_at >= begin, Case.received_at < end))
+    present = session.scalar(
+        select(func.count()).select_from(Case).where(Case.received_at >= begin, Case.received_at < end)
+    )
     session.rollback()
     if present:
         raise DataPresent(f"{present} case(s) were already received between {first} and {last}")

@@ -24,8 +24,32 @@ TRANSFER_TO = ("110", "119", "1955", "1957")
 NON_PHONE_CHANNELS = {"web": 0.55, "app": 0.25, "counter": 0.1, "letter": 0.06, "fax": 0.04}
 
 # Hour of day (Taipei) weights for calls and cases: quiet nights, a morning and an afternoon peak.
-HOURLY = (0.9, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.6, 4.8, 6.8, 7.2, 6.9, 4.9, 5.2, 6.6, 6.8, 6.4, 5.8,
-          4.6, 4.0, 3.6, 3.0, 2.2, 1.4)  # fmt: skip
+HOURLY = (
+    0.9,
+    0.6,
+    0.4,
+    0.3,
+    0.3,
+    0.5,
+    1.2,
+    2.6,
+    4.8,
+    6.8,
+    7.2,
+    6.9,
+    4.9,
+    5.2,
+    6.6,
+    6.8,
+    6.4,
+    5.8,
+    4.6,
+    4.0,
+    3.6,
+    3.0,
+    2.2,
+    1.4,
+)
 WEEKDAY = (1.18, 1.08, 1.04, 1.03, 1.0, 0.72, 0.62)  # Monday first
 MONTHLY = (0.95, 0.86, 0.98, 0.98, 1.0, 1.05, 1.1, 1.08, 1.06, 1.0, 0.97, 0.97)  # Jan..Dec
 
@@ -38,14 +62,34 @@ DISPATCH_MIX = {
     "road_flooding": 0.07,
 }
 PETITION_MIX = {
-    "illegal_parking": 0.19, "noise": 0.1, "environmental_sanitation": 0.12, "air_pollution": 0.03,
-    "road_excavation": 0.04, "sidewalk": 0.05, "park_facilities": 0.04, "drain_dredging": 0.05,
-    "tree_trimming": 0.05, "stray_animals": 0.04, "illegal_construction": 0.03, "signal_timing": 0.03,
-    "bus_service": 0.04, "mrt_service": 0.015, "social_welfare": 0.025, "taxation": 0.01,
-    "consumer_dispute": 0.015, "education": 0.015, "health_medical": 0.015, "labor_dispute": 0.015,
-    "markets_vendors": 0.02, "urban_planning": 0.01, "land_administration": 0.01, "civil_affairs": 0.02,
-    "culture_arts": 0.005, "tourism_recreation": 0.01, "petition_other": 0.04,
-}  # fmt: skip
+    "illegal_parking": 0.19,
+    "noise": 0.1,
+    "environmental_sanitation": 0.12,
+    "air_pollution": 0.03,
+    "road_excavation": 0.04,
+    "sidewalk": 0.05,
+    "park_facilities": 0.04,
+    "drain_dredging": 0.05,
+    "tree_trimming": 0.05,
+    "stray_animals": 0.04,
+    "illegal_construction": 0.03,
+    "signal_timing": 0.03,
+    "bus_service": 0.04,
+    "mrt_service": 0.015,
+    "social_welfare": 0.025,
+    "taxation": 0.01,
+    "consumer_dispute": 0.015,
+    "education": 0.015,
+    "health_medical": 0.015,
+    "labor_dispute": 0.015,
+    "markets_vendors": 0.02,
+    "urban_planning": 0.01,
+    "land_administration": 0.01,
+    "civil_affairs": 0.02,
+    "culture_arts": 0.005,
+    "tourism_recreation": 0.01,
+    "petition_other": 0.04,
+}
 SUPERVISION_MIX = {
     "supervision_public_works": 0.5,
     "supervision_water": 0.25,
@@ -55,17 +99,78 @@ SUPERVISION_MIX = {
 
 # Residents in thousands (about 2022): where the calls come from.
 DISTRICT_WEIGHT = {
-    "fongshan": 359, "sanmin": 330, "zuoying": 198, "nanzi": 190, "qianzhen": 179, "lingya": 166,
-    "siaogang": 153, "gushan": 140, "daliao": 108, "gangshan": 97, "renwu": 92, "linyuan": 69,
-    "lujhu": 51, "sinsing": 48, "niaosong": 43, "dashu": 41, "ciaotou": 38, "meinong": 38, "qishan": 36,
-    "dashe": 34, "ziguan": 36, "hunei": 30, "yanchao": 29, "alian": 28, "qieding": 29, "qianjin": 25,
-    "cijin": 27, "yancheng": 22, "mituo": 19, "yongan": 14, "shanlin": 12, "neimen": 13, "liugui": 13,
-    "tianliao": 7, "jiaxian": 6, "maolin": 2, "taoyuan": 4, "namasia": 3,
-}  # fmt: skip
+    "fongshan": 359,
+    "sanmin": 330,
+    "zuoying": 198,
+    "nanzi": 190,
+    "qianzhen": 179,
+    "lingya": 166,
+    "siaogang": 153,
+    "gushan": 140,
+    "daliao": 108,
+    "gangshan": 97,
+    "renwu": 92,
+    "linyuan": 69,
+    "lujhu": 51,
+    "sinsing": 48,
+    "niaosong": 43,
+    "dashu": 41,
+    "ciaotou": 38,
+    "meinong": 38,
+    "qishan": 36,
+    "dashe": 34,
+    "ziguan": 36,
+    "hunei": 30,
+    "yanchao": 29,
+    "alian": 28,
+    "qieding": 29,
+    "qianjin": 25,
+    "cijin": 27,
+    "yancheng": 22,
+    "mituo": 19,
+    "yongan": 14,
+    "shanlin": 12,
+    "neimen": 13,
+    "liugui": 13,
+    "tianliao": 7,
+    "jiaxian": 6,
+    "maolin": 2,
+    "taoyuan": 4,
+    "namasia": 3,
+}
 
-STREETS = ("中山路", "中正路", "民族路", "建國路", "自由路", "博愛路", "九如路", "青年路", "五福路", "三多路",
-           "光華路", "文化路", "大順路", "明誠路", "鳳頂路", "澄清路", "民生路", "復興路", "成功路", "忠孝路",
-           "仁愛路", "和平路", "河堤路", "光復路", "中華路", "大埤路", "公園路", "站前路", "育英路", "新生路")  # fmt: skip
+STREETS = (
+    "中山路",
+    "中正路",
+    "民族路",
+    "建國路",
+    "自由路",
+    "博愛路",
+    "九如路",
+    "青年路",
+    "五福路",
+    "三多路",
+    "光華路",
+    "文化路",
+    "大順路",
+    "明誠路",
+    "鳳頂路",
+    "澄清路",
+    "民生路",
+    "復興路",
+    "成功路",
+    "忠孝路",
+    "仁愛路",
+    "和平路",
+    "河堤路",
+    "光復路",
+    "中華路",
+    "大埤路",
+    "公園路",
+    "站前路",
+    "育英路",
+    "新生路",
+)
 
 # What callers say, per category: a few sentences to pick from.
 WORDS: dict[str, tuple[str, ...]] = {
@@ -83,7 +188,11 @@ WORDS: dict[str, tuple[str, ...]] = {
     "stray_animals": ("流浪狗成群追車很危險", "公園有受傷的流浪貓", "野狗在校園附近出沒"),
     "bus_service": ("公車過站不停", "公車司機態度不佳", "公車班次誤點嚴重"),
 }
-GENERIC_WORDS = ("市民反映{name}相關問題，請權責機關處理", "關於{name}，民眾希望儘速改善", "{name}問題持續發生，請協助查處")
+GENERIC_WORDS = (
+    "市民反映{name}相關問題，請權責機關處理",
+    "關於{name}，民眾希望儘速改善",
+    "{name}問題持續發生，請協助查處",
+)
 
 REPORT_OUTCOMES = {
     "done": 0.72,

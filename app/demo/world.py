@@ -128,8 +128,12 @@ def load_world(session: Session, *, tz: ZoneInfo, first: date, last: date) -> Wo
     }
     next_ids = {
         name: (session.scalar(select(func.max(column))) or 0) + 1
-        for name, column in (("cases", CaseRow.id), ("case_events", CaseEvent.id), ("calls", Call.id),
-                             ("sla_pauses", SlaPause.id))  # fmt: skip
+        for name, column in (
+            ("cases", CaseRow.id),
+            ("case_events", CaseEvent.id),
+            ("calls", Call.id),
+            ("sla_pauses", SlaPause.id),
+        )
     }
     articles = list(
         session.scalars(select(Article.id).where(Article.state == ArticleState.PUBLISHED).order_by(Article.id))

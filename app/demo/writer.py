@@ -20,24 +20,86 @@ from sqlalchemy.orm import Session
 from app.demo.generate import Batch
 
 CASE_COLUMNS = (
-    "id", "case_no", "case_type", "channel", "status", "category_id", "district_id", "agency_id", "address",
-    "latitude", "longitude", "description", "search_text", "reporter_name", "reporter_phone", "anonymous",
-    "wants_sms_reply", "resolution", "report_text", "parent_case_id", "created_by_id", "received_at", "created_at",
-    "updated_at", "assigned_at", "acknowledged_at", "reported_at", "closed_at", "reopened_at", "merged_at",
-    "cancelled_at", "version", "sla_policy", "sla_policy_version", "sla_round", "sla_started_at", "ack_due_at",
-    "report_due_at", "sla_due_at", "sla_stage", "next_sla_check_at", "alert_step", "next_alert_at", "alert_ladder",
-    "alert_ladder_version", "report_count",
-)  # fmt: skip
-EVENT_COLUMNS = ("id", "case_id", "event_type", "actor_id", "occurred_at", "recorded_at", "payload", "sla_key",
-                 "agency_id", "left_agency_id")  # fmt: skip
-CALL_COLUMNS = ("id", "caller_phone", "caller_as_given", "channel", "agent_id", "started_at", "ended_at", "outcome",
-                "case_id", "article_id", "answer_text", "transferred_to", "note")  # fmt: skip
+    "id",
+    "case_no",
+    "case_type",
+    "channel",
+    "status",
+    "category_id",
+    "district_id",
+    "agency_id",
+    "address",
+    "latitude",
+    "longitude",
+    "description",
+    "search_text",
+    "reporter_name",
+    "reporter_phone",
+    "anonymous",
+    "wants_sms_reply",
+    "resolution",
+    "report_text",
+    "parent_case_id",
+    "created_by_id",
+    "received_at",
+    "created_at",
+    "updated_at",
+    "assigned_at",
+    "acknowledged_at",
+    "reported_at",
+    "closed_at",
+    "reopened_at",
+    "merged_at",
+    "cancelled_at",
+    "version",
+    "sla_policy",
+    "sla_policy_version",
+    "sla_round",
+    "sla_started_at",
+    "ack_due_at",
+    "report_due_at",
+    "sla_due_at",
+    "sla_stage",
+    "next_sla_check_at",
+    "alert_step",
+    "next_alert_at",
+    "alert_ladder",
+    "alert_ladder_version",
+    "report_count",
+)
+EVENT_COLUMNS = (
+    "id",
+    "case_id",
+    "event_type",
+    "actor_id",
+    "occurred_at",
+    "recorded_at",
+    "payload",
+    "sla_key",
+    "agency_id",
+    "left_agency_id",
+)
+CALL_COLUMNS = (
+    "id",
+    "caller_phone",
+    "caller_as_given",
+    "channel",
+    "agent_id",
+    "started_at",
+    "ended_at",
+    "outcome",
+    "case_id",
+    "article_id",
+    "answer_text",
+    "transferred_to",
+    "note",
+)
 PAUSE_COLUMNS = ("id", "case_id", "started_at", "ended_at", "reason", "started_by_id")
 SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy writes for a UTC DateTime on SQLite
 SEQUENCES = {"cases": "cases", "case_events": "case_events", "calls": "calls", "sla_pauses": "sla_pauses"}
 
 
-def _sqlite_rows(columns: Sequence[str], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def _sqlite_rows(columns: Sequence[str], rows: list[tuple[Any, ...]]) -> list[list[Any]]:
     """Times as SQLAlchemy writes them on SQLite (UTC, no zone), JSON as its JSON type writes it."""
     times = [i for i, name in enumerate(columns) if name.endswith("_at")]
     payload = columns.index("payload") if "payload" in columns else -1
@@ -84,8 +146,12 @@ class Writer:
             self.rows[name] += len(rows)
         self.rows["search grams"] += len(batch.grams)
 
-    def _executemany(self, raw: Any, tables: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]],
-                     grams: list[tuple[int, list[str]]]) -> None:  # fmt: skip
+    def _executemany(
+        self,
+        raw: Any,
+        tables: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]],
+        grams: list[tuple[int, list[str]]],
+    ) -> None:
         cursor = raw.cursor()
         # A bigger page cache for this connection: the indexes of a day's 10,000 rows stay in memory.
         cursor.execute("PRAGMA cache_size = -262144")
@@ -96,8 +162,12 @@ class Writer:
         cursor.executemany("INSERT INTO case_grams (rowid, grams) VALUES (?, ?)", [(i, " ".join(g)) for i, g in grams])
         cursor.close()
 
-    def _copy(self, raw: Any, tables: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]],
-              grams: list[tuple[int, list[str]]]) -> None:  # fmt: skip
+    def _copy(
+        self,
+        raw: Any,
+        tables: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]],
+        grams: list[tuple[int, list[str]]],
+    ) -> None:
         from psycopg.types.json import Json
 
         with raw.cursor() as cursor:
