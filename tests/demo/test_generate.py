@@ -188,14 +188,12 @@ def test_the_check_agrees_with_the_services_and_sees_a_changed_row(app: Flask, f
     actions.assign_case(session=db.session, actor=factory.agent.actor, case_no=moved.case_no, version=moved.version,
                         agency_code="WRB")  # fmt: skip
     waited = factory.case(category_code="sidewalk", case_type="petition")
-    steps: list[Any] = [
-        lambda v: actions.acknowledge_case(session=db.session, actor=_agency(factory, waited), case_no=waited.case_no, version=v),
-        lambda v: actions.wait_for_citizen(session=db.session, actor=_agency(factory, waited), case_no=waited.case_no, version=v, reason="?"),
-        lambda v: actions.resume_case(session=db.session, actor=_agency(factory, waited), case_no=waited.case_no, version=v),
-    ]  # fmt: skip
-    version = waited.version
-    for step in steps:
-        version = step(version).version
+    who, version = _agency(factory, waited), waited.version
+    version = actions.acknowledge_case(session=db.session, actor=who, case_no=waited.case_no, version=version).version
+    version = actions.wait_for_citizen(
+        session=db.session, actor=who, case_no=waited.case_no, version=version, reason="?"
+    ).version
+    actions.resume_case(session=db.session, actor=who, case_no=waited.case_no, version=version)
     reported = factory.case()
     actions.report_back(
         session=db.session, actor=responder, case_no=reported.case_no, version=reported.version, text="x"
