@@ -75,6 +75,7 @@ def register(app: Flask) -> None:
                     now=now,
                     tz=tz,
                     progress=lambda _day: bar.update(1),
+                    parallel=True,
                 )
             except DataPresent as exc:
                 if if_empty:

@@ -45,7 +45,7 @@ class World:
     counters: dict[date, int]
     next_ids: dict[str, int]
     _rules_cache: dict[tuple[str, str], RoundRules]
-    _session: Session
+    _session: Session | None
 
     def route(self, category: str, district: str | None) -> tuple[AgencyRef | None, str]:
         default = self.categories[category][4]
@@ -58,6 +58,7 @@ class World:
         key = (category, agency.code)
         rules = self._rules_cache.get(key)
         if rules is None:
+            assert self._session is not None, "settled: every rule was looked up before"
             snapshot = reference_cache.snapshot(self._session)
             policy = snapshot.policy_book.for_case(category=category, agency=agency.code, case_type=case_type.value)
             ladder = current_ladder(self._session, category=category, agency=agency.code) if urgent else None
@@ -70,6 +71,14 @@ class World:
             )
             self._rules_cache[key] = rules
         return rules
+
+    def settle(self) -> None:
+        """Look up every category's rules with every agency now, so generating needs no database
+        (it may run in a forked process, which must not touch the parent's connections)."""
+        for code, (_id, _name, case_type, urgent, _default) in self.categories.items():
+            for agency in self.agencies.values():
+                self.rules_for(code, case_type, urgent, agency)
+        self._session = None
 
 
 def _agency_ref(session: Session, agency: Agency) -> AgencyRef:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
 
@@ -118,6 +119,40 @@ def _sqlite_rows(columns: Sequence[str], rows: list[tuple[Any, ...]]) -> list[li
     return converted
 
 
+@dataclass
+class Prepared:
+    """A batch's rows as the database driver takes them, per table; made where the batch was generated."""
+
+    day: date
+    tables: list[tuple[str, Sequence[str], list[Any]]]
+    grams: list[tuple[int, Any]]
+    counter: tuple[date, int] | None
+
+
+def prepare(batch: Batch, *, postgresql: bool) -> Prepared:
+    """SQLite: times and JSON as SQLAlchemy writes them. PostgreSQL: JSON wrapped for COPY."""
+    cases = [tuple(row[name] for name in CASE_COLUMNS) for row in batch.cases]
+    tables: list[tuple[str, Sequence[str], list[Any]]] = [
+        ("cases", CASE_COLUMNS, cases),
+        ("case_events", EVENT_COLUMNS, batch.events),
+        ("calls", CALL_COLUMNS, batch.calls),
+        ("sla_pauses", PAUSE_COLUMNS, batch.pauses),
+    ]
+    if postgresql:
+        from psycopg.types.json import Json
+
+        payload = EVENT_COLUMNS.index("payload")
+        tables[1] = (
+            "case_events",
+            EVENT_COLUMNS,
+            [(*e[:payload], Json(e[payload]), *e[payload + 1 :]) for e in batch.events],
+        )
+        return Prepared(batch.day, tables, list(batch.grams), batch.counter)
+    tables = [(name, columns, _sqlite_rows(columns, rows)) for name, columns, rows in tables]
+    grams = [(case_id, " ".join(grams)) for case_id, grams in batch.grams]
+    return Prepared(batch.day, tables, grams, batch.counter)
+
+
 class Writer:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -125,63 +160,41 @@ class Writer:
         self.rows: Counter[str] = Counter()
         self.counters: dict[date, int] = {}
 
-    def write(self, batch: Batch) -> None:
+    def write(self, prepared: Prepared) -> None:
         """One batch, one transaction."""
-        cases = [tuple(row[name] for name in CASE_COLUMNS) for row in batch.cases]
-        tables: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]] = [
-            ("cases", CASE_COLUMNS, cases),
-            ("case_events", EVENT_COLUMNS, batch.events),
-            ("calls", CALL_COLUMNS, batch.calls),
-            ("sla_pauses", PAUSE_COLUMNS, batch.pauses),
-        ]
         raw = self.session.connection().connection.driver_connection
         if self.postgresql:
-            self._copy(raw, tables, batch.grams)
+            self._copy(raw, prepared)
         else:
-            self._executemany(raw, tables, batch.grams)
-        if batch.counter is not None:
-            self._counter(*batch.counter)
+            self._executemany(raw, prepared)
+        if prepared.counter is not None:
+            self._counter(*prepared.counter)
         self.session.commit()
-        for name, _columns, rows in tables:
+        for name, _columns, rows in prepared.tables:
             self.rows[name] += len(rows)
-        self.rows["search grams"] += len(batch.grams)
+        self.rows["search grams"] += len(prepared.grams)
 
-    def _executemany(
-        self,
-        raw: Any,
-        tables: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]],
-        grams: list[tuple[int, list[str]]],
-    ) -> None:
+    def _executemany(self, raw: Any, prepared: Prepared) -> None:
         cursor = raw.cursor()
         # A bigger page cache for this connection: the indexes of a day's 10,000 rows stay in memory.
         cursor.execute("PRAGMA cache_size = -262144")
-        for name, columns, rows in tables:
+        for name, columns, rows in prepared.tables:
             if rows:
                 statement = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-                cursor.executemany(statement, _sqlite_rows(columns, rows))
-        cursor.executemany("INSERT INTO case_grams (rowid, grams) VALUES (?, ?)", [(i, " ".join(g)) for i, g in grams])
+                cursor.executemany(statement, rows)
+        cursor.executemany("INSERT INTO case_grams (rowid, grams) VALUES (?, ?)", prepared.grams)
         cursor.close()
 
-    def _copy(
-        self,
-        raw: Any,
-        tables: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]],
-        grams: list[tuple[int, list[str]]],
-    ) -> None:
-        from psycopg.types.json import Json
-
+    def _copy(self, raw: Any, prepared: Prepared) -> None:
         with raw.cursor() as cursor:
-            for name, columns, rows in tables:
+            for name, columns, rows in prepared.tables:
                 if not rows:
                     continue
-                json_at = [index for index, column in enumerate(columns) if column == "payload"]
                 with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
                     for row in rows:
-                        if json_at:
-                            row = tuple(Json(v) if i in json_at else v for i, v in enumerate(row))
                         copy.write_row(row)
             with cursor.copy("COPY case_search_grams (case_id, grams) FROM STDIN") as copy:
-                for row in grams:
+                for row in prepared.grams:
                     copy.write_row(row)
 
     def _counter(self, day: date, last_seq: int) -> None:
