@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import Pauses, SlaContext, load_context, sla_fields
-from app.demo.life import extended_policy
+from app.demo.parts import extended_policy
 from app.models import Agency, Case, CaseEvent, SlaPause
 from app.reference.cache import reference_cache
 from app.vocabulary import CaseStatus, EventType

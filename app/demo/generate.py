@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from bisect import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any
@@ -19,8 +18,10 @@ from typing import Any
 from app.cases import search, textgrams
 from app.cases.numbers import format_case_no
 from app.demo import shape
-from app.demo.life import Person, Sim
+from app.demo.batch import Batch, Intake, cumulative
+from app.demo.life import Sim
 from app.demo.lives import Course, Stop, dispatch_course, duplicate_course, petition_course
+from app.demo.parts import Person
 from app.demo.world import World
 from app.vocabulary import CallOutcome, CaseStatus, CaseType, Channel, EventType
 
@@ -28,58 +29,22 @@ _MEAN_DAY = (sum(shape.WEEKDAY) / 7) * (sum(shape.MONTHLY) / 12)
 _HOURS = list(accumulate(shape.HOURLY))
 
 
-def _cumulative(weights: dict[str, float]) -> tuple[list[str], list[float]]:
-    return list(weights), list(accumulate(weights.values()))
-
-
-@dataclass
-class Batch:
-    """The rows of one day, ready for the writer."""
-
-    day: date
-    cases: list[dict[str, Any]] = field(default_factory=list)
-    events: list[tuple[Any, ...]] = field(default_factory=list)  # with case_id and id first
-    calls: list[tuple[Any, ...]] = field(default_factory=list)
-    pauses: list[tuple[Any, ...]] = field(default_factory=list)
-    grams: list[tuple[int, list[str]]] = field(default_factory=list)
-    counter: tuple[date, int] | None = None
-
-
-@dataclass
-class Intake:
-    """A case about to be recorded: what, where, when, by whom, and its place in a typhoon cluster."""
-
-    received_at: datetime
-    created_at: datetime
-    category: str
-    district: str
-    address: str
-    channel: Channel
-    agent: Person
-    surge: bool = False
-    primary: Intake | None = None  # a duplicate: merged into this one
-    merge_at: datetime | None = None
-    added: list[tuple[datetime, str]] = field(default_factory=list)  # reports added by other callers
-    case_id: int = 0
-    case_no: str = ""
-
-
 class Generator:
     def __init__(self, world: World, *, scale: float, seed: int, now: datetime, typhoons: list[date]) -> None:
         self.world, self.scale, self.now, self.typhoons = world, scale, now, set(typhoons)
         self.rng = random.Random(seed)
         self.ids = dict(world.next_ids)
-        self.districts = _cumulative({c: w for c, w in shape.DISTRICT_WEIGHT.items() if c in world.districts})
+        self.districts = cumulative({c: w for c, w in shape.DISTRICT_WEIGHT.items() if c in world.districts})
         self.mixes = {
-            kind: _cumulative({c: w for c, w in mix.items() if c in world.categories})
+            kind: cumulative({c: w for c, w in mix.items() if c in world.categories})
             for kind, mix in (
                 ("dispatch", shape.DISPATCH_MIX),
                 ("petition", shape.PETITION_MIX),
                 ("supervision", shape.SUPERVISION_MIX),
             )
         }
-        self.channels = _cumulative(shape.NON_PHONE_CHANNELS)
-        self.others = _cumulative(shape.OTHER_CALLS)
+        self.channels = cumulative(shape.NON_PHONE_CHANNELS)
+        self.others = cumulative(shape.OTHER_CALLS)
 
     # --- small draws ----------------------------------------------------------------------
 

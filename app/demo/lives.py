@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from app.demo import shape
-from app.demo.life import AgencyRef, Person, Sim
+from app.demo.life import Sim
+from app.demo.parts import AgencyRef, Person
 from app.vocabulary import CaseStatus, EventType
 from sla.clock import add
 

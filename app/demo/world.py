@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app import phones
 from app.cases.deadlines import SlaContext, load_context
 from app.db import write_transaction
-from app.demo.life import AgencyRef, Person, RoundRules
+from app.demo.parts import AgencyRef, Person, RoundRules
 from app.models import Agency, Article, Call, CaseEvent, CaseNumberCounter, SlaPause, SmsOptOut, User
 from app.models import Case as CaseRow
 from app.reference.cache import reference_cache

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.demo.generate import Batch
+from app.demo.batch import Batch
 
 CASE_COLUMNS = (
     "id",
