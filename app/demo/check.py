@@ -9,18 +9,21 @@ generated ones (a test runs it on both).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import Pauses, SlaContext, load_context, sla_fields
+from app.demo.life import CLOCK_COLUMNS
 from app.demo.parts import extended_policy
 from app.models import Agency, Case, CaseEvent, SlaPause
 from app.reference.cache import reference_cache
 from app.vocabulary import CaseStatus, EventType
+from sla.clock import Interval, elapsed
 
 COMPARED = (
     "status",
@@ -71,11 +74,20 @@ class Replayed:
     extension: tuple[datetime, datetime] | None = None  # (new report deadline, approved at)
     pauses: list[list[datetime | None]] = field(default_factory=list)
     fired: set[str] = field(default_factory=set)
+    # This round's moments the monthly report's clock columns measure: (when, pauses closed by then).
+    ack_measured: tuple[datetime, list[Interval]] | None = None
+    report_measured: tuple[datetime, list[Interval]] | None = None
+    extensions: list[tuple[datetime, datetime]] = field(default_factory=list)  # (previous, new) deadline
+
+    def closed_pauses(self) -> list[Interval]:
+        return [(start, end) for start, end in self.pauses if start is not None and end is not None]
 
     def new_round(self, start: datetime) -> None:
         self.sla_round, self.sla_started_at, self.extension = self.sla_round + 1, start, None
         self.ack_due_at = self.report_due_at = None
         self.alert_step = 0  # an urgent case's ladder starts again with the round
+        self.ack_measured = self.report_measured = None
+        self.extensions = []
 
     def end_pause(self, at: datetime) -> None:
         if self.pauses and self.pauses[-1][1] is None:
@@ -101,12 +113,15 @@ def replay(events: list[CaseEvent]) -> Replayed:
                 case.new_round(case.received_at if previous is None else at)
         elif kind == EventType.CASE_ACKNOWLEDGED:
             case.acknowledged_at = at
+            case.ack_measured = case.ack_measured or (at, case.closed_pauses())
             if "implied_by" not in payload:
                 case.status = CaseStatus.ACKNOWLEDGED
         elif kind == EventType.CASE_REPORTED:
             case.end_pause(at)
             case.status, case.reported_at = CaseStatus.REPORTED, at
             case.acknowledged_at = case.acknowledged_at or at
+            case.ack_measured = case.ack_measured or (at, case.closed_pauses())
+            case.report_measured = case.report_measured or (at, case.closed_pauses())
         elif kind == EventType.CASE_CLOSED:
             case.status, case.closed_at = CaseStatus.CLOSED, at
         elif kind in (EventType.CASE_RETURNED, EventType.CASE_REOPENED):
@@ -131,6 +146,7 @@ def replay(events: list[CaseEvent]) -> Replayed:
             case.end_pause(at)
         elif kind == EventType.EXTENSION_APPROVED:
             case.extension = (_iso(payload["report_due_at"]), at)
+            case.extensions.append((_iso(payload["previous_report_due_at"]), _iso(payload["report_due_at"])))
         elif kind == EventType.REPORT_ADDED:
             case.report_count += 1
         elif kind in MILESTONES and event.sla_key:
@@ -164,6 +180,29 @@ def _sla(session: Session, row: Case, case: Replayed, context: SlaContext, now: 
     return fields
 
 
+def _clocks(session: Session, row: Case, case: Replayed, context: SlaContext) -> dict[str, Any]:
+    """The monthly report's clock columns as `app.cases.milestones.milestone_clocks` sets them."""
+    fields: dict[str, Any] = dict.fromkeys(CLOCK_COLUMNS)
+    start = case.sla_started_at
+    if row.sla_policy is None or row.sla_policy_version is None or start is None:
+        return fields
+    policy = reference_cache.snapshot(session).policy_versions[(row.sla_policy, row.sla_policy_version)]
+    clock = context.clock(policy.clock)
+
+    def measured(at: datetime, pauses: list[Interval]) -> int:
+        return math.ceil(elapsed(clock, start, at, [p for p in pauses if p[1] > start]).total_seconds())
+
+    if case.ack_measured is not None:
+        fields["ack_clock_seconds"] = measured(*case.ack_measured)
+        window = policy.acknowledge_within
+        fields["ack_window_seconds"] = None if window is None else math.ceil(window.total_seconds())
+    if case.report_measured is not None:
+        fields["report_clock_seconds"] = measured(*case.report_measured)
+        extended = sum((elapsed(clock, before, after) for before, after in case.extensions), timedelta(0))
+        fields["report_window_seconds"] = math.ceil((policy.report_within + extended).total_seconds())
+    return fields
+
+
 @dataclass(frozen=True)
 class Mismatch:
     case_no: str
@@ -180,6 +219,7 @@ def check_cases(session: Session, case_ids: list[int], *, now: datetime) -> list
     context = load_context(session)
     agency_ids = dict(session.execute(select(Agency.code, Agency.id)).all())
     mismatches: list[Mismatch] = []
+    compared = COMPARED + tuple(name for name in CLOCK_COLUMNS if hasattr(Case, name))
     for start in range(0, len(case_ids), 500):
         chunk = case_ids[start : start + 500]
         rows = session.scalars(select(Case).where(Case.id.in_(chunk)).execution_options(populate_existing=True)).all()
@@ -210,13 +250,14 @@ def check_cases(session: Session, case_ids: list[int], *, now: datetime) -> list
                 "alert_step": case.alert_step,
                 "pauses": case.pauses,
                 **_sla(session, row, case, context, now),
+                **_clocks(session, row, case, context),
             }
-            actual = {name: getattr(row, name) for name in COMPARED if name not in ("parent_case_id", "pauses")}
+            actual = {name: getattr(row, name) for name in compared if name not in ("parent_case_id", "pauses")}
             actual["parent_case_id"] = parent_nos.get(row.parent_case_id) if row.parent_case_id else None
             actual["pauses"] = stored_pauses.get(row.id, [])
             mismatches += [
                 Mismatch(row.case_no, name, actual[name], derived[name])
-                for name in COMPARED
+                for name in compared
                 if actual[name] != derived[name]
             ]
         session.rollback()

@@ -11,6 +11,7 @@ two shows up as a mismatch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from app.demo.parts import AgencyRef, Person, RoundRules, extended_policy, plan
 from app.vocabulary import STOPPED_STATUSES, CaseStatus, EventType
 from dispatch.ladder import LadderPolicy, rung
-from sla.clock import Clock, Interval
+from sla.clock import Clock, Interval, elapsed
 from sla.policy import Policy
 from sla.timeline import MilestoneKind, Stage, Target, Timeline, due, keep_recorded, nearest_due, next_check, stage
 
@@ -29,6 +30,13 @@ MILESTONE_EVENTS = {
     MilestoneKind.BREACHED: EventType.SLA_BREACHED,
     MilestoneKind.ESCALATED: EventType.SLA_ESCALATED,
 }
+
+
+CLOCK_COLUMNS = ("ack_clock_seconds", "ack_window_seconds", "report_clock_seconds", "report_window_seconds")
+
+
+def _seconds(duration: timedelta) -> int:
+    return math.ceil(duration.total_seconds())  # rounded up: a deadline missed by half a second is missed
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -55,6 +63,8 @@ class Sim:
     timeline: Timeline | None = None
     ladder: LadderPolicy | None = None
     _pinned: Timeline | None = None
+    base_policy: Policy | None = None  # the round's policy as stored, before any extension
+    extended_by: timedelta = timedelta(0)  # this round's approved extensions, on its clock
 
     # --- bookkeeping ------------------------------------------------------------------------
 
@@ -201,6 +211,22 @@ class Sim:
             self.emit(EventType.ALERT_ESCALATED, at, LADDER, payload, key=f"{row['sla_round']}:ladder:{step}")
             row["alert_step"], row["next_alert_at"] = step, at + self.ladder.delay_before(step + 1)
 
+    def _measure(self) -> None:
+        """The case's own clock when the agency acknowledged and reported back in this round, and the
+        windows it was held to: what `app.cases.milestones.milestone_clocks` stores at each refresh."""
+        policy, clock, start = self.base_policy, self.clock, self.row["sla_started_at"]
+        if policy is None or clock is None or start is None:
+            return
+        row, pauses = self.row, self._in_round()
+        acknowledged = row["acknowledged_at"] or row["reported_at"]
+        if acknowledged is not None and row["ack_clock_seconds"] is None:
+            row["ack_clock_seconds"] = _seconds(elapsed(clock, start, acknowledged, pauses))
+            window = policy.acknowledge_within
+            row["ack_window_seconds"] = None if window is None else _seconds(window)
+        if row["reported_at"] is not None and row["report_clock_seconds"] is None:
+            row["report_clock_seconds"] = _seconds(elapsed(clock, start, row["reported_at"], pauses))
+            row["report_window_seconds"] = _seconds(policy.report_within + self.extended_by)
+
     def _stop_ladder(self) -> None:
         self.row["next_alert_at"] = None
 
@@ -221,6 +247,9 @@ class Sim:
         rules: RoundRules = self.rules_for(self.agency)
         self.row["sla_round"] += 1
         self.policy, self.clock = rules.policy, rules.clock
+        self.base_policy, self.extended_by = rules.policy, timedelta(0)
+        # A new round measures the agency afresh (the monthly report's clock columns).
+        self.row.update(dict.fromkeys(CLOCK_COLUMNS))
         if rules.policy is None:
             self.timeline = None
             self.row.update(
@@ -265,6 +294,7 @@ class Sim:
         self.row.update(status=CaseStatus.ACKNOWLEDGED, acknowledged_at=at)
         self._touch(at)
         self.emit(EventType.CASE_ACKNOWLEDGED, at, who, {})
+        self._measure()
         self._stop_ladder()
 
     def reassign(self, at: datetime, who: Person, agency: AgencyRef, reason: str) -> None:
@@ -321,6 +351,7 @@ class Sim:
         assert self.policy is not None and self.clock is not None
         self.advance(at)
         previous = self.recorded().report_due_at
+        self.extended_by += elapsed(self.clock, previous, new_due)
         self.policy = extended_policy(self.policy, self.clock, self.row["sla_started_at"], new_due, self._in_round())
         self._replan()
         self._touch(at)
@@ -345,6 +376,7 @@ class Sim:
         self.row.update(status=CaseStatus.REPORTED, reported_at=at, report_text=text)
         self._touch(at)
         self.emit(EventType.CASE_REPORTED, at, who, {"text": text, "outcome": outcome})
+        self._measure()
         self._stop_ladder()
 
     def give_back(self, at: datetime, who: Person, reason: str) -> None:

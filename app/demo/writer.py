@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from app.demo.batch import Batch
+from app.demo.life import CLOCK_COLUMNS
 
 CASE_COLUMNS = (
     "id",
@@ -129,11 +130,11 @@ class Prepared:
     counter: tuple[date, int] | None
 
 
-def prepare(batch: Batch, *, postgresql: bool) -> Prepared:
+def prepare(batch: Batch, *, postgresql: bool, case_columns: Sequence[str] = CASE_COLUMNS) -> Prepared:
     """SQLite: times and JSON as SQLAlchemy writes them. PostgreSQL: JSON wrapped for COPY."""
-    cases = [tuple(row[name] for name in CASE_COLUMNS) for row in batch.cases]
+    cases = [tuple(row[name] for name in case_columns) for row in batch.cases]
     tables: list[tuple[str, Sequence[str], list[Any]]] = [
-        ("cases", CASE_COLUMNS, cases),
+        ("cases", case_columns, cases),
         ("case_events", EVENT_COLUMNS, batch.events),
         ("calls", CALL_COLUMNS, batch.calls),
         ("sla_pauses", PAUSE_COLUMNS, batch.pauses),
@@ -157,6 +158,10 @@ class Writer:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.postgresql = session.get_bind().dialect.name == "postgresql"
+        # The monthly report's clock columns (migration 0013_monthly), where the schema has them.
+        present = {column["name"] for column in inspect(session.connection()).get_columns("cases")}
+        self.case_columns = CASE_COLUMNS + tuple(name for name in CLOCK_COLUMNS if name in present)
+        session.rollback()
         self.rows: Counter[str] = Counter()
         self.counters: dict[date, int] = {}
 
