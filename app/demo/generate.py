@@ -41,6 +41,7 @@ class Generator:
                 ("dispatch", shape.DISPATCH_MIX),
                 ("petition", shape.PETITION_MIX),
                 ("supervision", shape.SUPERVISION_MIX),
+                ("consultation", shape.CONSULTATION_CASE_MIX),
             )
         }
         self.channels = cumulative(shape.NON_PHONE_CHANNELS)
@@ -95,10 +96,13 @@ class Generator:
             yield self.day(day)
             day += timedelta(days=1)
 
-    def _intake(self, day: date, category: str, district: str, *, at: datetime | None = None) -> Intake:
+    def _intake(
+        self, day: date, category: str, district: str, *, at: datetime | None = None, written: bool = False
+    ) -> Intake:
         received = at or self._moment(day)
-        # A typhoon's reports come by phone (and a duplicate must be recorded after the case it joins).
-        phone = at is not None or self.rng.random() < shape.PHONE_SHARE_OF_CASES
+        # A typhoon's reports come by phone (and a duplicate must be recorded after the case it joins);
+        # a consultation recorded as a case was written (the web mailbox, the app, a letter).
+        phone = not written and (at is not None or self.rng.random() < shape.PHONE_SHARE_OF_CASES)
         channel = Channel.PHONE if phone else Channel(self._pick(self.channels))
         delay = timedelta(minutes=self.rng.uniform(2, 7) if phone else self.rng.uniform(5, 180))
         created = min(received + delay, self._end_of(day))
@@ -145,6 +149,9 @@ class Generator:
         ):
             for _ in range(self._count(per_year, weight)):
                 intakes.append(self._intake(day, self._pick(self.mixes[kind]), self._pick(self.districts)))
+        for _ in range(self._count(shape.CONSULTATION_CASES_A_YEAR, weight)):
+            category = self._pick(self.mixes["consultation"])
+            intakes.append(self._intake(day, category, self._pick(self.districts), written=True))
         if day in self.typhoons:
             intakes.extend(self._surge(day))
         intakes = [intake for intake in intakes if intake.created_at <= self.now]
@@ -251,13 +258,27 @@ class Generator:
                 case_id=intake.case_id,
                 channel=intake.channel,
             )
-        if agency is None:  # no route: left for the supervisors' triage
+        if case_type is CaseType.CONSULTATION:
+            self._consultation(sim, intake, created)
+        elif agency is None:  # no route: left for the supervisors' triage
             sim.emit(EventType.CASE_CREATED, intake.created_at, intake.agent, created)
             sim.emit(EventType.ROUTING_FAILED, intake.created_at, intake.agent, {"reason": reason})
         else:
             sim.open(intake.created_at, intake.agent, created, agency, reason)
             self._live(batch, sim, intake, twins, case_type)
         self._emit_rows(batch, sim)
+
+    def _consultation(self, sim: Sim, intake: Intake, created: dict[str, Any]) -> None:
+        """Answered and closed at intake (立即回覆); a very few wait for an answer the centre closes later."""
+        sim.emit(EventType.CASE_CREATED, intake.created_at, intake.agent, created)
+        answer = self.rng.choice(shape.CONSULTATION_ANSWERS)
+        closed_at = intake.created_at
+        if self.rng.random() < 1 - shape.ANSWERED_AT_ONCE:
+            closed_at += timedelta(hours=self.rng.uniform(2, 48))
+            if closed_at > self.now:
+                return
+        sim.row.update(status=CaseStatus.CLOSED, closed_at=closed_at, resolution=answer, updated_at=closed_at)
+        sim.emit(EventType.CASE_CLOSED, closed_at, intake.agent, {"resolution": answer})
 
     def _live(self, batch: Batch, sim: Sim, intake: Intake, twins: list[Intake], case_type: CaseType) -> None:
         course = Course(

@@ -19,7 +19,7 @@ from app.demo.generate import Generator
 from app.demo.run import DataPresent, RunReport, generate
 from app.demo.world import load_world
 from app.models import Call, Case, CaseEvent, Category
-from app.vocabulary import CallOutcome, CaseStatus, EventType
+from app.vocabulary import CallOutcome, CaseStatus, CaseType, EventType
 from tests.conftest import TZ
 from tests.factories import Factory
 
@@ -65,6 +65,10 @@ def test_a_month_has_the_customers_volumes_at_scale_and_every_case_matches_its_e
     assert 0.30 < calls[CallOutcome.CONSULTATION_ANSWERED] / total < 0.37
     assert calls[CallOutcome.CASE_OPENED] and calls[CallOutcome.PROGRESS_INQUIRY] and calls[CallOutcome.ADDED_TO_CASE]
     assert report.rows["cases"] == cases and report.rows["calls"] == total
+    consultations = db.session.execute(
+        select(Case.closed_at, Case.created_at).where(Case.case_type == CaseType.CONSULTATION)
+    ).all()
+    assert consultations and all(closed == created for closed, created in consultations)  # answered at once
 
     mismatches = check_cases(db.session, _all_ids(), now=LONG_AGO)
     assert [str(m) for m in mismatches] == []
