@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import Pauses, SlaContext, load_context, sla_fields
-from app.demo.life import CLOCK_COLUMNS
+from app.demo.life import CLOCK_COLUMNS, OPTIONAL_COLUMNS
 from app.demo.parts import extended_policy
 from app.models import Agency, Case, CaseEvent, SlaPause
 from app.reference.cache import reference_cache
@@ -78,6 +78,7 @@ class Replayed:
     ack_measured: tuple[datetime, list[Interval]] | None = None
     report_measured: tuple[datetime, list[Interval]] | None = None
     extensions: list[tuple[datetime, datetime]] = field(default_factory=list)  # (previous, new) deadline
+    report_outcome: str | None = None
 
     def closed_pauses(self) -> list[Interval]:
         return [(start, end) for start, end in self.pauses if start is not None and end is not None]
@@ -119,6 +120,7 @@ def replay(events: list[CaseEvent]) -> Replayed:
         elif kind == EventType.CASE_REPORTED:
             case.end_pause(at)
             case.status, case.reported_at = CaseStatus.REPORTED, at
+            case.report_outcome = payload.get("outcome")
             case.acknowledged_at = case.acknowledged_at or at
             case.ack_measured = case.ack_measured or (at, case.closed_pauses())
             case.report_measured = case.report_measured or (at, case.closed_pauses())
@@ -219,7 +221,7 @@ def check_cases(session: Session, case_ids: list[int], *, now: datetime) -> list
     context = load_context(session)
     agency_ids = dict(session.execute(select(Agency.code, Agency.id)).all())
     mismatches: list[Mismatch] = []
-    compared = COMPARED + tuple(name for name in CLOCK_COLUMNS if hasattr(Case, name))
+    compared = COMPARED + tuple(name for name in OPTIONAL_COLUMNS if hasattr(Case, name))
     for start in range(0, len(case_ids), 500):
         chunk = case_ids[start : start + 500]
         rows = session.scalars(select(Case).where(Case.id.in_(chunk)).execution_options(populate_existing=True)).all()
@@ -251,6 +253,7 @@ def check_cases(session: Session, case_ids: list[int], *, now: datetime) -> list
                 "pauses": case.pauses,
                 **_sla(session, row, case, context, now),
                 **_clocks(session, row, case, context),
+                "report_outcome": case.report_outcome,
             }
             actual = {name: getattr(row, name) for name in compared if name not in ("parent_case_id", "pauses")}
             actual["parent_case_id"] = parent_nos.get(row.parent_case_id) if row.parent_case_id else None

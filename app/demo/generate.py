@@ -19,7 +19,7 @@ from app.cases import search, textgrams
 from app.cases.numbers import format_case_no
 from app.demo import shape
 from app.demo.batch import Batch, Intake, cumulative
-from app.demo.life import CLOCK_COLUMNS, Sim
+from app.demo.life import OPTIONAL_COLUMNS, Sim
 from app.demo.lives import Course, Stop, dispatch_course, duplicate_course, petition_course
 from app.demo.parts import Person
 from app.demo.world import World
@@ -228,7 +228,7 @@ class Generator:
             "alert_ladder": None,
             "alert_ladder_version": None,
             "report_count": 1,
-            **dict.fromkeys(CLOCK_COLUMNS),
+            **dict.fromkeys(OPTIONAL_COLUMNS),
         }
         sim = Sim(
             intake.case_id,

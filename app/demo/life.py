@@ -33,6 +33,8 @@ MILESTONE_EVENTS = {
 
 
 CLOCK_COLUMNS = ("ack_clock_seconds", "ack_window_seconds", "report_clock_seconds", "report_window_seconds")
+# Columns other branches add (the monthly report's clocks, the report's outcome): written where the schema has them.
+OPTIONAL_COLUMNS = (*CLOCK_COLUMNS, "report_outcome")
 
 
 def _seconds(duration: timedelta) -> int:
@@ -373,9 +375,9 @@ class Sim:
             self.row["acknowledged_at"] = at
             self.emit(EventType.CASE_ACKNOWLEDGED, at, who, {"implied_by": "report"})
         self._end_wait(at)
-        self.row.update(status=CaseStatus.REPORTED, reported_at=at, report_text=text)
+        self.row.update(status=CaseStatus.REPORTED, reported_at=at, report_text=text, report_outcome=outcome)
         self._touch(at)
-        self.emit(EventType.CASE_REPORTED, at, who, {"text": text, "outcome": outcome})
+        self.emit(EventType.CASE_REPORTED, at, who, {"text": text, "outcome": outcome, "photos": 0})
         self._measure()
         self._stop_ladder()
 
@@ -399,9 +401,10 @@ class Sim:
 
     def close(self, at: datetime, who: Person, resolution: str) -> None:
         self.advance(at)
+        accepted = self.row["reported_at"]  # 結案審核: the centre accepts the agency's report
         self.row.update(status=CaseStatus.CLOSED, closed_at=at, resolution=resolution)
         self._touch(at)
-        self.emit(EventType.CASE_CLOSED, at, who, {"resolution": resolution})
+        self.emit(EventType.CASE_CLOSED, at, who, {"resolution": resolution, "accepted_report_at": _iso(accepted)})
 
     def merge_into(self, at: datetime, who: Person, target_id: int, target_no: str, reason: str | None) -> None:
         """併案, this side; the case it goes into records `merge_received` at the same moment."""

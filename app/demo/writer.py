@@ -19,7 +19,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from app.demo.batch import Batch
-from app.demo.life import CLOCK_COLUMNS
+from app.demo.life import OPTIONAL_COLUMNS
 
 CASE_COLUMNS = (
     "id",
@@ -158,9 +158,9 @@ class Writer:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.postgresql = session.get_bind().dialect.name == "postgresql"
-        # The monthly report's clock columns (migration 0013_monthly), where the schema has them.
+        # Columns of migrations on other branches (0013_monthly, 0013_report_back), where the schema has them.
         present = {column["name"] for column in inspect(session.connection()).get_columns("cases")}
-        self.case_columns = CASE_COLUMNS + tuple(name for name in CLOCK_COLUMNS if name in present)
+        self.case_columns = CASE_COLUMNS + tuple(name for name in OPTIONAL_COLUMNS if name in present)
         session.rollback()
         self.rows: Counter[str] = Counter()
         self.counters: dict[date, int] = {}
