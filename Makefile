@@ -17,7 +17,7 @@ MO := $(PO:.po=.mo)
 PYBABEL := $(BIN)/python -m babel.messages.frontend -q
 EXTRACT_OPTIONS := --no-default-keywords --no-location --sort-output --omit-header --add-comments=TRANSLATORS:
 
-.PHONY: setup setup-dev run db test test-sqlite test-postgres lint bench clean translations
+.PHONY: setup setup-dev run db demo test test-sqlite test-postgres lint bench clean translations
 
 setup: $(VENV)/.installed $(MO)
 
@@ -37,6 +37,11 @@ db: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	$(FLASK) knowledge load config/knowledge/articles.yaml
+
+# A month of realistic data for a newcomer to look at (the last 30 days, a tenth of the customer's volumes);
+# a second run says the days already have cases and adds nothing.
+demo: db
+	$(FLASK) demo generate --days 30 --scale 0.1 --seed 1 --if-empty
 
 run: db
 	@# On an empty database (development only): an `admin` with a random password, printed once; else nothing.

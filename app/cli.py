@@ -171,6 +171,10 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(report_group)
 
+    from app.demo.cli import register as register_demo
+
+    register_demo(app)
+
 
 def _register_knowledge(app: Flask) -> None:
     @app.cli.group("knowledge")

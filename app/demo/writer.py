@@ -1,0 +1,224 @@
+"""Writing a day's generated rows in bulk, through the app's own connection and transaction.
+
+SQLite: executemany on the DBAPI cursor (the FTS5 trigram index is filled by the migration's
+triggers, the gram index by us, as `search.index_case` does). PostgreSQL: COPY through psycopg
+(`case_search_grams` too). Nothing is disabled: constraints, foreign keys and the append-only
+triggers all hold (inserts are all they see). Row counts per table are kept for the report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date
+from typing import Any
+
+from sqlalchemy import inspect, text
+from sqlalchemy.orm import Session
+
+from app.demo.batch import Batch
+from app.demo.life import OPTIONAL_COLUMNS
+
+CASE_COLUMNS = (
+    "id",
+    "case_no",
+    "case_type",
+    "channel",
+    "status",
+    "category_id",
+    "district_id",
+    "agency_id",
+    "address",
+    "latitude",
+    "longitude",
+    "description",
+    "search_text",
+    "reporter_name",
+    "reporter_phone",
+    "anonymous",
+    "wants_sms_reply",
+    "resolution",
+    "report_text",
+    "parent_case_id",
+    "created_by_id",
+    "received_at",
+    "created_at",
+    "updated_at",
+    "assigned_at",
+    "acknowledged_at",
+    "reported_at",
+    "closed_at",
+    "reopened_at",
+    "merged_at",
+    "cancelled_at",
+    "version",
+    "sla_policy",
+    "sla_policy_version",
+    "sla_round",
+    "sla_started_at",
+    "ack_due_at",
+    "report_due_at",
+    "sla_due_at",
+    "sla_stage",
+    "next_sla_check_at",
+    "alert_step",
+    "next_alert_at",
+    "alert_ladder",
+    "alert_ladder_version",
+    "report_count",
+)
+EVENT_COLUMNS = (
+    "id",
+    "case_id",
+    "event_type",
+    "actor_id",
+    "occurred_at",
+    "recorded_at",
+    "payload",
+    "sla_key",
+    "agency_id",
+    "left_agency_id",
+)
+CALL_COLUMNS = (
+    "id",
+    "caller_phone",
+    "caller_as_given",
+    "channel",
+    "agent_id",
+    "started_at",
+    "ended_at",
+    "outcome",
+    "case_id",
+    "article_id",
+    "answer_text",
+    "transferred_to",
+    "note",
+)
+PAUSE_COLUMNS = ("id", "case_id", "started_at", "ended_at", "reason", "started_by_id")
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy writes for a UTC DateTime on SQLite
+SEQUENCES = {"cases": "cases", "case_events": "case_events", "calls": "calls", "sla_pauses": "sla_pauses"}
+
+
+def _sqlite_rows(columns: Sequence[str], rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """Times as SQLAlchemy writes them on SQLite (UTC, no zone), JSON as its JSON type writes it."""
+    times = [i for i, name in enumerate(columns) if name.endswith("_at")]
+    payload = columns.index("payload") if "payload" in columns else -1
+    converted = []
+    for row in rows:
+        values = list(row)
+        for index in times:
+            value = values[index]
+            if value is not None:
+                if value.tzinfo is not UTC:
+                    value = value.astimezone(UTC)
+                values[index] = value.isoformat(" ", "microseconds")[:26]  # SQLITE_TIME, faster than strftime
+        if payload >= 0:
+            values[payload] = json.dumps(values[payload])
+        converted.append(values)
+    return converted
+
+
+@dataclass
+class Prepared:
+    """A batch's rows as the database driver takes them, per table; made where the batch was generated."""
+
+    day: date
+    tables: list[tuple[str, Sequence[str], list[Any]]]
+    grams: list[tuple[int, Any]]
+    counter: tuple[date, int] | None
+
+
+def prepare(batch: Batch, *, postgresql: bool, case_columns: Sequence[str] = CASE_COLUMNS) -> Prepared:
+    """SQLite: times and JSON as SQLAlchemy writes them. PostgreSQL: JSON wrapped for COPY."""
+    cases = [tuple(row[name] for name in case_columns) for row in batch.cases]
+    tables: list[tuple[str, Sequence[str], list[Any]]] = [
+        ("cases", case_columns, cases),
+        ("case_events", EVENT_COLUMNS, batch.events),
+        ("calls", CALL_COLUMNS, batch.calls),
+        ("sla_pauses", PAUSE_COLUMNS, batch.pauses),
+    ]
+    if postgresql:
+        from psycopg.types.json import Json
+
+        payload = EVENT_COLUMNS.index("payload")
+        tables[1] = (
+            "case_events",
+            EVENT_COLUMNS,
+            [(*e[:payload], Json(e[payload]), *e[payload + 1 :]) for e in batch.events],
+        )
+        return Prepared(batch.day, tables, list(batch.grams), batch.counter)
+    tables = [(name, columns, _sqlite_rows(columns, rows)) for name, columns, rows in tables]
+    grams = [(case_id, " ".join(grams)) for case_id, grams in batch.grams]
+    return Prepared(batch.day, tables, grams, batch.counter)
+
+
+class Writer:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.postgresql = session.get_bind().dialect.name == "postgresql"
+        # Columns of migrations on other branches (0013_monthly, 0013_report_back), where the schema has them.
+        present = {column["name"] for column in inspect(session.connection()).get_columns("cases")}
+        self.case_columns = CASE_COLUMNS + tuple(name for name in OPTIONAL_COLUMNS if name in present)
+        session.rollback()
+        self.rows: Counter[str] = Counter()
+        self.counters: dict[date, int] = {}
+
+    def write(self, prepared: Prepared) -> None:
+        """One batch, one transaction."""
+        raw = self.session.connection().connection.driver_connection
+        if self.postgresql:
+            self._copy(raw, prepared)
+        else:
+            self._executemany(raw, prepared)
+        if prepared.counter is not None:
+            self._counter(*prepared.counter)
+        self.session.commit()
+        for name, _columns, rows in prepared.tables:
+            self.rows[name] += len(rows)
+        self.rows["search grams"] += len(prepared.grams)
+
+    def _executemany(self, raw: Any, prepared: Prepared) -> None:
+        cursor = raw.cursor()
+        # A bigger page cache for this connection: the indexes of a day's 10,000 rows stay in memory.
+        cursor.execute("PRAGMA cache_size = -262144")
+        for name, columns, rows in prepared.tables:
+            if rows:
+                statement = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+                cursor.executemany(statement, rows)
+        cursor.executemany("INSERT INTO case_grams (rowid, grams) VALUES (?, ?)", prepared.grams)
+        cursor.close()
+
+    def _copy(self, raw: Any, prepared: Prepared) -> None:
+        with raw.cursor() as cursor:
+            for name, columns, rows in prepared.tables:
+                if not rows:
+                    continue
+                with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            with cursor.copy("COPY case_search_grams (case_id, grams) FROM STDIN") as copy:
+                for row in prepared.grams:
+                    copy.write_row(row)
+
+    def _counter(self, day: date, last_seq: int) -> None:
+        """The day's counter ends at the last number used: the next intake that day takes the next one."""
+        greatest = "greatest" if self.postgresql else "max"
+        self.session.execute(
+            text(
+                "INSERT INTO case_number_counters (day, last_seq) VALUES (:day, :seq) ON CONFLICT (day) DO UPDATE "
+                f"SET last_seq = {greatest}(case_number_counters.last_seq, excluded.last_seq)"
+            ),
+            {"day": day if self.postgresql else day.isoformat(), "seq": last_seq},
+        )
+        self.counters[day] = last_seq
+
+    def finish(self) -> None:
+        """PostgreSQL: move the id sequences past the ids written here, so the services' next INSERT fits."""
+        if self.postgresql:
+            for table in SEQUENCES:
+                self.session.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
+            self.session.commit()
