@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
 from app.db import utcnow
 from tests.conftest import POSTGRES
 from tests.deploy import scenario
+from tests.deploy.consoles import Console
 from tests.deploy.stack import DEPLOY, Stack, unit_command
 from tests.factories import Factory
 
@@ -80,3 +82,37 @@ def test_consoles_through_nginx_lose_and_repeat_nothing_when_a_web_process_and_t
     assert figures["writes"].get("201", 0) > 0, figures
     # The standby took the sweep over and swept the late case.
     assert figures["sweep_takeover_seconds"] is not None
+
+
+def test_when_a_process_has_no_thread_left_nginx_sends_the_next_client_to_the_other_one(
+    database_url: str, tmp_path: Path, factory: Factory
+) -> None:
+    """Threads per process: each console holds one. A process whose threads are all held accepts a request
+    and never answers it; nginx's max_conns (= the threads here) keeps it from being sent one."""
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    small = Stack(directory=tmp_path, database_url=url, redis_url=REDIS_URL, threads=3, max_conns=3)
+    token = factory.user("supervisor").token
+    consoles: list[Console] = []
+    try:
+        small.start_web(1, 2)
+        small.start_nginx()
+        # Three consoles from one address: the same process by the hash, until it is full.
+        consoles = [Console(small.url, token).connect() for _ in range(3)]
+        full = next(port for port in small.web_ports if _hangs(f"http://127.0.0.1:{port}"))
+        assert small.web_ports.count(full) == 1
+        # Through nginx the same client is answered at once, by the other process.
+        answered = httpx.get(f"{small.url}/api/v1/openapi.json?after-full", verify=False, timeout=5)  # noqa: S501
+        assert answered.status_code == 200
+        assert small.upstreams("after-full")["127.0.0.1"] != str(full)
+    finally:
+        for console in consoles:
+            console.sio.disconnect()
+        small.stop()
+
+
+def _hangs(url: str) -> bool:
+    try:
+        httpx.get(f"{url}/api/v1/openapi.json", timeout=3)
+    except httpx.TimeoutException:
+        return True
+    return False
