@@ -38,7 +38,7 @@ def start_server(env: dict[str, str], gate: int) -> subprocess.Popen[bytes]:
     command += ["--bind", f"127.0.0.1:{PORT}", "wsgi:app"]
     server_env = {**os.environ, **env, "HOTLINE_WRITE_CONCURRENCY": str(gate), "PYTHONUNBUFFERED": "1"}
     log = (Path(tempfile.gettempdir()) / "bench-overload-server.log").open("wb")
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -115,7 +115,8 @@ def main() -> None:
     try:
         capacity = asyncio.run(closed_loop(token, 8, options.seconds))
         for factor in (1, 2, 4):
-            runs.append({"factor": factor, "gate": 8, **asyncio.run(open_loop(token, capacity * factor, options.seconds))})
+            level = asyncio.run(open_loop(token, capacity * factor, options.seconds))
+            runs.append({"factor": factor, "gate": 8, **level})
             time.sleep(2)
     finally:
         server.terminate()
@@ -138,7 +139,7 @@ def main() -> None:
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / "deploy-overload.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
-    print(json.dumps(result, ensure_ascii=False, indent=2))  # noqa: T201
+    print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":
