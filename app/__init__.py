@@ -75,4 +75,7 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
     if settings.database_url.startswith("sqlite"):
         in_memory = settings.database_url in ("sqlite://", "sqlite:///:memory:")  # one connection, no pool
         return {"connect_args": {"check_same_thread": False, "timeout": 30}, **({} if in_memory else pool)}
-    return {**pool, "pool_pre_ping": True}
+    options: dict[str, Any] = {**pool, "pool_pre_ping": True}
+    if settings.driver_options:
+        options["connect_args"] = settings.driver_options
+    return options

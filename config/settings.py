@@ -67,6 +67,9 @@ class Settings:
     db_pool_size: int = 10
     db_pool_overflow: int = 5
     db_pool_timeout: float = 10.0
+    # DATABASE_URL leads to PgBouncer in transaction mode: no server-side prepared statements (psycopg
+    # prepares a query after 5 runs; the next transaction may be on another server connection without it).
+    db_pgbouncer: bool = False
     feed_pool_size: int = 3  # the live feed's own autocommit pool (web processes, PostgreSQL) ...
     feed_pool_overflow: int = 5  # ... the feed, the recount, admissions' replays
     numbers_pool_size: int = 2  # case numbers' own autocommit pool (PostgreSQL) ...
@@ -83,6 +86,11 @@ class Settings:
     login_failures_per_address: int = 20  # ... or an address, for login_lockout_seconds
     login_lockout_seconds: float = 15 * 60.0
     session_lifetime_seconds: float = 12 * 3600.0  # a console login lasts one shift at most
+
+    @property
+    def driver_options(self) -> dict[str, object]:
+        """connect_args for every PostgreSQL engine of a process."""
+        return {"prepare_threshold": None} if self.db_pgbouncer else {}
 
     @property
     def twilio_configured(self) -> bool:
@@ -144,6 +152,7 @@ class Settings:
             db_pool_size=_count("HOTLINE_DB_POOL_SIZE", env_vars.get("HOTLINE_DB_POOL_SIZE", "10"), minimum=1),
             db_pool_overflow=_count("HOTLINE_DB_POOL_OVERFLOW", env_vars.get("HOTLINE_DB_POOL_OVERFLOW", "5")),
             db_pool_timeout=_positive_seconds("HOTLINE_DB_POOL_TIMEOUT", env_vars.get("HOTLINE_DB_POOL_TIMEOUT", "10")),
+            db_pgbouncer=_flag("HOTLINE_DB_PGBOUNCER", env_vars.get("HOTLINE_DB_PGBOUNCER", "0")),
             feed_pool_size=_count("HOTLINE_FEED_POOL_SIZE", env_vars.get("HOTLINE_FEED_POOL_SIZE", "3"), minimum=1),
             feed_pool_overflow=_count("HOTLINE_FEED_POOL_OVERFLOW", env_vars.get("HOTLINE_FEED_POOL_OVERFLOW", "5")),
             numbers_pool_size=_count(
@@ -188,6 +197,12 @@ def _proxy_hops(text: str) -> int:
     if not text.isdigit() or int(text) > 5:
         raise SettingsError(f"HOTLINE_PROXY_HOPS must be the number of proxies in front (0-5), not {text!r}")
     return int(text)
+
+
+def _flag(name: str, text: str) -> bool:
+    if text.lower() not in ("0", "1", "true", "false", "yes", "no", ""):
+        raise SettingsError(f"{name} must be 1 or 0, not {text!r}")
+    return text.lower() in ("1", "true", "yes")
 
 
 def _networks(text: str) -> tuple[str, ...]:

@@ -138,3 +138,15 @@ def test_the_connection_budget_adds_every_pool_and_warns_above_max_connections(a
         assert too_many is not None and "max_connections" in too_many and "1120" in too_many
     else:
         assert too_many is None  # SQLite has no connection limit to check
+
+
+def test_behind_pgbouncer_no_engine_prepares_statements(database_url: str, tmp_path: Path) -> None:
+    settings = Settings.from_env({"SECRET_KEY": "x", "DATABASE_URL": database_url, "HOTLINE_DB_PGBOUNCER": "1"})
+    assert settings.driver_options == {"prepare_threshold": None}
+    app = create_app(dataclasses.replace(settings, instance_dir=tmp_path, env="test"), TESTING=True)
+    try:
+        if database_url.startswith("postgresql"):
+            assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"prepare_threshold": None}
+        assert Settings.from_env({"SECRET_KEY": "x"}).driver_options == {}
+    finally:
+        app.extensions[REALTIME].stop()

@@ -59,7 +59,7 @@ def _counter_engine(engine: Engine) -> Engine:
     with _counter_engines_lock:
         counter = _counter_engines.get(key)
         if counter is None:
-            size, overflow = _pool_settings()
+            size, overflow, driver_options = _pool_settings()
             counter = create_engine(
                 engine.url,
                 pool_size=size,
@@ -67,16 +67,17 @@ def _counter_engine(engine: Engine) -> Engine:
                 pool_timeout=10,
                 pool_pre_ping=True,
                 isolation_level="AUTOCOMMIT",
+                connect_args=driver_options,
             )
             _counter_engines[key] = counter
         return counter
 
 
-def _pool_settings() -> tuple[int, int]:
+def _pool_settings() -> tuple[int, int, dict[str, object]]:
     settings = current_app.config.get("HOTLINE_SETTINGS") if has_app_context() else None
     if settings is None:
-        return 2, 2
-    return settings.numbers_pool_size, settings.numbers_pool_overflow
+        return 2, 2, {}
+    return settings.numbers_pool_size, settings.numbers_pool_overflow, settings.driver_options
 
 
 def _upsert(insert, day: date):  # type: ignore[no-untyped-def]

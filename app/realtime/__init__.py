@@ -55,6 +55,7 @@ def init_realtime(app: Flask, settings: Settings) -> SocketIO:
             max_overflow=settings.feed_pool_overflow,
             pool_pre_ping=False,
             isolation_level="AUTOCOMMIT",
+            connect_args=settings.driver_options,
         )
 
     feed = EventFeed(
