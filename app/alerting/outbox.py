@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -242,28 +242,30 @@ def send_due(
     if not claimed:
         return results
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outbox-send") if threads > 1 else None
+    sending: dict[Future[Accepted | SendFailed], Claimed] = {}
     try:
-        for start in range(0, len(claimed), max(1, threads)):
-            chunk = []
-            for item in claimed[start : start + max(1, threads)]:
-                moment = now or utcnow()
-                # A claim older than a quarter of its timeout is renewed before the send, so no other sender
-                # can take the row over while this one is still working through a slow batch.
-                current = restamp(session, item, moment) if moment - item.claimed_at > claim_timeout / 4 else item
-                if current is None:
-                    results["superseded"] += 1
-                else:
-                    chunk.append(current)
-            if pool is None:
-                outcomes = [deliver(channel, item, public_base_url=public_base_url) for item in chunk]
+        for item in claimed:
+            moment = now or utcnow()
+            # A claim older than a quarter of its timeout is renewed before the send, so no other sender can
+            # take the row over while this one is still working through a slow batch.
+            current = restamp(session, item, moment) if moment - item.claimed_at > claim_timeout / 4 else item
+            if current is None:
+                results["superseded"] += 1
+            elif pool is None:
+                results[_record_safely(session, current, _send(channel, current, public_base_url), now)] += 1
             else:
-                outcomes = list(pool.map(lambda item: deliver(channel, item, public_base_url=public_base_url), chunk))
-            for item, outcome in zip(chunk, outcomes, strict=True):
-                results[_record_safely(session, item, outcome, now)] += 1
+                sending[pool.submit(_send, channel, current, public_base_url)] = current
+        # Outcomes are recorded here, in this thread's session, as the provider answers each one.
+        for future in as_completed(sending):
+            results[_record_safely(session, sending[future], future.result(), now)] += 1
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
     return results
+
+
+def _send(channel: Channel, item: Claimed, public_base_url: str | None) -> Accepted | SendFailed:
+    return deliver(channel, item, public_base_url=public_base_url)
 
 
 def _record_safely(session: Session, item: Claimed, outcome: Accepted | SendFailed, now: datetime | None) -> str:
