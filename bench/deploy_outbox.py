@@ -117,6 +117,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--latency", type=float, default=0.25, help="seconds the fake Twilio takes per request")
     parser.add_argument("--only", choices=("before", "now"), default=None)
+    parser.add_argument("--label", default="", help="written to deploy-outbox[-LABEL].json")
     options = parser.parse_args()
     load_before = os.getloadavg()
     runs = [
@@ -133,7 +134,8 @@ def main() -> None:
         "runs": runs,
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "deploy-outbox.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
+    name = f"deploy-outbox-{options.label}.json" if options.label else "deploy-outbox.json"
+    (RESULTS_DIR / name).write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
