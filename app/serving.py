@@ -4,13 +4,16 @@ API writes at once (beyond it a fast 503), and the database connections it may o
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask
 from sqlalchemy import Engine, text
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings
@@ -60,7 +63,9 @@ class WriteGate:
 
     Beyond capacity, queueing on the pool (up to its 10 s timeout, holding locks meanwhile) turns an
     overload into a collapse: every request slow, none refused. Refusing early keeps the accepted ones
-    fast and the throughput near capacity; the client retries after Retry-After.
+    fast and the throughput near capacity; the client retries after Retry-After. The refusal is answered
+    in WSGI, before Flask: no request context, no authentication, no database, a body rendered at start-up
+    (zh-TW or en by Accept-Language), so that a flood of refusals costs the process as little as possible.
     """
 
     def __init__(self, limit: int, wait: float) -> None:
@@ -68,6 +73,7 @@ class WriteGate:
         self.wait = wait
         self._slots = threading.BoundedSemaphore(limit)
         self.refused = 0
+        self._bodies: dict[str, bytes] = {}
 
     def enter(self) -> bool:
         if self._slots.acquire(timeout=self.wait):
@@ -79,29 +85,54 @@ class WriteGate:
         self._slots.release()
 
     def install(self, app: Flask) -> None:
-        from app.api.errors import error_response
         from app.i18n import message
 
-        def admit() -> Response | None:
-            if request.method not in WRITES or not request.path.startswith("/api/"):
-                return None
-            if self.enter():
-                g.hotline_write_slot = True
-                return None
-            log.warning("overloaded: %d API writes at once; answered 503", self.limit)
-            code = "http.database_busy"
-            response = error_response(503, code, message(code, seconds=OVERLOAD_RETRY_AFTER))
-            response.headers["Retry-After"] = str(OVERLOAD_RETRY_AFTER)
-            return response
+        code = "http.database_busy"
+        for locale, header in (("zh_TW", "zh-TW"), ("en", "en")):
+            with app.test_request_context(headers={"Accept-Language": header}):
+                body = {"error": {"code": code, "message": message(code, seconds=OVERLOAD_RETRY_AFTER)}}
+            self._bodies[locale] = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        inner = app.wsgi_app
 
-        def release(_error: BaseException | None) -> None:
-            if g.pop("hotline_write_slot", False):
+        def gated(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+            method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+            if method not in WRITES or not path.startswith("/api/"):
+                return inner(environ, start_response)
+            if not self.enter():
+                return self._refuse(environ, start_response)
+            try:
+                # Flask has run the view and its teardown (the session returned to the pool) by the time it
+                # returns: the body that remains is bytes. (A streamed body would not be, but writes send none.)
+                return inner(environ, start_response)
+            finally:
                 self.leave()
 
-        # First of all before_request functions: a refused write costs no authentication query.
-        app.before_request_funcs.setdefault(None, []).insert(0, admit)
-        app.teardown_request(release)
+        app.wsgi_app = gated  # type: ignore[method-assign]
         app.extensions["hotline_write_gate"] = self
+
+    def _refuse(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        log.warning("overloaded: %d API writes at once; answered 503", self.limit)
+        body = self._bodies[_language(environ.get("HTTP_ACCEPT_LANGUAGE"))]
+        start_response(
+            "503 SERVICE UNAVAILABLE",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                ("Retry-After", str(OVERLOAD_RETRY_AFTER)),
+            ],
+        )
+        return [body]
+
+
+def _language(header: str | None) -> str:
+    """As app.i18n.select_locale for an API caller: the first of en/zh in the caller's preference, else zh-TW."""
+    for language, _quality in parse_accept_header(header, LanguageAccept) if header else ():
+        tag = language.lower()
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("zh"):
+            return "zh_TW"
+    return "zh_TW"
 
 
 def connection_budget(settings: Settings, *, web: int, workers: int) -> int:

@@ -78,7 +78,7 @@ class Settings:
     outbox_threads: int = 8  # ... and sends this many at once (Twilio answers in 100-500 ms)
     # Requests doing database writes at once per process; one more waits write_wait_seconds, then 503.
     write_concurrency: int = 8
-    write_wait_seconds: float = 1.0
+    write_wait_seconds: float = 0.25
     # The deployment's shape, for the connection budget checked at start-up (README, "Database connections").
     web_processes: int = 1
     workers: int = 1
@@ -167,7 +167,7 @@ class Settings:
                 "HOTLINE_WRITE_CONCURRENCY", env_vars.get("HOTLINE_WRITE_CONCURRENCY", "8"), minimum=1
             ),
             write_wait_seconds=_positive_seconds(
-                "HOTLINE_WRITE_WAIT_SECONDS", env_vars.get("HOTLINE_WRITE_WAIT_SECONDS", "1")
+                "HOTLINE_WRITE_WAIT_SECONDS", env_vars.get("HOTLINE_WRITE_WAIT_SECONDS", "0.25")
             ),
             web_processes=_count("HOTLINE_WEB_PROCESSES", env_vars.get("HOTLINE_WEB_PROCESSES", "1"), minimum=1),
             workers=_count("HOTLINE_WORKERS", env_vars.get("HOTLINE_WORKERS", "1")),
