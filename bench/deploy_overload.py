@@ -33,10 +33,11 @@ PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1
 PORT = int(os.environ.get("BENCH_PORT", "5791"))
 
 
-def start_server(env: dict[str, str], gate: int) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], gate: int, wait: float = 0.25) -> subprocess.Popen[bytes]:
     command = [str(Path(sys.executable).parent / "gunicorn"), "-w", "1", "--threads", "100"]
     command += ["--bind", f"127.0.0.1:{PORT}", "wsgi:app"]
     server_env = {**os.environ, **env, "HOTLINE_WRITE_CONCURRENCY": str(gate), "PYTHONUNBUFFERED": "1"}
+    server_env["HOTLINE_WRITE_WAIT_SECONDS"] = str(wait)
     log = (Path(tempfile.gettempdir()) / "bench-overload-server.log").open("wb")
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -105,18 +106,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--no-gate", action="store_true", help="also 4x with the gate opened wide")
+    parser.add_argument("--gate", type=int, default=8, help="HOTLINE_WRITE_CONCURRENCY")
+    parser.add_argument("--wait", type=float, default=0.25, help="HOTLINE_WRITE_WAIT_SECONDS")
+    parser.add_argument("--factors", default="1,2,4")
+    parser.add_argument("--label", default="", help="written to deploy-overload[-LABEL].json")
     options = parser.parse_args()
     load_before = os.getloadavg()
     database = make_database("postgresql", Path(tempfile.mkdtemp()), PG_URL)
     _user, token = create_agent(database)
     env = database.server_env()
     runs: list[dict[str, Any]] = []
-    server = start_server(env, gate=8)
+    server = start_server(env, gate=options.gate, wait=options.wait)
     try:
         capacity = asyncio.run(closed_loop(token, 8, options.seconds))
-        for factor in (1, 2, 4):
+        for factor in [float(x) for x in options.factors.split(",")]:
             level = asyncio.run(open_loop(token, capacity * factor, options.seconds))
-            runs.append({"factor": factor, "gate": 8, **level})
+            runs.append({"factor": factor, "gate": options.gate, "wait": options.wait, **level})
             time.sleep(2)
     finally:
         server.terminate()
@@ -138,7 +143,8 @@ def main() -> None:
         "runs": runs,
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    (RESULTS_DIR / "deploy-overload.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
+    name = f"deploy-overload-{options.label}.json" if options.label else "deploy-overload.json"
+    (RESULTS_DIR / name).write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=2))
 
 

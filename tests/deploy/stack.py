@@ -128,6 +128,7 @@ class Stack:
             "WEB_PORT_1": str(self.web_ports[0]),
             "WEB_PORT_2": str(self.web_ports[1]),
             "MAX_CONNS": str(self.max_conns),
+            "API_WRITES_IN_FLIGHT": "64",
         }
         nginx = DEPLOY / "nginx"
         (etc / "hotline1999-upstream.conf").write_text(render(nginx / "upstream.conf", values), encoding="utf-8")
