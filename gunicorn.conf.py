@@ -6,3 +6,7 @@ API's clients cannot read; unlimited here, the app answers every over-long path 
 """
 
 limit_request_line = 0
+
+# Every gunicorn started here (make run, the systemd units, the tests): no control socket, since two
+# processes on one machine would share the default ~/.gunicorn/gunicorn.ctl.
+control_socket_disable = True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, redirect
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import PROJECT_ROOT, Settings
 
@@ -18,6 +17,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from app.extensions import migrate
     from app.i18n import babel, check_catalogues, select_locale
     from app.realtime import init_realtime
+    from app.serving import TrustedProxyFix, WriteGate, check_connection_budget
     from app.telephony import views as telephony_views
     from app.web import init_web
 
@@ -46,10 +46,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     init_realtime(app, settings)
     if settings.proxy_hops:
         # Behind nginx: the client's address (connect limits), scheme and host (Socket.IO's
-        # same-origin check, which compares the browser's Origin with them) come from its headers.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops, x_host=settings.proxy_hops
+        # same-origin check, which compares the browser's Origin with them) come from its headers,
+        # when the request comes from a trusted proxy; anyone else's forwarded headers are dropped.
+        app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, hops=settings.proxy_hops, trusted=settings.trusted_proxies
         )
+    WriteGate(settings.write_concurrency, settings.write_wait_seconds).install(app)
     app.register_blueprint(telephony_views.bp)
     if settings.twilio_configured and not settings.public_base_url:
         # Twilio signs the URL it called; behind a proxy this app cannot know it and every webhook fails.
@@ -57,6 +59,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     cli.register(app)
     app.add_url_rule("/", "index", lambda: redirect("/console/live"))
     init_web(app)  # last: it exempts the API and webhook blueprints registered above from CSRF
+    if settings.env != "test":
+        with app.app_context():
+            check_connection_budget(db.engine, settings, web=settings.web_processes, workers=settings.workers)
     return app
 
 
@@ -70,4 +75,7 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
     if settings.database_url.startswith("sqlite"):
         in_memory = settings.database_url in ("sqlite://", "sqlite:///:memory:")  # one connection, no pool
         return {"connect_args": {"check_same_thread": False, "timeout": 30}, **({} if in_memory else pool)}
-    return {**pool, "pool_pre_ping": True}
+    options: dict[str, Any] = {**pool, "pool_pre_ping": True}
+    if settings.driver_options:
+        options["connect_args"] = settings.driver_options
+    return options

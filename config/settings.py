@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -57,16 +58,39 @@ class Settings:
     feed_poll_seconds: float = 0.5  # the live feed reads new events at least this often
     socket_connect_burst: int = 60  # connects one address may make at once ...
     socket_connects_per_second: float = 5.0  # ... and then per second
-    proxy_hops: int = 0  # proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted
+    proxy_hops: int = 0  # proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted ...
+    # ... and only when the request comes from one of these addresses/networks (a client reaching a
+    # process directly cannot fake its address around the per-address limits).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     # Database connections per process (README, "Database connections"): requests share this many, and
     # one that finds them all busy for db_pool_timeout seconds is answered 503 with Retry-After.
     db_pool_size: int = 10
     db_pool_overflow: int = 5
     db_pool_timeout: float = 10.0
+    # DATABASE_URL leads to PgBouncer in transaction mode: no server-side prepared statements (psycopg
+    # prepares a query after 5 runs; the next transaction may be on another server connection without it).
+    db_pgbouncer: bool = False
+    feed_pool_size: int = 3  # the live feed's own autocommit pool (web processes, PostgreSQL) ...
+    feed_pool_overflow: int = 5  # ... the feed, the recount, admissions' replays
+    numbers_pool_size: int = 2  # case numbers' own autocommit pool (PostgreSQL) ...
+    numbers_pool_overflow: int = 2
+    outbox_batch: int = 200  # rows one sender claims per pass ...
+    outbox_threads: int = 8  # ... and sends this many at once (Twilio answers in 100-500 ms)
+    # Requests doing database writes at once per process; one more waits write_wait_seconds, then 503.
+    write_concurrency: int = 8
+    write_wait_seconds: float = 0.25
+    # The deployment's shape, for the connection budget checked at start-up (README, "Database connections").
+    web_processes: int = 1
+    workers: int = 1
     login_failures_per_account: int = 5  # failed logins before an account is locked ...
     login_failures_per_address: int = 20  # ... or an address, for login_lockout_seconds
     login_lockout_seconds: float = 15 * 60.0
     session_lifetime_seconds: float = 12 * 3600.0  # a console login lasts one shift at most
+
+    @property
+    def driver_options(self) -> dict[str, object]:
+        """connect_args for every PostgreSQL engine of a process."""
+        return {"prepare_threshold": None} if self.db_pgbouncer else {}
 
     @property
     def twilio_configured(self) -> bool:
@@ -124,9 +148,29 @@ class Settings:
                 _positive_seconds("HOTLINE_SOCKET_CONNECT_BURST", env_vars.get("HOTLINE_SOCKET_CONNECT_BURST", "60"))
             ),
             proxy_hops=_proxy_hops(env_vars.get("HOTLINE_PROXY_HOPS", "0")),
+            trusted_proxies=_networks(env_vars.get("HOTLINE_TRUSTED_PROXIES", "127.0.0.1,::1")),
             db_pool_size=_count("HOTLINE_DB_POOL_SIZE", env_vars.get("HOTLINE_DB_POOL_SIZE", "10"), minimum=1),
             db_pool_overflow=_count("HOTLINE_DB_POOL_OVERFLOW", env_vars.get("HOTLINE_DB_POOL_OVERFLOW", "5")),
             db_pool_timeout=_positive_seconds("HOTLINE_DB_POOL_TIMEOUT", env_vars.get("HOTLINE_DB_POOL_TIMEOUT", "10")),
+            db_pgbouncer=_flag("HOTLINE_DB_PGBOUNCER", env_vars.get("HOTLINE_DB_PGBOUNCER", "0")),
+            feed_pool_size=_count("HOTLINE_FEED_POOL_SIZE", env_vars.get("HOTLINE_FEED_POOL_SIZE", "3"), minimum=1),
+            feed_pool_overflow=_count("HOTLINE_FEED_POOL_OVERFLOW", env_vars.get("HOTLINE_FEED_POOL_OVERFLOW", "5")),
+            numbers_pool_size=_count(
+                "HOTLINE_NUMBERS_POOL_SIZE", env_vars.get("HOTLINE_NUMBERS_POOL_SIZE", "2"), minimum=1
+            ),
+            numbers_pool_overflow=_count(
+                "HOTLINE_NUMBERS_POOL_OVERFLOW", env_vars.get("HOTLINE_NUMBERS_POOL_OVERFLOW", "2")
+            ),
+            outbox_batch=_count("HOTLINE_OUTBOX_BATCH", env_vars.get("HOTLINE_OUTBOX_BATCH", "200"), minimum=1),
+            outbox_threads=_count("HOTLINE_OUTBOX_THREADS", env_vars.get("HOTLINE_OUTBOX_THREADS", "8"), minimum=1),
+            write_concurrency=_count(
+                "HOTLINE_WRITE_CONCURRENCY", env_vars.get("HOTLINE_WRITE_CONCURRENCY", "8"), minimum=1
+            ),
+            write_wait_seconds=_positive_seconds(
+                "HOTLINE_WRITE_WAIT_SECONDS", env_vars.get("HOTLINE_WRITE_WAIT_SECONDS", "0.25")
+            ),
+            web_processes=_count("HOTLINE_WEB_PROCESSES", env_vars.get("HOTLINE_WEB_PROCESSES", "1"), minimum=1),
+            workers=_count("HOTLINE_WORKERS", env_vars.get("HOTLINE_WORKERS", "1")),
             login_failures_per_account=_count(
                 "HOTLINE_LOGIN_FAILURES_PER_ACCOUNT",
                 env_vars.get("HOTLINE_LOGIN_FAILURES_PER_ACCOUNT", "5"),
@@ -153,6 +197,25 @@ def _proxy_hops(text: str) -> int:
     if not text.isdigit() or int(text) > 5:
         raise SettingsError(f"HOTLINE_PROXY_HOPS must be the number of proxies in front (0-5), not {text!r}")
     return int(text)
+
+
+def _flag(name: str, text: str) -> bool:
+    if text.lower() not in ("0", "1", "true", "false", "yes", "no", ""):
+        raise SettingsError(f"{name} must be 1 or 0, not {text!r}")
+    return text.lower() in ("1", "true", "yes")
+
+
+def _networks(text: str) -> tuple[str, ...]:
+    """HOTLINE_TRUSTED_PROXIES: addresses or networks (10.0.0.0/8), comma-separated."""
+    entries = tuple(part.strip() for part in text.split(",") if part.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise SettingsError(
+                f"HOTLINE_TRUSTED_PROXIES must list addresses or networks (127.0.0.1,::1), not {entry!r}"
+            ) from exc
+    return entries
 
 
 def _count(name: str, text: str, minimum: int = 0) -> int:

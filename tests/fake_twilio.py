@@ -117,6 +117,7 @@ class FakeTwilio:
         self._connections: set[socket.socket] = set()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.latency = 0.0  # seconds every accepted request takes to answer (Twilio: ~0.1-0.5 s)
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -290,7 +291,7 @@ class FakeTwilio:
         prefix = "SM" if record.kind == "sms" else "CA"
         record.sid = prefix + uuid4().hex
         record.http_status = 201
-        return _Answer(201, self._resource(record))
+        return _Answer(201, self._resource(record), delay=self.latency)
 
     def _resource(self, record: FakeRequest) -> dict[str, Any]:
         """The JSON Twilio answers for a created message or call."""

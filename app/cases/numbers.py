@@ -7,6 +7,7 @@ import threading
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -52,21 +53,31 @@ _counter_engines_lock = threading.Lock()
 def _counter_engine(engine: Engine) -> Engine:
     """A small autocommit pool of its own: an intake holding a main-pool connection must
     never wait for a second one from the same pool (50 intakes on 40 connections deadlocked).
-    Four connections per process (README, "Database connections"): each is held for one statement."""
+    HOTLINE_NUMBERS_POOL_SIZE + _OVERFLOW connections per process (README, "Database connections"),
+    each held for one statement."""
     key = engine.url.render_as_string(hide_password=False)
     with _counter_engines_lock:
         counter = _counter_engines.get(key)
         if counter is None:
+            size, overflow, driver_options = _pool_settings()
             counter = create_engine(
                 engine.url,
-                pool_size=2,
-                max_overflow=2,
+                pool_size=size,
+                max_overflow=overflow,
                 pool_timeout=10,
                 pool_pre_ping=True,
                 isolation_level="AUTOCOMMIT",
+                connect_args=driver_options,
             )
             _counter_engines[key] = counter
         return counter
+
+
+def _pool_settings() -> tuple[int, int, dict[str, object]]:
+    settings = current_app.config.get("HOTLINE_SETTINGS") if has_app_context() else None
+    if settings is None:
+        return 2, 2, {}
+    return settings.numbers_pool_size, settings.numbers_pool_overflow, settings.driver_options
 
 
 def _upsert(insert, day: date):  # type: ignore[no-untyped-def]

@@ -47,8 +47,16 @@ def init_realtime(app: Flask, settings: Settings) -> SocketIO:
             return shared  # SQLite: the app's engine, with its pragmas
         # The feed's reads in autocommit on connections of their own, without a ping per checkout:
         # one round trip per read instead of four (ping, BEGIN, SELECT, ROLLBACK) in a busy process.
-        # At most eight connections (README, "Database connections"): the feed, the recount, admissions' replays.
-        return create_engine(shared.url, pool_size=3, max_overflow=5, pool_pre_ping=False, isolation_level="AUTOCOMMIT")
+        # HOTLINE_FEED_POOL_SIZE + _OVERFLOW connections (README, "Database connections"): the feed, the recount,
+        # admissions' replays.
+        return create_engine(
+            shared.url,
+            pool_size=settings.feed_pool_size,
+            max_overflow=settings.feed_pool_overflow,
+            pool_pre_ping=False,
+            isolation_level="AUTOCOMMIT",
+            connect_args=settings.driver_options,
+        )
 
     feed = EventFeed(
         engine=engine,

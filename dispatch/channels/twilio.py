@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -56,6 +55,9 @@ def _is_twilio_host(host: str) -> bool:
     return host == "twilio.com" or host.endswith(".twilio.com")
 
 
+POOL_SIZE = 32  # kept-alive connections to the provider: at least HOTLINE_OUTBOX_THREADS × senders in a process
+
+
 class RedirectingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK ships no type information
     """The SDK's own HTTP client, with https://*.twilio.com URLs sent to `base_url` instead (a local fake)."""
 
@@ -69,7 +71,7 @@ class RedirectingHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK 
         self._prefix = parts.path.rstrip("/")
         if self.session is not None:
             # The SDK sizes its pool only for https://; give a plain-http fake the same, so concurrency matches.
-            self.session.mount("http://", HTTPAdapter(pool_maxsize=min(32, (os.cpu_count() or 1) + 4)))
+            self.session.mount("http://", HTTPAdapter(pool_maxsize=POOL_SIZE))
 
     def rewrite(self, url: str) -> str:
         """Point a Twilio URL at the base URL; anything else passes through unchanged."""
@@ -104,6 +106,10 @@ class TwilioChannel:
         http_client = (
             RedirectingHttpClient(api_base_url, timeout=timeout) if api_base_url else TwilioHttpClient(timeout=timeout)
         )
+        if getattr(http_client, "session", None) is not None:
+            # The SDK keeps min(32, cores + 4) connections: 6 on two cores, fewer than the outbox's parallel sends
+            # (HOTLINE_OUTBOX_THREADS), so connections (TLS handshakes with Twilio) were opened and dropped.
+            http_client.session.mount("https://", HTTPAdapter(pool_maxsize=POOL_SIZE))
         self._client = Client(account_sid, auth_token, http_client=http_client)
 
     def send_sms(self, *, to: str, body: str, status_callback: str | None) -> Accepted:

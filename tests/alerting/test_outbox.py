@@ -161,6 +161,35 @@ def test_two_senders_share_the_outbox_without_a_double_send(
     assert len(fake_twilio.accepted()) == total
 
 
+def test_two_senders_sending_in_parallel_threads_send_every_sms_once(
+    app: Flask, factory: Factory, fake_twilio: FakeTwilio, channel
+) -> None:
+    """As two workers do with HOTLINE_OUTBOX_THREADS: each claims a batch and sends it several at a time."""
+    for number in range(25):
+        factory.case(now=NOON, description=f"颱風倒樹 {number}")
+    total = _statuses()["pending"]
+    fake_twilio.failure_rate(0.2, seed=11)
+    fake_twilio.latency = 0.02
+    tick = threading.Barrier(2)
+
+    def sender() -> None:
+        with app.app_context():
+            for minute in range(60):
+                tick.wait()
+                now = NOON + timedelta(minutes=minute)
+                send_due(db.session, channel, public_base_url=PUBLIC, now=now, limit=20, threads=4)
+            db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert _statuses() == {"sent": total}
+    assert fake_twilio.duplicates() == {}
+    assert len(fake_twilio.accepted()) == total
+
+
 def test_a_slow_sender_whose_claim_was_taken_over_does_not_send_again(
     factory: Factory, fake_twilio: FakeTwilio, channel
 ) -> None:
