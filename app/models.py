@@ -413,5 +413,5 @@ from app.models_admin import RosterShift as RosterShift  # noqa: E402
 from app.models_knowledge import Article as Article  # noqa: E402
 from app.models_knowledge import ArticleRevision as ArticleRevision  # noqa: E402
 from app.models_photos import CasePhoto as CasePhoto  # noqa: E402
-from app.models_requests import CaseRequest as CaseRequest  # noqa: E402
 from app.models_reports import ReportSnapshot as ReportSnapshot  # noqa: E402
+from app.models_requests import CaseRequest as CaseRequest  # noqa: E402

@@ -82,8 +82,10 @@ def run_config(label: str, batch: int, threads: int, senders: int, options: argp
         while time.monotonic() < deadline:
             with app.app_context():
                 waiting = db.session.execute(
-                    text("SELECT count(*) FROM notifications WHERE channel = 'sms' AND status IN "
-                         "('pending', 'failed', 'sending')")
+                    text(
+                        "SELECT count(*) FROM notifications WHERE channel = 'sms' AND status IN "
+                        "('pending', 'failed', 'sending')"
+                    )
                 ).scalar_one()
                 db.session.remove()
             if waiting == 0:

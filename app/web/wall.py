@@ -22,8 +22,8 @@ from app.web.guards import roles_required
 from app.web.intake_shapes import page_data, time_left_words
 from app.web.labels import L_
 from app.web.pagekit import page_blueprint
-from app.web.wall_review import review_list
 from app.web.wall_queues import queue_context
+from app.web.wall_review import review_list
 
 bp = page_blueprint("wall", __name__)
 WALL_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})

@@ -100,8 +100,11 @@ def run(
         # Kill -9 the web process carrying most consoles; they reconnect through nginx to the other one.
         busiest = per_process.most_common(1)[0][0]
         victim = 1 + stack.web_ports.index(int(busiest))
-        on_victim = [consoles[n] for n in range(polling_consoles) if per_process[f"127.0.0.{100 + n}"] and
-                     stack.upstreams("/socket.io").get(f"127.0.0.{100 + n}") == busiest]
+        on_victim = [
+            consoles[n]
+            for n in range(polling_consoles)
+            if per_process[f"127.0.0.{100 + n}"] and stack.upstreams("/socket.io").get(f"127.0.0.{100 + n}") == busiest
+        ]
         killed_at = time.monotonic()
         stack.kill(f"web-{victim}")
         _wait(lambda: all(c.disconnects for c in on_victim), "its consoles to notice", timeout=60)
@@ -133,9 +136,7 @@ def run(
         stack.start_web(victim)
         time.sleep(1)
         figures["consoles_per_process_after_restart"] = dict(
-            Counter(
-                stack.upstreams("/socket.io").get(f"127.0.0.{100 + n}") for n in range(polling_consoles)
-            )
+            Counter(stack.upstreams("/socket.io").get(f"127.0.0.{100 + n}") for n in range(polling_consoles))
         )
     finally:
         writer.stopping.set()
