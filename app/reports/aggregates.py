@@ -196,40 +196,32 @@ def percentiles(
     return found
 
 
-def _bucket(column: Any, bounds: Sequence[tuple[datetime, datetime]]) -> Any:
-    """Which of the months a moment falls in (0 = the first), as one CASE: one comparison chain per row."""
-    return case(*((column < end, index) for index, (_start, end) in enumerate(bounds)), else_=len(bounds))
-
-
 def monthly_series(
     session: Session, bounds: Sequence[tuple[datetime, datetime]], as_of: datetime
 ) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    """For each month in `bounds` (consecutive): cases received, calls handled, and (reported on time,
-    reports measured), each a GROUP BY over the months' buckets."""
-    first, last = bounds[0][0], bounds[-1][1]
+    """For each month in `bounds`: cases received, calls handled, and (reported on time, reports measured).
+
+    One plain aggregate per month rather than one GROUP BY over month buckets: each reads its range of
+    the covering index in order, where grouping by a computed bucket made SQLite sort a year of rows.
+    """
     measured = and_(Case.agency_id.is_not(None), Case.case_type != CaseType.CONSULTATION, Case.status.not_in(STOPPED))
-    bucket = _bucket(Case.received_at, bounds).label("bucket")
-    rows = session.execute(
-        select(
-            bucket,
-            _count_if(Case.status != CaseStatus.CANCELLED),
-            _count_if(and_(measured, Case.report_clock_seconds <= Case.report_window_seconds)),
-            _count_if(and_(measured, report_measured(as_of))),
+    cases: list[int] = []
+    calls: list[int] = []
+    reports: list[tuple[int, int]] = []
+    for start, end in bounds:
+        received, on_time, judged = session.execute(
+            select(
+                _count_if(Case.status != CaseStatus.CANCELLED),
+                _count_if(and_(measured, Case.report_clock_seconds <= Case.report_window_seconds)),
+                _count_if(and_(measured, report_measured(as_of))),
+            ).where(received_in(start, end))
+        ).one()
+        cases.append(int(received))
+        reports.append((int(on_time), int(judged)))
+        handled = session.scalar(
+            select(func.count()).where(Call.started_at >= start, Call.started_at < end, Call.outcome.is_not(None))
         )
-        .where(received_in(first, last))
-        .group_by(bucket)
-    ).all()
-    call_bucket = _bucket(Call.started_at, bounds).label("bucket")
-    call_rows = session.execute(
-        select(call_bucket, func.count())
-        .where(Call.started_at >= first, Call.started_at < last, Call.outcome.is_not(None))
-        .group_by(call_bucket)
-    ).all()
-    cases, reports, calls = [0] * len(bounds), [(0, 0)] * len(bounds), [0] * len(bounds)
-    for index, received, on_time, judged in rows:
-        cases[index], reports[index] = int(received), (int(on_time), int(judged))
-    for index, count in call_rows:
-        calls[index] = int(count)
+        calls.append(int(handled or 0))
     return cases, calls, reports
 
 

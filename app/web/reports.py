@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.db import current_session, utcnow
@@ -72,7 +72,7 @@ def download(month: str, fmt: str) -> ResponseReturnValue:
     """The report as a file (fmt: xlsx, csv as a ZIP of one CSV per table, pdf); exports are in zh-TW."""
     extension_to_format = {"xlsx": "xlsx", "zip": "csv", "pdf": "pdf"}
     if fmt not in extension_to_format:
-        return _render(month, status=404)
+        abort(404)
     tz = current_settings().timezone
     try:
         view = report_view(current_session(), g.actor, parse_month(month), tz=tz, now=utcnow())

@@ -40,6 +40,11 @@ REPORT_INDEX = (
     "report_clock_seconds",
     "report_window_seconds",
     "report_due_at",
+    "category_id",
+    "district_id",
+    "channel",
+    "created_at",
+    "closed_at",
 )
 OPEN_AT_MONTH_END_INDEX = (
     "reported_at",

@@ -44,6 +44,9 @@ def test_who_may_see_and_what_a_bad_month_says(client: FlaskClient, july: None, 
     download = client.get("/console/reports/2023-07.xlsx")
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
     assert load_workbook(io.BytesIO(download.data))["摘要"]["A1"].value == "112年7月 摘要"
+    assert client.get("/console/reports/2023-07.doc").status_code == 404
+    pdf = client.get("/console/reports/2023-07.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
 def test_freezing_twice_shows_the_conflict_and_changes_nothing(client: FlaskClient, july: None, make_login) -> None:
