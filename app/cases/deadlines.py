@@ -232,7 +232,7 @@ def refresh(session: Session, case: Case, *, now: datetime, context: SlaContext 
         now=now,
         pauses=pauses,
         fired=fired_keys(session, [case.id]).get(case.id, set()),
-        extra=milestone_clocks(session, case, policy, context.clock(policy.clock), pauses.closed, targets_met(case)),
+        extra=milestone_clocks(case, policy, context.clock(policy.clock), pauses.closed, targets_met(case)),
     )
 
 

@@ -10,11 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from app.models import Case, CaseEvent
-from app.vocabulary import EventType
+from app.models import Case
 from sla.clock import Clock, Interval, elapsed
 from sla.policy import Policy
 from sla.timeline import Target
@@ -23,7 +19,6 @@ CLOCK_COLUMNS = ("ack_clock_seconds", "ack_window_seconds", "report_clock_second
 
 
 def milestone_clocks(
-    session: Session,
     case: Case,
     policy: Policy,
     clock: Clock,
@@ -49,25 +44,9 @@ def milestone_clocks(
     report_at = met.get(Target.REPORT)
     if report_at is not None and case.report_clock_seconds is None:
         fields["report_clock_seconds"] = _seconds(elapsed(clock, start, report_at, in_round))
-        fields["report_window_seconds"] = _seconds(policy.report_within + extended(session, case, clock, start))
+        extension = timedelta(seconds=case.report_extension_seconds or 0)
+        fields["report_window_seconds"] = _seconds(policy.report_within + extension)
     return fields
-
-
-def extended(session: Session, case: Case, clock: Clock, start: datetime) -> timedelta:
-    """How far the extensions approved in this round moved the report deadline, on the case's clock."""
-    payloads = session.scalars(
-        select(CaseEvent.payload).where(
-            CaseEvent.case_id == case.id,
-            CaseEvent.event_type == EventType.EXTENSION_APPROVED,
-            CaseEvent.occurred_at >= start,
-        )
-    )
-    total = timedelta(0)
-    for payload in payloads:
-        before, after = payload.get("previous_report_due_at"), payload.get("report_due_at")
-        if before and after:
-            total += elapsed(clock, datetime.fromisoformat(before), datetime.fromisoformat(after))
-    return total
 
 
 def _seconds(duration: timedelta) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import select
@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from app.cases.deadlines import Pauses, SlaContext, load_context, sla_fields
 from app.demo.life import CLOCK_COLUMNS, OPTIONAL_COLUMNS
-from app.demo.parts import extended_policy
 from app.models import Agency, Case, CaseEvent, SlaPause
 from app.reference.cache import reference_cache
 from app.vocabulary import CaseStatus, EventType
@@ -79,6 +78,7 @@ class Replayed:
     report_measured: tuple[datetime, list[Interval]] | None = None
     extensions: list[tuple[datetime, datetime]] = field(default_factory=list)  # (previous, new) deadline
     report_outcome: str | None = None
+    report_extension_seconds: int = 0
 
     def closed_pauses(self) -> list[Interval]:
         return [(start, end) for start, end in self.pauses if start is not None and end is not None]
@@ -171,10 +171,10 @@ def _sla(session: Session, row: Case, case: Replayed, context: SlaContext, now: 
     clock = context.clock(policy.clock)
     closed = [(start, end) for start, end in case.pauses if end is not None]
     assert all(start is not None for start, _ in case.pauses)
-    if case.extension is not None:
-        new_due, approved_at = case.extension
-        before = [(s, e) for s, e in closed if e <= approved_at and e > case.sla_started_at]
-        policy = extended_policy(policy, clock, case.sla_started_at, new_due, cast(Any, before))
+    # The round's approved extensions, each in whole counting seconds rounded up, as requests.py stores them.
+    case.report_extension_seconds = sum(
+        math.ceil(elapsed(clock, before, after).total_seconds()) for before, after in case.extensions
+    )
     open_since = case.pauses[-1][0] if case.pauses and case.pauses[-1][1] is None else None
     _, fields, _ = sla_fields(
         cast(Case, case), policy, context, now=now, pauses=Pauses(cast(Any, closed), open_since), fired=case.fired
@@ -200,8 +200,8 @@ def _clocks(session: Session, row: Case, case: Replayed, context: SlaContext) ->
         fields["ack_window_seconds"] = None if window is None else math.ceil(window.total_seconds())
     if case.report_measured is not None:
         fields["report_clock_seconds"] = measured(*case.report_measured)
-        extended = sum((elapsed(clock, before, after) for before, after in case.extensions), timedelta(0))
-        fields["report_window_seconds"] = math.ceil((policy.report_within + extended).total_seconds())
+        extended = sum(math.ceil(elapsed(clock, before, after).total_seconds()) for before, after in case.extensions)
+        fields["report_window_seconds"] = math.ceil(policy.report_within.total_seconds()) + extended
     return fields
 
 
@@ -254,6 +254,7 @@ def check_cases(session: Session, case_ids: list[int], *, now: datetime) -> list
                 **_sla(session, row, case, context, now),
                 **_clocks(session, row, case, context),
                 "report_outcome": case.report_outcome,
+                "report_extension_seconds": case.report_extension_seconds,
             }
             actual = {name: getattr(row, name) for name in compared if name not in ("parent_case_id", "pauses")}
             actual["parent_case_id"] = parent_nos.get(row.parent_case_id) if row.parent_case_id else None

@@ -229,6 +229,7 @@ class Generator:
             "alert_ladder_version": None,
             "report_count": 1,
             **dict.fromkeys(OPTIONAL_COLUMNS),
+            "report_extension_seconds": 0,
         }
         sim = Sim(
             intake.case_id,

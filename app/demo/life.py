@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.demo.parts import AgencyRef, Person, RoundRules, extended_policy, plan
+from app.demo.parts import AgencyRef, Person, RoundRules, plan
 from app.vocabulary import STOPPED_STATUSES, CaseStatus, EventType
 from dispatch.ladder import LadderPolicy, rung
 from sla.clock import Clock, Interval, elapsed
@@ -34,7 +34,7 @@ MILESTONE_EVENTS = {
 
 CLOCK_COLUMNS = ("ack_clock_seconds", "ack_window_seconds", "report_clock_seconds", "report_window_seconds")
 # Columns other branches add (the monthly report's clocks, the report's outcome): written where the schema has them.
-OPTIONAL_COLUMNS = (*CLOCK_COLUMNS, "report_outcome")
+OPTIONAL_COLUMNS = (*CLOCK_COLUMNS, "report_outcome", "report_extension_seconds")
 
 
 def _seconds(duration: timedelta) -> int:
@@ -251,7 +251,7 @@ class Sim:
         self.policy, self.clock = rules.policy, rules.clock
         self.base_policy, self.extended_by = rules.policy, timedelta(0)
         # A new round measures the agency afresh (the monthly report's clock columns).
-        self.row.update(dict.fromkeys(CLOCK_COLUMNS))
+        self.row.update(dict.fromkeys(CLOCK_COLUMNS), report_extension_seconds=0)
         if rules.policy is None:
             self.timeline = None
             self.row.update(
@@ -353,8 +353,12 @@ class Sim:
         assert self.policy is not None and self.clock is not None
         self.advance(at)
         previous = self.recorded().report_due_at
-        self.extended_by += elapsed(self.clock, previous, new_due)
-        self.policy = extended_policy(self.policy, self.clock, self.row["sla_started_at"], new_due, self._in_round())
+        # As app.cases.requests approves it: whole counting seconds, rounded up, added to the round's window.
+        extra = _seconds(elapsed(self.clock, previous, new_due))
+        self.row["report_extension_seconds"] = (self.row["report_extension_seconds"] or 0) + extra
+        self.extended_by += timedelta(seconds=extra)
+        assert self.base_policy is not None
+        self.policy = self.base_policy.with_report_extension(self.extended_by)
         self._replan()
         self._touch(at)
         self.emit(

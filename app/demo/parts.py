@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from dispatch.ladder import LadderPolicy
-from sla.clock import Clock, Interval, WallClock, elapsed
+from sla.clock import Clock, Interval, WallClock
 from sla.policy import Policy
 from sla.timeline import Timeline
 from sla.timeline import plan as plan_timeline
@@ -39,13 +39,6 @@ class RoundRules:
     clock: Clock | None
     ladder: LadderPolicy | None
     ladder_version: int | None
-
-
-def extended_policy(
-    policy: Policy, clock: Clock, start: datetime, report_due_at: datetime, pauses: list[Interval]
-) -> Policy:
-    """The round's policy after an approved extension: a report window reaching the new deadline."""
-    return replace(policy, report_within=elapsed(clock, start, report_due_at, pauses))
 
 
 _WALL_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)

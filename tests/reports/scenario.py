@@ -1,22 +1,18 @@
 """A hand-built July 2023 (Asia/Taipei) for the monthly report, through the real service functions.
 
 Every figure the tests expect is worked out by hand in tests/reports/test_monthly.py from what is
-written here. A return by the centre and an approved extension have no service on this branch yet:
-`return_to_agency` and `approve_extension` write the events and column changes those services will
-make (the lead switches them to the real services after merging).
+written here.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from app.access import Actor
-from app.audit import record_event
 from app.calls.service import end_call, start_call
-from app.cases import deadlines
 from app.cases.actions import (
     acknowledge_case,
     assign_case,
@@ -25,9 +21,11 @@ from app.cases.actions import (
     resume_case,
     wait_for_citizen,
 )
-from app.db import db, write_transaction
+from app.cases.requests import approve_request, request_extension
+from app.cases.review import return_case
+from app.db import db
 from app.models import Case
-from app.vocabulary import CallOutcome, CaseStatus, EventType
+from app.vocabulary import CallOutcome
 from tests.factories import Factory
 
 TZ = ZoneInfo("Asia/Taipei")
@@ -44,45 +42,23 @@ def fresh(case_no: str) -> Case:
 
 
 def return_to_agency(actor: Actor, case_no: str, now: datetime) -> None:
-    """退回 as the closure-review service will do it: the report refused, status back to assigned, a new round."""
-    session = db.session
-    with write_transaction(session):
-        case = fresh(case_no)
-        reported_at = case.reported_at
-        case.status, case.reported_at, case.acknowledged_at, case.assigned_at = CaseStatus.ASSIGNED, None, None, now
-        case.updated_at = now
-        record_event(
-            session,
-            case,
-            EventType.CASE_RETURNED,
-            actor=actor,
-            occurred_at=now,
-            reason="現場照片不足",
-            reported_at=reported_at.astimezone(UTC).isoformat() if reported_at else None,
-            outcome="returned",
-        )
-        deadlines.start_round(session, case, start=now, now=now)
+    """退回 by the closure review: the report refused, a new round for the agency."""
+    return_case(
+        session=db.session, actor=actor, case_no=case_no, version=fresh(case_no).version, reason="現場照片不足", now=now
+    )
 
 
-def approve_extension(actor: Actor, case_no: str, now: datetime, new_due: datetime) -> None:
-    """展延 approved, as the extension service will do it: the event, and the report deadline moved."""
-    session = db.session
-    with write_transaction(session):
-        case = fresh(case_no)
-        previous = case.report_due_at
-        assert previous is not None
-        record_event(
-            session,
-            case,
-            EventType.EXTENSION_APPROVED,
-            actor=actor,
-            occurred_at=now,
-            request_id=1,
-            previous_report_due_at=previous.astimezone(UTC).isoformat(),
-            report_due_at=new_due.astimezone(UTC).isoformat(),
-            reason="需調度吊車",
-        )
-        deadlines.write_sla_columns(session, [{"case_id": case.id, "report_due_at": new_due, "sla_due_at": new_due}])
+def approve_extension(agency: Actor, supervisor: Actor, case_no: str, now: datetime, new_due: datetime) -> None:
+    """展延: the agency asks for `new_due` a minute before the supervisor approves it."""
+    request = request_extension(
+        session=db.session,
+        actor=agency,
+        case_no=case_no,
+        report_due_at=new_due,
+        reason="需調度吊車",
+        now=now - timedelta(minutes=1),
+    )
+    approve_request(session=db.session, actor=supervisor, request_id=request.id, now=now)
 
 
 def tree(factory: Factory, received: datetime) -> Case:
@@ -173,7 +149,7 @@ def build_july(factory: Factory) -> dict[str, str]:
     # Extended: due 14:00, extended at 13:00 to 18:00, reported 16:00 (6 hours, within the 8 allowed).
     extended = tree(factory, at(7, 16, 10))
     ack(pwd, extended.case_no, at(7, 16, 10, 5))
-    approve_extension(supervisor, extended.case_no, at(7, 16, 13), at(7, 16, 18))
+    approve_extension(pwd, supervisor, extended.case_no, at(7, 16, 13), at(7, 16, 18))
     report(pwd, extended.case_no, at(7, 16, 16))
     names["extended"] = extended.case_no
 
