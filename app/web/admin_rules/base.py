@@ -11,6 +11,7 @@ from app.errors import DomainError
 from app.i18n import message
 from app.vocabulary import Role
 from app.web import nav
+from app.web.admin import Section, add_section
 from app.web.guards import roles_required
 from app.web.labels import L_
 from app.web.pagekit import page_blueprint
@@ -18,6 +19,8 @@ from app.web.pagekit import page_blueprint
 bp = page_blueprint("admin_rules", __name__)
 ADMINS = frozenset({Role.ADMIN})
 nav.register(nav.Page("admin_rules.index", L_("nav.admin_rules"), ADMINS, "G", order=61))
+# The administration hub lists it too, so an administrator finds every setting from one page.
+add_section(Section("admin_rules.index", L_("nav.admin_rules"), L_("admin.section.rules.hint")))
 
 
 @bp.route("/console/admin/rules")
