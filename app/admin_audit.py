@@ -12,8 +12,11 @@ from app.access import Actor
 from app.db import utcnow
 from app.errors import N_, Conflict
 from app.models import AdminChange
+from app.vocabulary import Role
 
 COMMAND_LINE = "command line"  # the actor name of changes made without a signed-in user
+# Who `flask user …` acts as: an administrator with no user row, logged by that name.
+COMMAND_LINE_ACTOR = Actor(user_id=None, username=COMMAND_LINE, role=Role.ADMIN)
 
 
 def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:

@@ -10,6 +10,7 @@ import click
 from flask import Flask
 
 from app.access import Actor
+from app.admin_audit import COMMAND_LINE_ACTOR
 from app.db import current_session
 from app.errors import DomainError
 from app.i18n import message
@@ -95,6 +96,7 @@ def register(app: Flask) -> None:
                 agency_code=agency_code,
                 display_name=display_name,
                 password=password,
+                changed_by=COMMAND_LINE_ACTOR,
             )
         except DomainError as exc:
             raise _fail(exc) from exc
@@ -109,7 +111,7 @@ def register(app: Flask) -> None:
         from app.users.service import set_password
 
         try:
-            set_password(session=current_session(), username=username, password=password)
+            set_password(session=current_session(), username=username, password=password, changed_by=COMMAND_LINE_ACTOR)
         except DomainError as exc:
             raise _fail(exc) from exc
         click.echo(f"Password set for {username}: they can log in at /login.")
@@ -122,7 +124,9 @@ def register(app: Flask) -> None:
         from app.users.service import issue_token
 
         try:
-            click.echo(issue_token(session=current_session(), username=username, label=label))
+            click.echo(
+                issue_token(session=current_session(), username=username, label=label, changed_by=COMMAND_LINE_ACTOR)
+            )
         except DomainError as exc:
             raise _fail(exc) from exc
 
@@ -132,16 +136,18 @@ def register(app: Flask) -> None:
         """Revoke every API token of a user."""
         from app.users.service import revoke_tokens
 
-        click.echo(f"Revoked {revoke_tokens(session=current_session(), username=username)} token(s).")
+        count = revoke_tokens(session=current_session(), username=username, changed_by=COMMAND_LINE_ACTOR)
+        click.echo(f"Revoked {count} token(s).")
 
     @user.command("deactivate")
     @click.argument("username")
     def deactivate(username: str) -> None:
         """Deactivate a user: no more logins; their console sessions and API tokens end at once."""
-        from app.users.console_sessions import deactivate_user
+        from app.users.admin import set_active
 
         try:
-            deactivate_user(session=current_session(), username=username)
+            # As on the administration page: logged, and the last active administrator is refused.
+            set_active(session=current_session(), actor=COMMAND_LINE_ACTOR, username=username, active=False)
         except DomainError as exc:
             raise _fail(exc) from exc
         click.echo(f"{username} is deactivated; their sessions and tokens are revoked.")

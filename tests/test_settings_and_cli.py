@@ -65,6 +65,33 @@ def test_a_console_password_is_checked_for_length_and_can_be_set_later(app: Flas
     assert runner.invoke(args=["user", "password", "nobody", "--password", "long enough"]).exit_code != 0
 
 
+def test_user_commands_are_in_the_change_log_and_keep_the_last_admin(app: Flask) -> None:
+    from sqlalchemy import select
+
+    from app.db import db
+    from app.models import AdminChange, User
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["user", "create", "boss", "--role", "admin"]).exit_code == 0
+    assert runner.invoke(args=["user", "password", "boss", "--password", "long enough"]).exit_code == 0
+    assert runner.invoke(args=["user", "token", "boss", "--label", "script"]).exit_code == 0
+    assert runner.invoke(args=["user", "revoke", "boss"]).exit_code == 0
+    refused = runner.invoke(args=["user", "deactivate", "boss"])
+    assert refused.exit_code != 0  # the only active administrator
+    assert db.session.scalar(select(User.active).where(User.username == "boss")) is True
+    changes = db.session.execute(
+        select(AdminChange.actor_name, AdminChange.object_key, AdminChange.action).order_by(AdminChange.id)
+    ).all()
+    assert [tuple(change) for change in changes] == [
+        ("command line", "boss", "created"),
+        ("command line", "boss", "password_set"),
+        ("command line", "boss", "token_issued"),
+        ("command line", "boss", "tokens_revoked"),
+    ]
+    created = db.session.scalars(select(AdminChange.after).order_by(AdminChange.id)).first()
+    assert created is not None and "password" not in created and created["role"] == "admin"
+
+
 def test_the_front_door_leads_to_the_live_console(app: Flask) -> None:
     response = app.test_client().get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/console/live")

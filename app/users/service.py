@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.access import Actor
+from app.admin_audit import record_admin_change
 from app.db import utcnow, write_transaction
 from app.errors import InvalidInput
 from app.models import ApiToken, User
@@ -40,8 +41,10 @@ def create_user(
     display_name: str | None = None,
     agency_code: str | None = None,
     password: str | None = None,
+    changed_by: Actor | None = None,
 ) -> IssuedToken:
-    """Create a user and their first API token; an agency user must name an agency."""
+    """Create a user and their first API token; an agency user must name an agency. With `changed_by`
+    (the command line) the creation is logged in admin_changes in the same transaction."""
     _check_password_strength(password)
     with write_transaction(session):
         if session.scalar(select(User).where(User.username == username)) is not None:
@@ -60,7 +63,26 @@ def create_user(
         )
         session.add(user)
         token = _add_token(session, user, label="cli")
+        if changed_by is not None:
+            _log(session, changed_by, user, "created", {**_loggable(user), "api_token": "issued"})
     return IssuedToken(user=user, token=token)
+
+
+def _loggable(user: User) -> dict[str, object]:
+    """A user as the change log keeps it (no hash, no token)."""
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "agency": user.agency.code if user.agency else None,
+        "active": user.active,
+    }
+
+
+def _log(session: Session, actor: Actor, user: User, action: str, after: dict[str, object]) -> None:
+    record_admin_change(
+        session, actor=actor, object_type="user", object_key=user.username, action=action, before=None, after=after
+    )
 
 
 MIN_PASSWORD_LENGTH = 8
@@ -73,7 +95,7 @@ def _check_password_strength(password: str | None) -> None:
         )
 
 
-def set_password(*, session: Session, username: str, password: str) -> None:
+def set_password(*, session: Session, username: str, password: str, changed_by: Actor | None = None) -> None:
     """Give an existing user a (new) console password; their open console sessions stay valid."""
     _check_password_strength(password)
     with write_transaction(session):
@@ -81,14 +103,19 @@ def set_password(*, session: Session, username: str, password: str) -> None:
         if user is None:
             raise InvalidInput("validation.failed", fields={"username": [f"no active user {username}"]})
         user.password_hash = generate_password_hash(password)
+        if changed_by is not None:
+            _log(session, changed_by, user, "password_set", {"password": "changed"})
 
 
-def issue_token(*, session: Session, username: str, label: str = "") -> str:
+def issue_token(*, session: Session, username: str, label: str = "", changed_by: Actor | None = None) -> str:
     with write_transaction(session):
         user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
         if user is None:
             raise InvalidInput("validation.failed", fields={"username": [f"no active user {username}"]})
-        return _add_token(session, user, label=label)
+        token = _add_token(session, user, label=label)
+        if changed_by is not None:
+            _log(session, changed_by, user, "token_issued", {"api_token": label or "issued"})
+        return token
 
 
 def _add_token(session: Session, user: User, *, label: str) -> str:
@@ -152,11 +179,13 @@ def check_password(session: Session, username: str, password: str) -> Actor | No
 _DUMMY_HASH = generate_password_hash("not a password")
 
 
-def revoke_tokens(*, session: Session, username: str) -> int:
+def revoke_tokens(*, session: Session, username: str, changed_by: Actor | None = None) -> int:
     with write_transaction(session):
         tokens = session.scalars(
             select(ApiToken).join(User).where(User.username == username, ApiToken.revoked_at.is_(None))
         ).all()
         for token in tokens:
             token.revoked_at = utcnow()
+        if tokens and changed_by is not None:
+            _log(session, changed_by, tokens[0].user, "tokens_revoked", {"revoked": len(tokens)})
     return len(tokens)
