@@ -15,6 +15,7 @@ from app.models import Call, Case
 from app.present import audience
 from app.present.audience import View
 from app.present.times import local_iso, roc_datetime
+from sla.policy import ClockKind
 
 _CASE_NO = re.compile(r"^(\d{2,3})(\d{4})-(\d+)$")
 
@@ -52,6 +53,8 @@ def case_line(case: Case, view: View, tz: ZoneInfo, sla: SlaStatus | None) -> di
         "sla_stage": sla.stage if sla else None,
         "sla_due_at_roc": roc_datetime(sla.due_at, tz) if sla and sla.due_at else None,
         "time_left_seconds": None if sla is None or sla.time_left is None else int(sla.time_left.total_seconds()),
+        # Working time (petitions): the time left counts office hours, so it must not be read as whole days.
+        "time_left_working": sla is not None and sla.clock is ClockKind.WORKING,
         "version": case.version,
     }
 

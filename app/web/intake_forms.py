@@ -110,6 +110,8 @@ BUILT_KEYS = (
     L_("sla_stage.stopped"),
     L_("time_left.overdue"),
     L_("time_left.remaining"),
+    L_("time_left.overdue_working"),
+    L_("time_left.remaining_working"),
     # Field labels and hints the form macros are given by key
     L_("intake.category"),
     L_("intake.category_hint"),

@@ -26,15 +26,23 @@ from app.web.labels import label, labels_for_script
 _TYPE_ORDER = {CaseType.DISPATCH: 0, CaseType.PETITION: 1, CaseType.SUPERVISION: 2, CaseType.CONSULTATION: 3}
 
 
-def time_left_words(seconds: int | None) -> str | None:
-    """3 小時 12 分 left, or 20 分 overdue, on the case's own clock (working time for petitions)."""
+def time_left_words(seconds: int | None, *, working: bool = False) -> str | None:
+    """3 小時 12 分 left, or 20 分 overdue, on the case's own clock. On a working-time clock (petitions)
+    the amount is office hours, said as hours and marked so: 48 office hours are six working days, not two days."""
     if seconds is None:
         return None
     minutes = abs(seconds) // 60
     hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
+    days, hours_in_day = divmod(hours, 24)
+    if working:
+        amount = (
+            label("duration.hours", hours=hours, minutes=minutes)
+            if hours
+            else label("duration.minutes", minutes=minutes)
+        )
+        return label("time_left.overdue_working" if seconds < 0 else "time_left.remaining_working", amount=amount)
     amount = (
-        label("duration.days", days=days, hours=hours)
+        label("duration.days", days=days, hours=hours_in_day)
         if days
         else label("duration.hours", hours=hours, minutes=minutes)
         if hours
@@ -51,7 +59,7 @@ def case_lines(session: Session, actor: Actor, cases: Sequence[Case], now: datet
     lines = []
     for case in cases:
         line = case_line(case, view_of(actor), tz, sla_status(session, case, context, now))
-        line["time_left_words"] = time_left_words(line["time_left_seconds"])
+        line["time_left_words"] = time_left_words(line["time_left_seconds"], working=line["time_left_working"])
         lines.append(line)
     return lines
 
@@ -63,7 +71,7 @@ def duplicate_lines(session: Session, actor: Actor, found: Sequence[Duplicate], 
     lines = []
     for duplicate in found:
         line = duplicate_view(duplicate, view_of(actor), tz, sla_status(session, duplicate.case, context, now))
-        line["time_left_words"] = time_left_words(line["time_left_seconds"])
+        line["time_left_words"] = time_left_words(line["time_left_seconds"], working=line["time_left_working"])
         lines.append(line)
     return lines
 

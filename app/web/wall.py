@@ -24,6 +24,7 @@ from app.web.labels import L_
 from app.web.pagekit import page_blueprint
 from app.web.wall_queues import queue_context
 from app.web.wall_review import review_list
+from sla.policy import ClockKind
 
 bp = page_blueprint("wall", __name__)
 WALL_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -103,7 +104,8 @@ def _wall(more: str | None = None) -> dict[str, Any]:
             "status": case.status.value,
             "stage": case.sla_stage,
             "due_at": roc_datetime(case.sla_due_at, tz) if case.sla_due_at else "",
-            "time_left": time_left_words(seconds) or "—",
+            "time_left": time_left_words(seconds, working=status is not None and status.clock is ClockKind.WORKING)
+            or "—",
         }
 
     return {
@@ -143,5 +145,12 @@ def _wall(more: str | None = None) -> dict[str, Any]:
             for alert in wall.dead_alerts.rows
         ],
         "dead_alerts_total": wall.dead_alerts.total,
-        **review_list(session, agency_names=names, english=english, tz=tz, now=now),
+        **review_list(
+            session,
+            agency_names=names,
+            english=english,
+            tz=tz,
+            now=now,
+            limit=EXPANDED if more == "awaiting_review" else None,
+        ),
     }

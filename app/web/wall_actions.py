@@ -130,7 +130,8 @@ def decide(request_id: int, decision: str) -> ResponseReturnValue:
         decided = decide_with(session=current_session(), actor=g.actor, request_id=request_id, reason=_text("reason"))
     except DomainError as error:
         return _refused(error)
-    return _done(L_("wall.done.approved") if decision == "approve" else L_("wall.done.refused"), id=decided.id)
+    case_no = current_session().scalar(select(Case.case_no).where(Case.id == decided.case_id))
+    return _done(L_("wall.done.approved") if decision == "approve" else L_("wall.done.refused"), case_no=case_no)
 
 
 @bp.route("/console/alerts/<int:notification_id>/called", methods=["POST"])

@@ -23,10 +23,16 @@ BUILT_KEYS = (
 
 
 def review_list(
-    session: Session, *, agency_names: dict[int, str], english: bool, tz: ZoneInfo, now: datetime
+    session: Session,
+    *,
+    agency_names: dict[int, str],
+    english: bool,
+    tz: ZoneInfo,
+    now: datetime,
+    limit: int | None = None,
 ) -> dict[str, Any]:
-    """The wall template's `awaiting_review` rows and their total."""
-    listed = awaiting_review(session=session)
+    """The wall template's `awaiting_review` rows and their total (`limit` rows after its "and N more" link)."""
+    listed = awaiting_review(session=session, limit=limit) if limit else awaiting_review(session=session)
     rows = [
         {
             "case_no": case.case_no,

@@ -72,7 +72,7 @@ def test_a_jurisdiction_request_approved_on_the_wall_moves_the_case_and_its_aler
     expect(row).to_contain_text("申請改分給 鳳山區公所")
     expect(row).to_contain_text("路樹位於區公所管理的公園內")
     row.get_by_role("button", name=f"同意 {case.case_no}", exact=True).click()
-    expect(page.locator(".notice")).to_contain_text("已同意申請")
+    expect(page.locator(".notice")).to_contain_text(f"已同意案件 {case.case_no} 的申請")
     expect(page.locator(f'section[data-list="requests"] tr[data-case-no="{case.case_no}"]')).to_have_count(0)
     _log_out(page)
 

@@ -22,6 +22,11 @@ OBJECT_TYPES = (
     L_("audit.type.agency"),
     L_("audit.type.roster_shift"),
     L_("audit.type.roster_override"),
+    L_("audit.type.category"),
+    L_("audit.type.sla_policy"),
+    L_("audit.type.alert_ladder"),
+    L_("audit.type.calendar_day"),
+    L_("audit.type.monthly_report"),
 )
 ACTIONS = (
     L_("audit.action.created"),
@@ -32,6 +37,10 @@ ACTIONS = (
     L_("audit.action.password_changed"),
     L_("audit.action.revoked"),
     L_("audit.action.deleted"),
+    L_("audit.action.frozen"),
+    L_("audit.action.password_set"),
+    L_("audit.action.token_issued"),
+    L_("audit.action.tokens_revoked"),
 )
 
 
