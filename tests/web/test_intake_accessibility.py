@@ -61,6 +61,8 @@ def test_my_work_lists_todays_calls_and_cases_and_follows_their_state_live(
     page.locator("#description").fill("路樹倒塌擋住車道")
     page.locator("#description").press("Control+Enter")
     case_no = page.locator(".case-number-plain").inner_text().split(" ")[1]
+    # The number shows while the page is still parsed; the keys work once its scripts have run.
+    page.wait_for_load_state("load")
     page.keyboard.press("Alt+Shift+M")
     expect(page).to_have_url(re.compile(r"/console/my-work$"))
     row = page.locator(f'#my-cases-body tr[data-case-no="{case_no}"]')
