@@ -22,25 +22,12 @@ from app.db import utcnow, write_transaction
 from app.errors import N_, Conflict, InvalidInput, NotFound
 from app.models import Agency, ApiToken, User
 from app.request_state import ConsoleSession
-from app.users.service import MIN_PASSWORD_LENGTH, TOKEN_BYTES, hash_token
+from app.users.service import MIN_PASSWORD_LENGTH, TOKEN_BYTES, hash_token, snapshot
 from app.vocabulary import Role
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,80}$")
 LANGUAGES = ("zh-TW", "en")
 EDITABLE = ("display_name", "role", "agency", "language")  # what the edit form changes (and checks for staleness)
-
-
-def snapshot(user: User) -> dict[str, Any]:
-    """What an administrator can change of a user, as the change log keeps it (no hash, no token)."""
-    return {
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role.value,
-        "agency": user.agency.code if user.agency else None,
-        "active": user.active,
-        "language": user.language,
-        "must_change_password": user.must_change_password,
-    }
 
 
 @dataclass(frozen=True)

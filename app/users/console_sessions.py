@@ -51,4 +51,3 @@ def end_console_session(session: Session, token: str) -> None:
             .where(ConsoleSession.token_hash == hash_token(token), ConsoleSession.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
-

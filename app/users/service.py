@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -64,18 +65,20 @@ def create_user(
         session.add(user)
         token = _add_token(session, user, label="cli")
         if changed_by is not None:
-            _log(session, changed_by, user, "created", {**_loggable(user), "api_token": "issued"})
+            _log(session, changed_by, user, "created", {**snapshot(user), "api_token": "issued"})
     return IssuedToken(user=user, token=token)
 
 
-def _loggable(user: User) -> dict[str, object]:
-    """A user as the change log keeps it (no hash, no token)."""
+def snapshot(user: User) -> dict[str, Any]:
+    """A user as the change log keeps it, whoever changed them (no hash, no token: only that it changed)."""
     return {
         "username": user.username,
         "display_name": user.display_name,
         "role": user.role.value,
         "agency": user.agency.code if user.agency else None,
         "active": user.active,
+        "language": user.language,
+        "must_change_password": user.must_change_password,
     }
 
 
