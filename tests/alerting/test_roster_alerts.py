@@ -99,6 +99,20 @@ def test_a_typhoon_closure_makes_a_weekday_a_holiday_for_the_roster(factory: Fac
     assert _sms(case.id) == [("王颱風", "+886912555009")]
 
 
+def test_the_official_calendar_s_holidays_and_make_up_workdays_pick_their_own_entries(factory: Factory) -> None:
+    _roster()
+    _shift(name="王假日", phone="0912555009", days=["holiday"], start=time(0), end=time(0), confirm_overlap=True)
+    _shift(name="李週六", phone="0912555006", days=["sat"], start=time(8), end=time(18))
+    _shift(name="張補班", phone="0912555008", days=["makeup"], start=time(8), end=time(18))
+    # 2025-02-28 is a Friday and 和平紀念日; 2025-02-08 is a Saturday worked in exchange (補行上班).
+    holiday = factory.case(now=datetime(2025, 2, 28, 10, 0, tzinfo=TZ))
+    assert _sms(holiday.id) == [("王假日", "+886912555009")]
+    makeup = factory.case(now=datetime(2025, 2, 8, 10, 0, tzinfo=TZ), description="補班日的倒樹")
+    assert _sms(makeup.id) == [("張補班", "+886912555008")]
+    saturday = factory.case(now=datetime(2025, 2, 15, 10, 0, tzinfo=TZ), description="平常週六的倒樹")
+    assert _sms(saturday.id) == [("李週六", "+886912555006")]
+
+
 def test_an_override_beats_the_rotation(factory: Factory) -> None:
     _roster()
     _override(
