@@ -22,7 +22,7 @@ from app.db import utcnow, write_transaction
 from app.errors import N_, Conflict, InvalidInput, NotFound
 from app.models import Agency, ApiToken, User
 from app.request_state import ConsoleSession
-from app.users.service import MIN_PASSWORD_LENGTH, TOKEN_BYTES, hash_token
+from app.users.service import MIN_PASSWORD_LENGTH, add_token
 from app.users.service import snapshot as snapshot  # the pages and tests read a user's snapshot from here
 from app.vocabulary import Role
 
@@ -280,14 +280,11 @@ def create_token(*, session: Session, actor: Actor, username: str, name: str, ex
         raise InvalidInput("validation.failed", fields={"name": [N_("field.required")]})
     if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput("validation.failed", fields={"expires_at": [N_("admin.expiry_past")]})
-    token = secrets.token_urlsafe(TOKEN_BYTES)
     with write_transaction(session):
         user = _user(session, username)
         if not user.active:
             raise Conflict(N_("admin.user_inactive"), username=username)
-        row = ApiToken(user_id=user.id, token_hash=hash_token(token), label=name, expires_at=expires_at)
-        session.add(row)
-        session.flush()
+        row, token = add_token(session, user, label=name, expires_at=expires_at)
         record_admin_change(
             session,
             actor=actor,
