@@ -43,7 +43,7 @@ def ladder_overview(session: Session) -> list[LadderOverview]:
 
 
 def current_ladder_row(session: Session, key: str) -> AlertLadderVersion:
-    return current_row(session, AlertLadderVersion, key, not_found="admin.ladder.not_found")
+    return current_row(session, AlertLadderVersion, key, not_found=N_("admin.ladder.not_found"))
 
 
 def edit_ladder(
@@ -53,7 +53,7 @@ def edit_ladder(
     changed: a delay that is not a positive window, or a version replaced meanwhile (409)."""
     require_admin(actor)
     with write_transaction(session):
-        row = current_row(session, AlertLadderVersion, key, not_found="admin.ladder.not_found", for_update=True)
+        row = current_row(session, AlertLadderVersion, key, not_found=N_("admin.ladder.not_found"), for_update=True)
         refuse_stale(session, row, seen_version, lambda spec: ladder_values(LadderPolicy.from_spec(spec)))
         old = LadderPolicy.from_spec(row.spec)
         delays: dict[str, timedelta] = {}

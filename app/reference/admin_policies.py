@@ -50,7 +50,7 @@ def policy_overview(session: Session) -> list[PolicyOverview]:
 
 
 def current_policy(session: Session, key: str) -> SlaPolicyVersion:
-    return current_row(session, SlaPolicyVersion, key, not_found="admin.policy.not_found")
+    return current_row(session, SlaPolicyVersion, key, not_found=N_("admin.policy.not_found"))
 
 
 def format_window(window: timedelta | None, clock: ClockKind, working_day: timedelta = WORKING_DAY) -> str:
@@ -95,7 +95,7 @@ def edit_policy(
     than the report window, a version someone else replaced meanwhile (409 naming what changed)."""
     require_admin(actor)
     with write_transaction(session):
-        row = current_row(session, SlaPolicyVersion, key, not_found="admin.policy.not_found", for_update=True)
+        row = current_row(session, SlaPolicyVersion, key, not_found=N_("admin.policy.not_found"), for_update=True)
         refuse_stale(session, row, seen_version, lambda spec: policy_values(Policy.from_spec(spec), working_day))
         new = _checked(session, Policy.from_spec(row.spec), values, working_day)
         stored = store_next_version(session, actor=actor, row=row, spec=new.to_spec())
