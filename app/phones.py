@@ -77,6 +77,13 @@ def try_normalise(raw: str) -> str | None:
         return None
 
 
+def try_taiwanese(raw: str) -> str | None:
+    """E.164 if the text is a valid Taiwanese number (+886; no short code), else None: what a duty phone
+    typed by an administrator must be."""
+    normalised = try_normalise(raw)
+    return normalised if normalised is not None and normalised.startswith("+886") else None
+
+
 def is_mobile(e164: str) -> bool:
     number = phonenumbers.parse(e164, None)
     return phonenumbers.number_type(number) in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)

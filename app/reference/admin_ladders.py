@@ -7,17 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.access import Actor
-from app.admin_audit import changed_fields, record_admin_change
 from app.db import write_transaction
-from app.errors import N_, Conflict, InvalidInput, NotFound
-from app.models import AlertLadderVersion, Case
+from app.errors import N_, InvalidInput
+from app.models import AlertLadderVersion
 from app.reference.admin_policies import format_window, require_admin
 from app.reference.cache import reference_cache
-from app.vocabulary import OPEN_STATUSES
+from app.reference.versions import current_row, current_with_open_cases, refuse_stale, store_next_version
 from dispatch.ladder import LadderPolicy
 from sla.policy import ClockKind, PolicyError, parse_window
 
@@ -38,31 +36,14 @@ def ladder_values(ladder: LadderPolicy) -> dict[str, str]:
 
 def ladder_overview(session: Session) -> list[LadderOverview]:
     """Every current ladder with its version and the open cases on each of its versions."""
-    rows = session.execute(
-        select(Case.alert_ladder, Case.alert_ladder_version, func.count())
-        .where(Case.status.in_(OPEN_STATUSES), Case.alert_ladder.is_not(None))
-        .group_by(Case.alert_ladder, Case.alert_ladder_version)
-    )
-    counts = {(str(key), int(version or 0)): count for key, version, count in rows}
-    current = session.scalars(
-        select(AlertLadderVersion).where(AlertLadderVersion.current).order_by(AlertLadderVersion.key)
-    )
     return [
-        LadderOverview(
-            row.key,
-            row.version,
-            LadderPolicy.from_spec(row.spec),
-            {version: count for (key, version), count in sorted(counts.items()) if key == row.key},
-        )
-        for row in current
+        LadderOverview(row.key, row.version, LadderPolicy.from_spec(row.spec), open_by_version)
+        for row, open_by_version in current_with_open_cases(session, AlertLadderVersion)
     ]
 
 
 def current_ladder_row(session: Session, key: str) -> AlertLadderVersion:
-    row = session.scalar(select(AlertLadderVersion).where(AlertLadderVersion.key == key, AlertLadderVersion.current))
-    if row is None:
-        raise NotFound("admin.ladder.not_found", key=key)
-    return row
+    return current_row(session, AlertLadderVersion, key, not_found=N_("admin.ladder.not_found"))
 
 
 def edit_ladder(
@@ -72,21 +53,8 @@ def edit_ladder(
     changed: a delay that is not a positive window, or a version replaced meanwhile (409)."""
     require_admin(actor)
     with write_transaction(session):
-        row = session.scalar(
-            select(AlertLadderVersion)
-            .where(AlertLadderVersion.key == key, AlertLadderVersion.current)
-            .with_for_update()
-        )
-        if row is None:
-            raise NotFound("admin.ladder.not_found", key=key)
-        if row.version != seen_version:
-            seen = session.scalar(
-                select(AlertLadderVersion.spec).where(
-                    AlertLadderVersion.key == key, AlertLadderVersion.version == seen_version
-                )
-            )
-            current = ladder_values(LadderPolicy.from_spec(row.spec))
-            raise Conflict("admin.stale", changed=changed_fields(seen, row.spec), version=row.version, current=current)
+        row = current_row(session, AlertLadderVersion, key, not_found=N_("admin.ladder.not_found"), for_update=True)
+        refuse_stale(session, row, seen_version, lambda spec: ladder_values(LadderPolicy.from_spec(spec)))
         old = LadderPolicy.from_spec(row.spec)
         delays: dict[str, timedelta] = {}
         fields: dict[str, list[str]] = {}
@@ -102,20 +70,7 @@ def edit_ladder(
         if fields:
             raise InvalidInput("validation.failed", fields=fields)
         new = LadderPolicy(**delays, category=old.category, agency=old.agency)
-        if new.to_spec() == row.spec:
-            return None
-        row.current = False
-        session.flush()
-        stored = AlertLadderVersion(key=key, version=row.version + 1, spec=new.to_spec(), current=True)
-        session.add(stored)
-        record_admin_change(
-            session,
-            actor=actor,
-            object_type="alert_ladder",
-            object_key=key,
-            action="updated",
-            before={"version": row.version, **row.spec},
-            after={"version": stored.version, **stored.spec},
-        )
-    reference_cache.clear()
+        stored = store_next_version(session, actor=actor, row=row, spec=new.to_spec())
+    if stored is not None:
+        reference_cache.clear()
     return stored

@@ -8,16 +8,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import Actor
-from app.admin_audit import changed_fields, record_admin_change
 from app.db import write_transaction
-from app.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
-from app.models import Case, Category, SlaPolicyVersion
+from app.errors import N_, Forbidden, InvalidInput
+from app.models import Category, SlaPolicyVersion
 from app.reference.cache import reference_cache
-from app.vocabulary import OPEN_STATUSES, Role
+from app.reference.versions import (
+    current_row,
+    current_with_open_cases,
+    refuse_stale,
+    store_next_version,
+)
+from app.vocabulary import Role
 from sla.policy import WORKING_DAY, ClockKind, Policy, PolicyError, build_policy, parse_window
 
 FIELDS = ("acknowledge_within", "report_within", "warnings", "escalate_after")
@@ -36,36 +41,16 @@ def require_admin(actor: Actor) -> None:
         raise Forbidden("auth.forbidden", role=actor.role.value)
 
 
-def open_cases_by_version(session: Session) -> dict[tuple[str, int], int]:
-    """How many open cases run on each (policy, version)."""
-    rows = session.execute(
-        select(Case.sla_policy, Case.sla_policy_version, func.count())
-        .where(Case.status.in_(OPEN_STATUSES), Case.sla_policy.is_not(None), Case.sla_policy_version.is_not(None))
-        .group_by(Case.sla_policy, Case.sla_policy_version)
-    )
-    return {(str(key), int(version or 0)): count for key, version, count in rows}
-
-
 def policy_overview(session: Session) -> list[PolicyOverview]:
     """Every current policy with its version and the open cases on each of its versions."""
-    counts = open_cases_by_version(session)
-    current = session.scalars(select(SlaPolicyVersion).where(SlaPolicyVersion.current).order_by(SlaPolicyVersion.key))
     return [
-        PolicyOverview(
-            row.key,
-            row.version,
-            Policy.from_spec(row.spec),
-            {version: count for (key, version), count in sorted(counts.items()) if key == row.key},
-        )
-        for row in current
+        PolicyOverview(row.key, row.version, Policy.from_spec(row.spec), open_by_version)
+        for row, open_by_version in current_with_open_cases(session, SlaPolicyVersion)
     ]
 
 
 def current_policy(session: Session, key: str) -> SlaPolicyVersion:
-    row = session.scalar(select(SlaPolicyVersion).where(SlaPolicyVersion.key == key, SlaPolicyVersion.current))
-    if row is None:
-        raise NotFound("admin.policy.not_found", key=key)
-    return row
+    return current_row(session, SlaPolicyVersion, key, not_found=N_("admin.policy.not_found"))
 
 
 def format_window(window: timedelta | None, clock: ClockKind, working_day: timedelta = WORKING_DAY) -> str:
@@ -110,41 +95,12 @@ def edit_policy(
     than the report window, a version someone else replaced meanwhile (409 naming what changed)."""
     require_admin(actor)
     with write_transaction(session):
-        row = session.scalar(
-            select(SlaPolicyVersion).where(SlaPolicyVersion.key == key, SlaPolicyVersion.current).with_for_update()
-        )
-        if row is None:
-            raise NotFound("admin.policy.not_found", key=key)
-        if row.version != seen_version:
-            seen = session.scalar(
-                select(SlaPolicyVersion.spec).where(
-                    SlaPolicyVersion.key == key, SlaPolicyVersion.version == seen_version
-                )
-            )
-            raise Conflict(
-                "admin.stale",
-                changed=changed_fields(seen, row.spec),
-                version=row.version,
-                current=policy_values(Policy.from_spec(row.spec), working_day),
-            )
-        old = Policy.from_spec(row.spec)
-        new = _checked(session, old, values, working_day)
-        if new.to_spec() == row.spec:
-            return None
-        row.current = False
-        session.flush()
-        stored = SlaPolicyVersion(key=key, version=row.version + 1, spec=new.to_spec(), current=True)
-        session.add(stored)
-        record_admin_change(
-            session,
-            actor=actor,
-            object_type="sla_policy",
-            object_key=key,
-            action="updated",
-            before={"version": row.version, **row.spec},
-            after={"version": stored.version, **stored.spec},
-        )
-    reference_cache.clear()  # new cases in this process get the new version at once; others within its TTL
+        row = current_row(session, SlaPolicyVersion, key, not_found=N_("admin.policy.not_found"), for_update=True)
+        refuse_stale(session, row, seen_version, lambda spec: policy_values(Policy.from_spec(spec), working_day))
+        new = _checked(session, Policy.from_spec(row.spec), values, working_day)
+        stored = store_next_version(session, actor=actor, row=row, spec=new.to_spec())
+    if stored is not None:
+        reference_cache.clear()  # new cases in this process get the new version at once; others within its TTL
     return stored
 
 

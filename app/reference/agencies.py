@@ -53,8 +53,8 @@ def split_phones(text: str) -> list[str]:
 def _phones(text: str, field: str, errors: dict[str, list[str]], *, at_least_one: bool) -> list[str]:
     numbers = []
     for raw in split_phones(text):
-        normalised = phones.try_normalise(raw)
-        if normalised is None or not normalised.startswith("+886"):
+        normalised = phones.try_taiwanese(raw)
+        if normalised is None:
             errors.setdefault(field, []).append(N_("agency.phone_invalid"))
             continue
         if normalised not in numbers:

@@ -129,13 +129,11 @@ def _name_and_phone(name: str, phone: str) -> tuple[str, str]:
     errors: dict[str, list[str]] = {}
     if not name or len(name) > NAME_MAX:
         errors["name"] = [N_("field.required")]
-    normalised = None
-    normalised = phones.try_normalise(phone)
-    if normalised is None or not normalised.startswith("+886"):  # a Taiwanese number, not a short code
+    normalised = phones.try_taiwanese(phone)
+    if normalised is None:
         errors["phone"] = [N_("roster.phone_invalid")]
-    if errors:
+    if errors or normalised is None:
         raise InvalidInput("validation.failed", fields=errors)
-    assert normalised is not None
     return name, normalised
 
 

@@ -22,25 +22,13 @@ from app.db import utcnow, write_transaction
 from app.errors import N_, Conflict, InvalidInput, NotFound
 from app.models import Agency, ApiToken, User
 from app.request_state import ConsoleSession
-from app.users.service import MIN_PASSWORD_LENGTH, TOKEN_BYTES, hash_token
+from app.users.service import MIN_PASSWORD_LENGTH, add_token
+from app.users.service import snapshot as snapshot  # the pages and tests read a user's snapshot from here
 from app.vocabulary import Role
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{2,80}$")
 LANGUAGES = ("zh-TW", "en")
 EDITABLE = ("display_name", "role", "agency", "language")  # what the edit form changes (and checks for staleness)
-
-
-def snapshot(user: User) -> dict[str, Any]:
-    """What an administrator can change of a user, as the change log keeps it (no hash, no token)."""
-    return {
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role.value,
-        "agency": user.agency.code if user.agency else None,
-        "active": user.active,
-        "language": user.language,
-        "must_change_password": user.must_change_password,
-    }
 
 
 @dataclass(frozen=True)
@@ -292,14 +280,11 @@ def create_token(*, session: Session, actor: Actor, username: str, name: str, ex
         raise InvalidInput("validation.failed", fields={"name": [N_("field.required")]})
     if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput("validation.failed", fields={"expires_at": [N_("admin.expiry_past")]})
-    token = secrets.token_urlsafe(TOKEN_BYTES)
     with write_transaction(session):
         user = _user(session, username)
         if not user.active:
             raise Conflict(N_("admin.user_inactive"), username=username)
-        row = ApiToken(user_id=user.id, token_hash=hash_token(token), label=name, expires_at=expires_at)
-        session.add(row)
-        session.flush()
+        row, token = add_token(session, user, label=name, expires_at=expires_at)
         record_admin_change(
             session,
             actor=actor,

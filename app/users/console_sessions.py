@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.access import Actor
 from app.db import utcnow, write_transaction
-from app.errors import InvalidInput
-from app.models import ApiToken, User
+from app.models import User
 from app.request_state import ConsoleSession
 from app.users.service import hash_token
 
@@ -51,22 +50,4 @@ def end_console_session(session: Session, token: str) -> None:
             update(ConsoleSession)
             .where(ConsoleSession.token_hash == hash_token(token), ConsoleSession.revoked_at.is_(None))
             .values(revoked_at=utcnow())
-        )
-
-
-def deactivate_user(*, session: Session, username: str) -> None:
-    """The user can no longer log in; their console sessions and API tokens are revoked at once."""
-    now = utcnow()
-    with write_transaction(session):
-        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-        if user is None:
-            raise InvalidInput("validation.failed", fields={"username": [f"no active user {username}"]})
-        user.active = False
-        session.execute(
-            update(ConsoleSession)
-            .where(ConsoleSession.user_id == user.id, ConsoleSession.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-        session.execute(
-            update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
         )

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -62,20 +63,22 @@ def create_user(
             password_hash=generate_password_hash(password) if password is not None else None,
         )
         session.add(user)
-        token = _add_token(session, user, label="cli")
+        _row, token = add_token(session, user, label="cli")
         if changed_by is not None:
-            _log(session, changed_by, user, "created", {**_loggable(user), "api_token": "issued"})
+            _log(session, changed_by, user, "created", {**snapshot(user), "api_token": "issued"})
     return IssuedToken(user=user, token=token)
 
 
-def _loggable(user: User) -> dict[str, object]:
-    """A user as the change log keeps it (no hash, no token)."""
+def snapshot(user: User) -> dict[str, Any]:
+    """A user as the change log keeps it, whoever changed them (no hash, no token: only that it changed)."""
     return {
         "username": user.username,
         "display_name": user.display_name,
         "role": user.role.value,
         "agency": user.agency.code if user.agency else None,
         "active": user.active,
+        "language": user.language,
+        "must_change_password": user.must_change_password,
     }
 
 
@@ -112,17 +115,19 @@ def issue_token(*, session: Session, username: str, label: str = "", changed_by:
         user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
         if user is None:
             raise InvalidInput("validation.failed", fields={"username": [f"no active user {username}"]})
-        token = _add_token(session, user, label=label)
+        _row, token = add_token(session, user, label=label)
         if changed_by is not None:
             _log(session, changed_by, user, "token_issued", {"api_token": label or "issued"})
         return token
 
 
-def _add_token(session: Session, user: User, *, label: str) -> str:
+def add_token(session: Session, user: User, *, label: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """A new API token of this user in the caller's transaction: its row (hash only) and the token, shown once."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    session.add(ApiToken(user=user, token_hash=hash_token(token), label=label))
+    row = ApiToken(user=user, token_hash=hash_token(token), label=label, expires_at=expires_at)
+    session.add(row)
     session.flush()
-    return token
+    return row, token
 
 
 def actor_for_token(session: Session, token: str) -> Actor | None:

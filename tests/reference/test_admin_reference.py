@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +20,16 @@ from app.vocabulary import Role
 
 ROOT = Actor(user_id=None, username="root-test", role=Role.ADMIN)
 TZ = ZoneInfo("Asia/Taipei")
+
+
+def _shift(**given: Any) -> RosterShift:
+    """A weekly shift of PWD-MAINT, added by an administrator (the arrange step, or the refused attempt)."""
+    return rosters.add_shift(session=db.session, actor=ROOT, agency_code="PWD-MAINT", **given)
+
+
+def _override(**given: Any) -> RosterOverride:
+    """A one-off override of PWD-MAINT's roster, added by an administrator."""
+    return rosters.add_override(session=db.session, actor=ROOT, agency_code="PWD-MAINT", **given)
 
 
 def _state() -> tuple[object, ...]:
@@ -96,68 +107,22 @@ def test_an_invalid_roster_phone_is_refused_and_changes_nothing(app) -> None:
     before = _state()
     for phone in ("12345", "119", "+1 212 555 0100"):
         with pytest.raises(InvalidInput) as refused:
-            rosters.add_shift(
-                session=db.session,
-                actor=ROOT,
-                agency_code="PWD-MAINT",
-                name="陳",
-                phone=phone,
-                days=["mon"],
-                start=time(8),
-                end=time(18),
-            )
+            _shift(name="陳", phone=phone, days=["mon"], start=time(8), end=time(18))
         assert "phone" in refused.value.fields
     with pytest.raises(InvalidInput) as refused:
-        rosters.add_shift(
-            session=db.session,
-            actor=ROOT,
-            agency_code="PWD-MAINT",
-            name="陳",
-            phone="0912555001",
-            days=[],
-            start=time(8),
-            end=time(18),
-        )
+        _shift(name="陳", phone="0912555001", days=[], start=time(8), end=time(18))
     assert "days" in refused.value.fields
     assert _state() == before
 
 
 def test_an_overlapping_shift_is_shown_and_needs_confirming(app) -> None:
-    rosters.add_shift(
-        session=db.session,
-        actor=ROOT,
-        agency_code="PWD-MAINT",
-        name="林夜班",
-        phone="0912555002",
-        days=["mon", "tue", "wed", "thu", "fri"],
-        start=time(18),
-        end=time(8),
-    )
+    _shift(name="林夜班", phone="0912555002", days=["mon", "tue", "wed", "thu", "fri"], start=time(18), end=time(8))
     before = _state()
     with pytest.raises(rosters.RosterOverlap) as refused:
-        rosters.add_shift(
-            session=db.session,
-            actor=ROOT,
-            agency_code="PWD-MAINT",
-            name="黃晚班",
-            phone="0912555005",
-            days=["wed"],
-            start=time(17),
-            end=time(20),
-        )
+        _shift(name="黃晚班", phone="0912555005", days=["wed"], start=time(17), end=time(20))
     assert refused.value.status == 409 and refused.value.overlapping == ["林夜班 +886912555002"]
     assert _state() == before
-    rosters.add_shift(
-        session=db.session,
-        actor=ROOT,
-        agency_code="PWD-MAINT",
-        name="黃晚班",
-        phone="0912555005",
-        days=["wed"],
-        start=time(17),
-        end=time(20),
-        confirm_overlap=True,
-    )
+    _shift(name="黃晚班", phone="0912555005", days=["wed"], start=time(17), end=time(20), confirm_overlap=True)
     assert len(_state()[1]) == 2
 
 
@@ -165,51 +130,15 @@ def test_overrides_need_an_end_after_the_start_and_overlaps_confirmed(app) -> No
     start, end = datetime(2025, 3, 5, 20, tzinfo=TZ), datetime(2025, 3, 6, 8, tzinfo=TZ)
     before = _state()
     with pytest.raises(InvalidInput):
-        rosters.add_override(
-            session=db.session,
-            actor=ROOT,
-            agency_code="PWD-MAINT",
-            name="代理",
-            phone="0912555077",
-            starts_at=end,
-            ends_at=start,
-            reason="",
-        )
+        _override(name="代理", phone="0912555077", starts_at=end, ends_at=start, reason="")
     assert _state() == before
-    rosters.add_override(
-        session=db.session,
-        actor=ROOT,
-        agency_code="PWD-MAINT",
-        name="代理",
-        phone="0912555077",
-        starts_at=start,
-        ends_at=end,
-        reason="請假代理",
-    )
+    _override(name="代理", phone="0912555077", starts_at=start, ends_at=end, reason="請假代理")
     with pytest.raises(rosters.RosterOverlap):
-        rosters.add_override(
-            session=db.session,
-            actor=ROOT,
-            agency_code="PWD-MAINT",
-            name="備勤",
-            phone="0912555078",
-            starts_at=start,
-            ends_at=end,
-            reason="颱風備勤",
-        )
+        _override(name="備勤", phone="0912555078", starts_at=start, ends_at=end, reason="颱風備勤")
 
 
 def test_removing_an_entry_is_logged_and_a_second_removal_is_404(app) -> None:
-    row = rosters.add_shift(
-        session=db.session,
-        actor=ROOT,
-        agency_code="PWD-MAINT",
-        name="陳",
-        phone="0912555001",
-        days=["mon"],
-        start=time(8),
-        end=time(18),
-    )
+    row = _shift(name="陳", phone="0912555001", days=["mon"], start=time(8), end=time(18))
     rosters.remove_entry(session=db.session, actor=ROOT, agency_code="PWD-MAINT", kind="shift", entry_id=row.id)
     change = db.session.scalars(select(AdminChange).order_by(AdminChange.id.desc())).first()
     assert change is not None and change.action == "deleted" and change.before is not None

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.db import db
-from app.models import AdminChange, Agency, RosterShift, User
+from app.models import AdminChange, Agency, RosterOverride, RosterShift, User
 from app.vocabulary import Role
 from tests.web.conftest import CSRF_META, Login, csrf_token, log_in_client
 
@@ -156,6 +156,29 @@ def test_an_overlapping_roster_entry_is_shown_with_the_rule_and_added_once_confi
     bad = _post(client, f"{roster}/shifts", {**evening, "phone": "119"}, roster)
     assert bad.status_code == 422 and "不是有效的台灣電話號碼" in bad.get_data(as_text=True)
     assert _count(RosterShift) == 2
+
+
+def test_each_roster_entry_has_a_remove_button_naming_it_and_removing_one_keeps_the_other(
+    client: FlaskClient, make_login
+) -> None:
+    _admin(client, make_login)
+    roster = "/console/admin/agencies/PWD-MAINT/roster"
+    night = {"name": "林夜班", "phone": "0912-555-002", "start": "18:00", "end": "08:00", "days": ["wed"]}
+    assert _post(client, f"{roster}/shifts", night, roster).status_code == 302
+    leave = {"o_name": "代理人", "o_phone": "0912-555-077", "o_from": "2030-03-05T20:00", "o_until": "2030-03-06T08:00"}
+    assert _post(client, f"{roster}/overrides", {**leave, "confirm_overlap": "1"}, roster).status_code == 302
+    page = client.get(roster).get_data(as_text=True)
+    buttons = dict(re.findall(r'action="([^"]+/delete)"[^>]*>\s*<input[^>]*>\s*<button[^>]*aria-label="([^"]+)"', page))
+    assert sorted(html.unescape(name) for name in buttons.values()) == [
+        "刪除 代理人 03-05 20:00–03-06 08:00",
+        "刪除 林夜班 18:00–08:00 （隔天）",
+    ]
+    override = next(action for action, name in buttons.items() if "代理人" in html.unescape(name))
+    assert "/roster/override/" in override
+    assert _post(client, override, {}, roster).status_code == 302
+    assert (_count(RosterOverride), _count(RosterShift)) == (0, 1)
+    after = _text(client.get(roster))
+    assert "林夜班" in after and "代理人" not in after
 
 
 def test_the_audit_page_shows_each_change_as_a_diff_and_filters(client: FlaskClient, make_login) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db import db
-from app.models import CalendarOverride, Category, RoutingRule, SlaPolicyVersion
+from app.models import AlertLadderVersion, CalendarOverride, Category, RoutingRule, SlaPolicyVersion
 from app.vocabulary import Role
 from tests.web.admin_rules_helpers import admin_changes, fresh_case, petition, recomputed_events, working_day_before_due
 from tests.web.conftest import csrf_token, log_in_client
@@ -231,3 +231,22 @@ def test_taking_a_declared_day_back_moves_the_deadline_back_and_is_logged(admin_
     assert deleted.before == created.after
     missing = _post(admin_client, f"{CAL}/{day.isoformat()}/remove", {}, lang="en")
     assert missing.status_code == 404 and len(admin_changes()) == 2
+
+
+@pytest.mark.mutates_reference
+def test_a_stale_ladder_edit_is_409_naming_what_changed(admin_client) -> None:
+    path = "/console/admin/rules/ladders/default"
+    data = {"version": "1", "call_duty_after": "5m", "call_supervisor_after": "5m", "repeat_every": "10m"}
+    assert _post(admin_client, path, data).status_code == 302
+    before = (_reference_state(), _ladders())
+    stale = _post(admin_client, path, {**data, "repeat_every": "20m"}, lang="en")  # still from version 1
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    named = re.search(r"as version 2 while you were editing \((.*?) changed\)", html.unescape(page))
+    assert named is not None and "Call the duty phones after" in named.group(1) and 'value="20m"' in page
+    assert (_reference_state(), _ladders()) == before
+
+
+def _ladders() -> tuple:
+    ladders = select(AlertLadderVersion.key, AlertLadderVersion.version, AlertLadderVersion.spec)
+    return tuple(db.session.execute(ladders))

@@ -9,9 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from app.admin_audit import COMMAND_LINE_ACTOR
 from app.db import db, utcnow
 from app.request_state import ConsoleSession
-from app.users.console_sessions import deactivate_user
+from app.users.admin import set_active
 from app.vocabulary import Role
 from tests.web.conftest import CSRF_FIELD, ConsoleClient, Login, csrf_token, log_in_client
 
@@ -81,7 +82,7 @@ def test_logout_revokes_the_session_on_the_server_so_a_copied_cookie_stops_worki
 def test_deactivation_revokes_every_session_of_the_user(app: Flask, client: FlaskClient, make_login) -> None:
     login: Login = make_login(Role.AGENT, None)
     log_in_client(client, login)
-    deactivate_user(session=db.session, username=login.username)
+    set_active(session=db.session, actor=COMMAND_LINE_ACTOR, username=login.username, active=False)
     assert not _logged_in(client) and _sessions() == [(login.user_id, False)]
 
 

@@ -115,9 +115,14 @@ def hub() -> ResponseReturnValue:
     return render_template("web/admin/hub.html", sections=SECTIONS)
 
 
+def messages_by_field(refused: DomainError) -> dict[str, list[str]]:
+    """A refusal's field codes as messages in the user's language, for the form to show beside each field."""
+    return {name: [message(code, **refused.params) for code in codes] for name, codes in refused.fields.items()}
+
+
 def field_errors(refused: DomainError) -> dict[str, list[str]]:
-    """Each field's messages in the user's language, for the page to show beside the field."""
-    errors = {name: [message(code, **refused.params) for code in codes] for name, codes in refused.fields.items()}
+    """Each field's messages beside the field; a refusal naming no field is said at the top of the page."""
+    errors = messages_by_field(refused)
     if not errors:
         errors["_page"] = [message(refused.code, **refused.params)]
     return errors

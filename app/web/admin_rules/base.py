@@ -11,7 +11,7 @@ from app.errors import DomainError
 from app.i18n import message
 from app.vocabulary import Role
 from app.web import nav
-from app.web.admin import Section, add_section
+from app.web.admin import Section, add_section, messages_by_field
 from app.web.guards import roles_required
 from app.web.labels import L_
 from app.web.pagekit import page_blueprint
@@ -29,10 +29,6 @@ def index() -> ResponseReturnValue:
     return render_template("web/admin_rules/index.html")
 
 
-def field_errors(refused: DomainError) -> dict[str, list[str]]:
-    """A refusal's field codes as messages in the user's language, for the form to show next to each field."""
-    return {name: [message(code, **refused.params) for code in codes] for name, codes in refused.fields.items()}
-
-
 def refusal(refused: DomainError) -> dict[str, Any]:
-    return {"message": message(refused.code, **refused.params), "fields": field_errors(refused)}
+    """The refusal's message for the top of the form, and each field's messages beside the field."""
+    return {"message": message(refused.code, **refused.params), "fields": messages_by_field(refused)}

@@ -14,6 +14,7 @@ from app.i18n import is_english, message
 from app.models import SlaPolicyVersion
 from app.reference import admin_policies as service
 from app.reference.cache import reference_cache
+from app.reference.versions import open_cases_by_version
 from app.settings_access import current_settings
 from app.web.admin_rules.base import ADMINS, bp, refusal
 from app.web.admin_rules.ladders import ladder_rows
@@ -118,7 +119,7 @@ def _edit_page(
     stale: dict[str, Any] | None = None,
 ) -> str:
     policy = Policy.from_spec(row.spec)
-    open_counts = service.open_cases_by_version(current_session())
+    open_counts = open_cases_by_version(current_session(), SlaPolicyVersion)
     return render_template(
         "web/admin_rules/policy_edit.html",
         key=row.key,
