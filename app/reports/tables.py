@@ -71,52 +71,23 @@ def report_tables(report: Mapping[str, Any], words: Words) -> list[Table]:
     """Every table of the report, in the order the XLSX and the PDF show them."""
     tables = [summary_table(report, words), agency_table(report, words), comparison_table(report, words)]
     tables.append(_trend_table(report, words))
-    tables.append(
-        _counted(
-            "calls",
-            words(L_("report.table.calls")),
-            words(L_("report.col.outcome")),
-            [(words(f"call_outcome.{row['key']}"), row["count"]) for row in report["calls"]["by_outcome"]],
-            words,
-        )
-    )
-    cases = report["cases"]
-    tables.append(
-        _counted(
-            "case_types",
-            words(L_("report.table.case_types")),
-            words(L_("report.col.case_type")),
-            [(words(f"case_type.{row['key']}"), row["count"]) for row in cases["by_type"]],
-            words,
-        )
-    )
-    tables.append(
-        _counted(
-            "channels",
-            words(L_("report.table.channels")),
-            words(L_("report.col.channel")),
-            [(words(f"channel.{row['key']}"), row["count"]) for row in cases["by_channel"]],
-            words,
-        )
-    )
-    tables.append(
-        _counted(
-            "categories",
-            words(L_("report.table.categories")),
-            words(L_("report.col.category")),
-            [(words.name(row), row["count"]) for row in cases["by_category"]],
-            words,
-        )
-    )
-    tables.append(
-        _counted(
-            "districts",
-            words(L_("report.table.districts")),
-            words(L_("report.col.district")),
-            [(words.name(row), row["count"]) for row in cases["by_district"]],
-            words,
-        )
-    )
+    calls, cases = report["calls"], report["cases"]
+
+    def coded(prefix: str, rows: list[Mapping[str, Any]]) -> list[tuple[str, int]]:
+        return [(words(f"{prefix}.{row['key']}"), row["count"]) for row in rows]
+
+    def named(rows: list[Mapping[str, Any]]) -> list[tuple[str, int]]:
+        return [(words.name(row), row["count"]) for row in rows]
+
+    # (table, its title, the first column's header, the rows): a count and a share per line.
+    counted = [
+        ("calls", L_("report.table.calls"), L_("report.col.outcome"), coded("call_outcome", calls["by_outcome"])),
+        ("case_types", L_("report.table.case_types"), L_("report.col.case_type"), coded("case_type", cases["by_type"])),
+        ("channels", L_("report.table.channels"), L_("report.col.channel"), coded("channel", cases["by_channel"])),
+        ("categories", L_("report.table.categories"), L_("report.col.category"), named(cases["by_category"])),
+        ("districts", L_("report.table.districts"), L_("report.col.district"), named(cases["by_district"])),
+    ]
+    tables.extend(_counted(key, words(title), words(label), rows, words) for key, title, label, rows in counted)
     if report.get("differences"):
         tables.append(differences_table(report, words))
     return tables
