@@ -87,7 +87,12 @@ def report_tables(report: Mapping[str, Any], words: Words) -> list[Table]:
         ("categories", L_("report.table.categories"), L_("report.col.category"), named(cases["by_category"])),
         ("districts", L_("report.table.districts"), L_("report.col.district"), named(cases["by_district"])),
     ]
-    tables.extend(_counted(key, words(title), words(label), rows, words) for key, title, label, rows in counted)
+    # A month without call records (before the agents' console recorded them): zero, and the table says so.
+    notes = {} if calls["total"] else {"calls": words(L_("report.note.no_calls"))}
+    tables.extend(
+        _counted(key, words(title), words(label), rows, words, note=notes.get(key, ""))
+        for key, title, label, rows in counted
+    )
     if report.get("differences"):
         tables.append(differences_table(report, words))
     return tables
@@ -229,7 +234,7 @@ def _trend_table(report: Mapping[str, Any], words: Words) -> Table:
     return table
 
 
-def _counted(key: str, title: str, label: str, rows: list[tuple[str, int]], words: Words) -> Table:
+def _counted(key: str, title: str, label: str, rows: list[tuple[str, int]], words: Words, *, note: str = "") -> Table:
     total = sum(count for _name, count in rows)
     table = Table(
         key,
@@ -239,6 +244,7 @@ def _counted(key: str, title: str, label: str, rows: list[tuple[str, int]], word
             Column("count", words(L_("report.col.count")), "int"),
             Column("share", words(L_("report.col.share")), "pct"),
         ],
+        note=note,
     )
     table.rows.extend([name, count, round(100.0 * count / total, 1) if total else None] for name, count in rows)
     return table
