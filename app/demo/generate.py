@@ -364,8 +364,7 @@ class Generator:
         for started, ended, reason, user_id in sim.pauses:
             batch.pauses.append((self._next_id("sla_pauses"), sim.case_id, started, ended, reason, user_id))
         row = sim.row
-        for name in ("status",):
-            row[name] = CaseStatus(row[name]).value
+        row["status"] = CaseStatus(row["status"]).value
         batch.cases.append(row)
         batch.grams.append((row["id"], textgrams.short_grams(row["search_text"])))
 
