@@ -13,10 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import resource
-import sqlite3
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -25,6 +23,7 @@ from typing import Any
 
 from app.db import db
 from bench.database import DEFAULT_PG_URL, TZ, app_context, make_database, server_version
+from bench.measure import machine
 
 RESULTS = Path(__file__).resolve().parent / "results" / "demo_generate.json"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)  # after the stretch: every case's life is played to its end
@@ -79,7 +78,7 @@ def run(kind: str, *, months: int, scale: float, seed: int, sample: int, pg_url:
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
+        "machine": machine(),
     }
     print(json.dumps(result, ensure_ascii=False, indent=2), flush=True)
     return result

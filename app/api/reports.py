@@ -12,7 +12,7 @@ from app.api.auth import authenticate, current_actor, require_json_body
 from app.api.docs import documents_errors
 from app.api.inputs import ApiBlueprint
 from app.db import current_session, utcnow
-from app.reports.freeze import freeze_month, report_view, require_reader
+from app.reports.freeze import Frozen, freeze_month, report_view, require_reader
 from app.reports.monthly import parse_month
 
 blp = ApiBlueprint("reports", __name__, description="The mayor's monthly report (月報)")
@@ -105,8 +105,4 @@ def post_freeze(month: str) -> dict[str, Any]:
     snapshot = freeze_month(
         session=current_session(), actor=current_actor(), month=parse_month(month), tz=tz, now=utcnow()
     )
-    return {
-        "frozen_at": snapshot.frozen_at.astimezone(tz).isoformat(timespec="seconds"),
-        "frozen_by": snapshot.frozen_by_name,
-        "app_version": snapshot.app_version,
-    }
+    return Frozen.of(snapshot).as_dict(tz)

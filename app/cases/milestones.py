@@ -25,27 +25,47 @@ def milestone_clocks(
     pauses: Sequence[Interval],
     met: Mapping[Target, datetime],
 ) -> dict[str, int | None]:
-    """The clock at each milestone reached in this round (set once), and the window it was held to.
-
-    Measured from the round's start (a re-routed case from when the new agency got it), on the
-    policy's clock (working time for petitions), waits for the citizen left out; the report window
-    is lengthened by the extensions approved in this round.
-    """
+    """The clock at each milestone reached in this round (set once), and the window it was held to."""
     start = case.sla_started_at
     if start is None:
         return {}
+    return measure(
+        policy,
+        clock,
+        start,
+        pauses,
+        acknowledged_at=met.get(Target.ACKNOWLEDGE) if case.ack_clock_seconds is None else None,
+        reported_at=met.get(Target.REPORT) if case.report_clock_seconds is None else None,
+        extension_seconds=case.report_extension_seconds or 0,
+    )
+
+
+def measure(
+    policy: Policy,
+    clock: Clock,
+    start: datetime,
+    pauses: Sequence[Interval],
+    *,
+    acknowledged_at: datetime | None,
+    reported_at: datetime | None,
+    extension_seconds: int,
+) -> dict[str, int | None]:
+    """The clock columns for the milestones given (None: not to be measured), as stored on the case.
+
+    Measured from the round's start (a re-routed case from when the new agency got it), on the
+    policy's clock (working time for petitions), waits for the citizen left out; the report window
+    is lengthened by the extensions approved in this round. The demo generator and its check call
+    this too, so the three cannot measure differently.
+    """
     in_round = [pause for pause in pauses if pause[1] > start]
     fields: dict[str, int | None] = {}
-    ack_at = met.get(Target.ACKNOWLEDGE)
-    if ack_at is not None and case.ack_clock_seconds is None:
-        fields["ack_clock_seconds"] = _seconds(elapsed(clock, start, ack_at, in_round))
+    if acknowledged_at is not None:
+        fields["ack_clock_seconds"] = _seconds(elapsed(clock, start, acknowledged_at, in_round))
         window = policy.acknowledge_within
         fields["ack_window_seconds"] = None if window is None else _seconds(window)
-    report_at = met.get(Target.REPORT)
-    if report_at is not None and case.report_clock_seconds is None:
-        fields["report_clock_seconds"] = _seconds(elapsed(clock, start, report_at, in_round))
-        extension = timedelta(seconds=case.report_extension_seconds or 0)
-        fields["report_window_seconds"] = _seconds(policy.report_within + extension)
+    if reported_at is not None:
+        fields["report_clock_seconds"] = _seconds(elapsed(clock, start, reported_at, in_round))
+        fields["report_window_seconds"] = _seconds(policy.report_within + timedelta(seconds=extension_seconds))
     return fields
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.deadlines import Pauses, SlaContext, load_context, sla_fields
-from app.demo.life import CLOCK_COLUMNS, OPTIONAL_COLUMNS
+from app.cases.milestones import CLOCK_COLUMNS, measure
 from app.models import Agency, Case, CaseEvent, SlaPause
 from app.reference.cache import reference_cache
 from app.vocabulary import CaseStatus, EventType
@@ -45,7 +45,11 @@ COMPARED = (
     "next_sla_check_at",
     "alert_step",
     "pauses",
+    *CLOCK_COLUMNS,
+    "report_outcome",
+    "report_extension_seconds",
 )
+SLA_COLUMNS = ("ack_due_at", "report_due_at", "sla_due_at", "sla_stage", "next_sla_check_at", *CLOCK_COLUMNS)
 MILESTONES = {EventType.SLA_WARNING.value, EventType.SLA_BREACHED.value, EventType.SLA_ESCALATED.value}
 
 
@@ -165,8 +169,9 @@ def replay(events: list[CaseEvent]) -> Replayed:
 
 
 def _sla(session: Session, row: Case, case: Replayed, context: SlaContext, now: datetime) -> dict[str, Any]:
+    """The SLA columns (`deadlines.sla_fields`) and the clock columns (`milestones.measure`) of the replay."""
     if row.sla_policy is None or row.sla_policy_version is None or case.sla_started_at is None:
-        return dict.fromkeys(("ack_due_at", "report_due_at", "sla_due_at", "sla_stage", "next_sla_check_at"))
+        return dict.fromkeys(SLA_COLUMNS)
     policy = reference_cache.snapshot(session).policy_versions[(row.sla_policy, row.sla_policy_version)]
     clock = context.clock(policy.clock)
     closed = [(start, end) for start, end in case.pauses if end is not None]
@@ -179,29 +184,22 @@ def _sla(session: Session, row: Case, case: Replayed, context: SlaContext, now: 
     _, fields, _ = sla_fields(
         cast(Case, case), policy, context, now=now, pauses=Pauses(cast(Any, closed), open_since), fired=case.fired
     )
-    return fields
-
-
-def _clocks(session: Session, row: Case, case: Replayed, context: SlaContext) -> dict[str, Any]:
-    """The monthly report's clock columns as `app.cases.milestones.milestone_clocks` sets them."""
-    fields: dict[str, Any] = dict.fromkeys(CLOCK_COLUMNS)
-    start = case.sla_started_at
-    if row.sla_policy is None or row.sla_policy_version is None or start is None:
-        return fields
-    policy = reference_cache.snapshot(session).policy_versions[(row.sla_policy, row.sla_policy_version)]
-    clock = context.clock(policy.clock)
-
-    def measured(at: datetime, pauses: list[Interval]) -> int:
-        return math.ceil(elapsed(clock, start, at, [p for p in pauses if p[1] > start]).total_seconds())
-
-    if case.ack_measured is not None:
-        fields["ack_clock_seconds"] = measured(*case.ack_measured)
-        window = policy.acknowledge_within
-        fields["ack_window_seconds"] = None if window is None else math.ceil(window.total_seconds())
-    if case.report_measured is not None:
-        fields["report_clock_seconds"] = measured(*case.report_measured)
-        extended = sum(math.ceil(elapsed(clock, before, after).total_seconds()) for before, after in case.extensions)
-        fields["report_window_seconds"] = math.ceil(policy.report_within.total_seconds()) + extended
+    # Each milestone measured with the pauses closed when it happened, as the service's refresh then saw them.
+    fields.update(dict.fromkeys(CLOCK_COLUMNS))
+    for target, moment in (("ack", case.ack_measured), ("report", case.report_measured)):
+        if moment is not None:
+            at, pauses = moment
+            fields.update(
+                measure(
+                    policy,
+                    clock,
+                    case.sla_started_at,
+                    pauses,
+                    acknowledged_at=at if target == "ack" else None,
+                    reported_at=at if target == "report" else None,
+                    extension_seconds=case.report_extension_seconds,
+                )
+            )
     return fields
 
 
@@ -221,7 +219,6 @@ def check_cases(session: Session, case_ids: list[int], *, now: datetime) -> list
     context = load_context(session)
     agency_ids = dict(session.execute(select(Agency.code, Agency.id)).all())
     mismatches: list[Mismatch] = []
-    compared = COMPARED + tuple(name for name in OPTIONAL_COLUMNS if hasattr(Case, name))
     for start in range(0, len(case_ids), 500):
         chunk = case_ids[start : start + 500]
         rows = session.scalars(select(Case).where(Case.id.in_(chunk)).execution_options(populate_existing=True)).all()
@@ -252,16 +249,15 @@ def check_cases(session: Session, case_ids: list[int], *, now: datetime) -> list
                 "alert_step": case.alert_step,
                 "pauses": case.pauses,
                 **_sla(session, row, case, context, now),
-                **_clocks(session, row, case, context),
                 "report_outcome": case.report_outcome,
                 "report_extension_seconds": case.report_extension_seconds,
             }
-            actual = {name: getattr(row, name) for name in compared if name not in ("parent_case_id", "pauses")}
+            actual = {name: getattr(row, name) for name in COMPARED if name not in ("parent_case_id", "pauses")}
             actual["parent_case_id"] = parent_nos.get(row.parent_case_id) if row.parent_case_id else None
             actual["pauses"] = stored_pauses.get(row.id, [])
             mismatches += [
                 Mismatch(row.case_no, name, actual[name], derived[name])
-                for name in compared
+                for name in COMPARED
                 if actual[name] != derived[name]
             ]
         session.rollback()

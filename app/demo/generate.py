@@ -16,10 +16,11 @@ from itertools import accumulate
 from typing import Any
 
 from app.cases import search, textgrams
+from app.cases.milestones import CLOCK_COLUMNS
 from app.cases.numbers import format_case_no
 from app.demo import shape
 from app.demo.batch import Batch, Intake, cumulative
-from app.demo.life import OPTIONAL_COLUMNS, Sim
+from app.demo.life import Sim
 from app.demo.lives import Course, Stop, dispatch_course, duplicate_course, petition_course
 from app.demo.parts import Person
 from app.demo.world import World
@@ -228,8 +229,9 @@ class Generator:
             "alert_ladder": None,
             "alert_ladder_version": None,
             "report_count": 1,
-            **dict.fromkeys(OPTIONAL_COLUMNS),
+            "report_outcome": None,
             "report_extension_seconds": 0,
+            **dict.fromkeys(CLOCK_COLUMNS),
         }
         sim = Sim(
             intake.case_id,
@@ -362,8 +364,7 @@ class Generator:
         for started, ended, reason, user_id in sim.pauses:
             batch.pauses.append((self._next_id("sla_pauses"), sim.case_id, started, ended, reason, user_id))
         row = sim.row
-        for name in ("status",):
-            row[name] = CaseStatus(row[name]).value
+        row["status"] = CaseStatus(row["status"]).value
         batch.cases.append(row)
         batch.grams.append((row["id"], textgrams.short_grams(row["search_text"])))
 

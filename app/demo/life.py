@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.cases.milestones import CLOCK_COLUMNS, measure
 from app.demo.parts import AgencyRef, Person, RoundRules, plan
 from app.vocabulary import STOPPED_STATUSES, CaseStatus, EventType
 from dispatch.ladder import LadderPolicy, rung
@@ -30,11 +31,6 @@ MILESTONE_EVENTS = {
     MilestoneKind.BREACHED: EventType.SLA_BREACHED,
     MilestoneKind.ESCALATED: EventType.SLA_ESCALATED,
 }
-
-
-CLOCK_COLUMNS = ("ack_clock_seconds", "ack_window_seconds", "report_clock_seconds", "report_window_seconds")
-# Columns other branches add (the monthly report's clocks, the report's outcome): written where the schema has them.
-OPTIONAL_COLUMNS = (*CLOCK_COLUMNS, "report_outcome", "report_extension_seconds")
 
 
 def _seconds(duration: timedelta) -> int:
@@ -66,7 +62,6 @@ class Sim:
     ladder: LadderPolicy | None = None
     _pinned: Timeline | None = None
     base_policy: Policy | None = None  # the round's policy as stored, before any extension
-    extended_by: timedelta = timedelta(0)  # this round's approved extensions, on its clock
 
     # --- bookkeeping ------------------------------------------------------------------------
 
@@ -215,19 +210,21 @@ class Sim:
 
     def _measure(self) -> None:
         """The case's own clock when the agency acknowledged and reported back in this round, and the
-        windows it was held to: what `app.cases.milestones.milestone_clocks` stores at each refresh."""
-        policy, clock, start = self.base_policy, self.clock, self.row["sla_started_at"]
-        if policy is None or clock is None or start is None:
+        windows it was held to, as the services store them (each once a round)."""
+        policy, clock, row = self.base_policy, self.clock, self.row
+        if policy is None or clock is None or row["sla_started_at"] is None:
             return
-        row, pauses = self.row, self._in_round()
         acknowledged = row["acknowledged_at"] or row["reported_at"]
-        if acknowledged is not None and row["ack_clock_seconds"] is None:
-            row["ack_clock_seconds"] = _seconds(elapsed(clock, start, acknowledged, pauses))
-            window = policy.acknowledge_within
-            row["ack_window_seconds"] = None if window is None else _seconds(window)
-        if row["reported_at"] is not None and row["report_clock_seconds"] is None:
-            row["report_clock_seconds"] = _seconds(elapsed(clock, start, row["reported_at"], pauses))
-            row["report_window_seconds"] = _seconds(policy.report_within + self.extended_by)
+        fields = measure(
+            policy,
+            clock,
+            row["sla_started_at"],
+            self._in_round(),
+            acknowledged_at=acknowledged if row["ack_clock_seconds"] is None else None,
+            reported_at=row["reported_at"] if row["report_clock_seconds"] is None else None,
+            extension_seconds=row["report_extension_seconds"],
+        )
+        row.update(fields)
 
     def _stop_ladder(self) -> None:
         self.row["next_alert_at"] = None
@@ -249,7 +246,7 @@ class Sim:
         rules: RoundRules = self.rules_for(self.agency)
         self.row["sla_round"] += 1
         self.policy, self.clock = rules.policy, rules.clock
-        self.base_policy, self.extended_by = rules.policy, timedelta(0)
+        self.base_policy = rules.policy
         # A new round measures the agency afresh (the monthly report's clock columns).
         self.row.update(dict.fromkeys(CLOCK_COLUMNS), report_extension_seconds=0)
         if rules.policy is None:
@@ -355,10 +352,9 @@ class Sim:
         previous = self.recorded().report_due_at
         # As app.cases.requests approves it: whole counting seconds, rounded up, added to the round's window.
         extra = _seconds(elapsed(self.clock, previous, new_due))
-        self.row["report_extension_seconds"] = (self.row["report_extension_seconds"] or 0) + extra
-        self.extended_by += timedelta(seconds=extra)
+        self.row["report_extension_seconds"] += extra
         assert self.base_policy is not None
-        self.policy = self.base_policy.with_report_extension(self.extended_by)
+        self.policy = self.base_policy.with_report_extension(timedelta(seconds=self.row["report_extension_seconds"]))
         self._replan()
         self._touch(at)
         self.emit(

@@ -55,29 +55,23 @@ def stretch(
     return today - timedelta(days=(days or 30) - 1), today
 
 
-def _produce(
-    generator: Generator, first: date, last: date, postgresql: bool, case_columns: tuple[str, ...], out: Any
-) -> None:
+def _produce(generator: Generator, first: date, last: date, postgresql: bool, out: Any) -> None:
     """In a forked process: generate and prepare each day, hand it over, then the last ids."""
     for batch in generator.days(first, last):
-        out.put(prepare(batch, postgresql=postgresql, case_columns=case_columns))
+        out.put(prepare(batch, postgresql=postgresql))
     out.put((_DONE, generator.ids))
 
 
-def _batches(
-    generator: Generator, first: date, last: date, postgresql: bool, case_columns: tuple[str, ...], parallel: bool
-) -> Iterator[Prepared]:
+def _batches(generator: Generator, first: date, last: date, postgresql: bool, parallel: bool) -> Iterator[Prepared]:
     """The prepared days, generated in a second process when `parallel` (the two cores then share the
     work: one generates, the other writes), else in this one. The rows are the same either way."""
     if not parallel:
         for batch in generator.days(first, last):
-            yield prepare(batch, postgresql=postgresql, case_columns=case_columns)
+            yield prepare(batch, postgresql=postgresql)
         return
     context = multiprocessing.get_context("fork")
     handover = context.Queue(maxsize=4)
-    process = context.Process(
-        target=_produce, args=(generator, first, last, postgresql, case_columns, handover), daemon=True
-    )
+    process = context.Process(target=_produce, args=(generator, first, last, postgresql, handover), daemon=True)
     process.start()
     try:
         while True:
@@ -129,7 +123,7 @@ def generate(
     first_case = generator.ids["cases"]
     if parallel:
         session.commit()  # nothing of this transaction may be open while the process forks
-    for prepared in _batches(generator, first, last, writer.postgresql, writer.case_columns, parallel):
+    for prepared in _batches(generator, first, last, writer.postgresql, parallel):
         writer.write(prepared)
         if progress is not None:
             progress(prepared.day)

@@ -15,60 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, date
 from typing import Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.demo.batch import Batch
-from app.demo.life import OPTIONAL_COLUMNS
+from app.models import Case
 
-CASE_COLUMNS = (
-    "id",
-    "case_no",
-    "case_type",
-    "channel",
-    "status",
-    "category_id",
-    "district_id",
-    "agency_id",
-    "address",
-    "latitude",
-    "longitude",
-    "description",
-    "search_text",
-    "reporter_name",
-    "reporter_phone",
-    "anonymous",
-    "wants_sms_reply",
-    "resolution",
-    "report_text",
-    "parent_case_id",
-    "created_by_id",
-    "received_at",
-    "created_at",
-    "updated_at",
-    "assigned_at",
-    "acknowledged_at",
-    "reported_at",
-    "closed_at",
-    "reopened_at",
-    "merged_at",
-    "cancelled_at",
-    "version",
-    "sla_policy",
-    "sla_policy_version",
-    "sla_round",
-    "sla_started_at",
-    "ack_due_at",
-    "report_due_at",
-    "sla_due_at",
-    "sla_stage",
-    "next_sla_check_at",
-    "alert_step",
-    "next_alert_at",
-    "alert_ladder",
-    "alert_ladder_version",
-    "report_count",
-)
+# Every column of `cases`: the generator's rows are dicts keyed by column name, so the model is the list.
+CASE_COLUMNS = tuple(column.name for column in Case.__table__.columns)
 EVENT_COLUMNS = (
     "id",
     "case_id",
@@ -130,11 +84,11 @@ class Prepared:
     counter: tuple[date, int] | None
 
 
-def prepare(batch: Batch, *, postgresql: bool, case_columns: Sequence[str] = CASE_COLUMNS) -> Prepared:
+def prepare(batch: Batch, *, postgresql: bool) -> Prepared:
     """SQLite: times and JSON as SQLAlchemy writes them. PostgreSQL: JSON wrapped for COPY."""
-    cases = [tuple(row[name] for name in case_columns) for row in batch.cases]
+    cases = [tuple(row[name] for name in CASE_COLUMNS) for row in batch.cases]
     tables: list[tuple[str, Sequence[str], list[Any]]] = [
-        ("cases", case_columns, cases),
+        ("cases", CASE_COLUMNS, cases),
         ("case_events", EVENT_COLUMNS, batch.events),
         ("calls", CALL_COLUMNS, batch.calls),
         ("sla_pauses", PAUSE_COLUMNS, batch.pauses),
@@ -158,10 +112,6 @@ class Writer:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.postgresql = session.get_bind().dialect.name == "postgresql"
-        # Columns of migrations on other branches (0013_monthly, 0013_report_back), where the schema has them.
-        present = {column["name"] for column in inspect(session.connection()).get_columns("cases")}
-        self.case_columns = CASE_COLUMNS + tuple(name for name in OPTIONAL_COLUMNS if name in present)
-        session.rollback()
         self.rows: Counter[str] = Counter()
         self.counters: dict[date, int] = {}
 

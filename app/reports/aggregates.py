@@ -32,12 +32,12 @@ def received_in(start: datetime, end: datetime) -> ColumnElement[bool]:
 def measured_cases(start: datetime, end: datetime) -> ColumnElement[bool]:
     """The cases an agency is measured on: received in the month, held by it now, not a consultation,
     not merged into another case nor cancelled (the case they were merged into carries the work)."""
-    return and_(
-        received_in(start, end),
-        Case.agency_id.is_not(None),
-        Case.case_type != CaseType.CONSULTATION,
-        Case.status.not_in(STOPPED),
-    )
+    return and_(received_in(start, end), _held_and_measured())
+
+
+def _held_and_measured() -> ColumnElement[bool]:
+    """measured_cases without the month: held by an agency, not a consultation, not merged nor cancelled."""
+    return and_(Case.agency_id.is_not(None), Case.case_type != CaseType.CONSULTATION, Case.status.not_in(STOPPED))
 
 
 def calls_by_outcome(session: Session, start: datetime, end: datetime) -> dict[str, int]:
@@ -204,7 +204,7 @@ def monthly_series(
     One plain aggregate per month rather than one GROUP BY over month buckets: each reads its range of
     the covering index in order, where grouping by a computed bucket made SQLite sort a year of rows.
     """
-    measured = and_(Case.agency_id.is_not(None), Case.case_type != CaseType.CONSULTATION, Case.status.not_in(STOPPED))
+    measured = _held_and_measured()
     cases: list[int] = []
     calls: list[int] = []
     reports: list[tuple[int, int]] = []

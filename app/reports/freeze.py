@@ -46,6 +46,10 @@ class Frozen:
     frozen_by: str
     app_version: str
 
+    @classmethod
+    def of(cls, snapshot: ReportSnapshot) -> Frozen:
+        return cls(snapshot.frozen_at, snapshot.frozen_by_name, snapshot.app_version)
+
     def as_dict(self, tz: ZoneInfo) -> dict[str, str]:
         return {
             "frozen_at": self.frozen_at.astimezone(tz).isoformat(timespec="seconds"),
@@ -84,12 +88,7 @@ def report_view(session: Session, actor: Actor, month: Month, *, tz: ZoneInfo, n
     if snapshot is None:
         return ReportView(month, live, None, [])
     found = differences(_stable(snapshot.figures), _stable(live))
-    return ReportView(
-        month,
-        snapshot.figures,
-        Frozen(snapshot.frozen_at, snapshot.frozen_by_name, snapshot.app_version),
-        found,
-    )
+    return ReportView(month, snapshot.figures, Frozen.of(snapshot), found)
 
 
 def freeze_month(*, session: Session, actor: Actor, month: Month, tz: ZoneInfo, now: datetime) -> ReportSnapshot:

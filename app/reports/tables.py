@@ -71,51 +71,27 @@ def report_tables(report: Mapping[str, Any], words: Words) -> list[Table]:
     """Every table of the report, in the order the XLSX and the PDF show them."""
     tables = [summary_table(report, words), agency_table(report, words), comparison_table(report, words)]
     tables.append(_trend_table(report, words))
-    tables.append(
-        _counted(
-            "calls",
-            words(L_("report.table.calls")),
-            words(L_("report.col.outcome")),
-            [(words(f"call_outcome.{row['key']}"), row["count"]) for row in report["calls"]["by_outcome"]],
-            words,
-        )
-    )
-    cases = report["cases"]
-    tables.append(
-        _counted(
-            "case_types",
-            words(L_("report.table.case_types")),
-            words(L_("report.col.case_type")),
-            [(words(f"case_type.{row['key']}"), row["count"]) for row in cases["by_type"]],
-            words,
-        )
-    )
-    tables.append(
-        _counted(
-            "channels",
-            words(L_("report.table.channels")),
-            words(L_("report.col.channel")),
-            [(words(f"channel.{row['key']}"), row["count"]) for row in cases["by_channel"]],
-            words,
-        )
-    )
-    tables.append(
-        _counted(
-            "categories",
-            words(L_("report.table.categories")),
-            words(L_("report.col.category")),
-            [(words.name(row), row["count"]) for row in cases["by_category"]],
-            words,
-        )
-    )
-    tables.append(
-        _counted(
-            "districts",
-            words(L_("report.table.districts")),
-            words(L_("report.col.district")),
-            [(words.name(row), row["count"]) for row in cases["by_district"]],
-            words,
-        )
+    calls, cases = report["calls"], report["cases"]
+
+    def coded(prefix: str, rows: list[Mapping[str, Any]]) -> list[tuple[str, int]]:
+        return [(words(f"{prefix}.{row['key']}"), row["count"]) for row in rows]
+
+    def named(rows: list[Mapping[str, Any]]) -> list[tuple[str, int]]:
+        return [(words.name(row), row["count"]) for row in rows]
+
+    # (table, its title, the first column's header, the rows): a count and a share per line.
+    counted = [
+        ("calls", L_("report.table.calls"), L_("report.col.outcome"), coded("call_outcome", calls["by_outcome"])),
+        ("case_types", L_("report.table.case_types"), L_("report.col.case_type"), coded("case_type", cases["by_type"])),
+        ("channels", L_("report.table.channels"), L_("report.col.channel"), coded("channel", cases["by_channel"])),
+        ("categories", L_("report.table.categories"), L_("report.col.category"), named(cases["by_category"])),
+        ("districts", L_("report.table.districts"), L_("report.col.district"), named(cases["by_district"])),
+    ]
+    # A month without call records (before the agents' console recorded them): zero, and the table says so.
+    notes = {} if calls["total"] else {"calls": words(L_("report.note.no_calls"))}
+    tables.extend(
+        _counted(key, words(title), words(label), rows, words, note=notes.get(key, ""))
+        for key, title, label, rows in counted
     )
     if report.get("differences"):
         tables.append(differences_table(report, words))
@@ -258,7 +234,7 @@ def _trend_table(report: Mapping[str, Any], words: Words) -> Table:
     return table
 
 
-def _counted(key: str, title: str, label: str, rows: list[tuple[str, int]], words: Words) -> Table:
+def _counted(key: str, title: str, label: str, rows: list[tuple[str, int]], words: Words, *, note: str = "") -> Table:
     total = sum(count for _name, count in rows)
     table = Table(
         key,
@@ -268,6 +244,7 @@ def _counted(key: str, title: str, label: str, rows: list[tuple[str, int]], word
             Column("count", words(L_("report.col.count")), "int"),
             Column("share", words(L_("report.col.share")), "pct"),
         ],
+        note=note,
     )
     table.rows.extend([name, count, round(100.0 * count / total, 1) if total else None] for name, count in rows)
     return table

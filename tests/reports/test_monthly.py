@@ -10,6 +10,7 @@ from flask import Flask
 from app.db import db
 from app.errors import InvalidInput
 from app.reports.monthly import check_month, monthly_report, parse_month
+from app.reports.tables import Words, report_tables
 from tests.factories import Factory
 from tests.reports.scenario import TZ, at, build_july, fresh
 
@@ -108,6 +109,19 @@ def test_august_holds_the_case_of_august_first(july: dict[str, str]) -> None:
     august = monthly_report(db.session, parse_month("2023-08"), tz=TZ, now=NOW)
     assert august["cases"]["total"] == 1
     assert august["complete"] is False
+
+
+def test_a_month_without_call_records_counts_zero_calls_and_says_so(july: dict[str, str]) -> None:
+    # June has the case of June 30 23:50 and no call: the calls table shows zeros and says why.
+    june = monthly_report(db.session, parse_month("2023-06"), tz=TZ, now=NOW)
+    assert (june["cases"]["total"], june["calls"]["total"]) == (1, 0)
+    calls = next(table for table in report_tables(june, Words()) if table.key == "calls")
+    assert calls.note == "本月沒有來電紀錄，來電以零計。"
+    assert [row[1] for row in calls.rows] == [0] * len(calls.rows)
+    english = next(table for table in report_tables(june, Words("en")) if table.key == "calls")
+    assert english.note == "No calls were recorded this month: calls count as zero."
+    july_calls = next(table for table in report_tables(_report(), Words()) if table.key == "calls")
+    assert july_calls.note == ""
 
 
 @pytest.mark.parametrize(
