@@ -76,7 +76,8 @@ class WriteGate:
         self.wait = wait
         self._slots = threading.BoundedSemaphore(limit)
         self.refused = 0
-        self._logged_at = -REFUSALS_LOGGED_EVERY
+        self.log_every = REFUSALS_LOGGED_EVERY
+        self._logged_at: float | None = None
         self._bodies: dict[str, bytes] = {}
 
     def enter(self) -> bool:
@@ -114,7 +115,7 @@ class WriteGate:
 
     def _refuse(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         now = time.monotonic()
-        if now - self._logged_at >= REFUSALS_LOGGED_EVERY:  # in a flood, one line a second, not one per refusal
+        if self._logged_at is None or now - self._logged_at >= self.log_every:  # in a flood, not one line per 503
             self._logged_at = now
             log.warning("overloaded: %d API writes at once; %d answered 503 so far", self.limit, self.refused)
         header = environ.get("HTTP_ACCEPT_LANGUAGE")
