@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -38,7 +38,12 @@ def select_locale() -> str:
     chosen = g.get(CHOSEN_LOCALE)
     if chosen in SUPPORTED_LOCALES:
         return str(chosen)
-    for language, _quality in request.accept_languages:
+    return preferred_locale(request.accept_languages)
+
+
+def preferred_locale(languages: Iterable[tuple[str, float]]) -> str:
+    """The first of our languages in the caller's order of preference (Accept-Language, parsed); zh-TW when none is."""
+    for language, _quality in languages:
         tag = language.lower()
         if tag.startswith("en"):
             return "en"

@@ -4,9 +4,9 @@ API writes at once (beyond it a fast 503), and the database connections it may o
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,6 +16,8 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.api.errors import error_response
+from app.i18n import SUPPORTED_LOCALES, message, preferred_locale
 from config.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ FORWARDED = (
 )
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OVERLOAD_RETRY_AFTER = 1  # seconds: a refused write is worth retrying almost at once
+REFUSALS_LOGGED_EVERY = 1.0  # seconds
 
 
 class TrustedProxyFix:
@@ -73,6 +76,8 @@ class WriteGate:
         self.wait = wait
         self._slots = threading.BoundedSemaphore(limit)
         self.refused = 0
+        self.log_every = REFUSALS_LOGGED_EVERY
+        self._logged_at: float | None = None
         self._bodies: dict[str, bytes] = {}
 
     def enter(self) -> bool:
@@ -85,13 +90,11 @@ class WriteGate:
         self._slots.release()
 
     def install(self, app: Flask) -> None:
-        from app.i18n import message
-
         code = "http.database_busy"
-        for locale, header in (("zh_TW", "zh-TW"), ("en", "en")):
-            with app.test_request_context(headers={"Accept-Language": header}):
-                body = {"error": {"code": code, "message": message(code, seconds=OVERLOAD_RETRY_AFTER)}}
-            self._bodies[locale] = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        for locale in SUPPORTED_LOCALES:
+            with app.test_request_context(headers={"Accept-Language": locale.replace("_", "-")}):
+                busy = error_response(503, code, message(code, seconds=OVERLOAD_RETRY_AFTER))
+            self._bodies[locale] = busy.get_data()
         inner = app.wsgi_app
 
         def gated(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -111,8 +114,12 @@ class WriteGate:
         app.extensions["hotline_write_gate"] = self
 
     def _refuse(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        log.warning("overloaded: %d API writes at once; answered 503", self.limit)
-        body = self._bodies[_language(environ.get("HTTP_ACCEPT_LANGUAGE"))]
+        now = time.monotonic()
+        if self._logged_at is None or now - self._logged_at >= self.log_every:  # in a flood, not one line per 503
+            self._logged_at = now
+            log.warning("overloaded: %d API writes at once; %d answered 503 so far", self.limit, self.refused)
+        header = environ.get("HTTP_ACCEPT_LANGUAGE")
+        body = self._bodies[preferred_locale(parse_accept_header(header, LanguageAccept) if header else ())]
         start_response(
             "503 SERVICE UNAVAILABLE",
             [
@@ -122,17 +129,6 @@ class WriteGate:
             ],
         )
         return [body]
-
-
-def _language(header: str | None) -> str:
-    """As app.i18n.select_locale for an API caller: the first of en/zh in the caller's preference, else zh-TW."""
-    for language, _quality in parse_accept_header(header, LanguageAccept) if header else ():
-        tag = language.lower()
-        if tag.startswith("en"):
-            return "en"
-        if tag.startswith("zh"):
-            return "zh_TW"
-    return "zh_TW"
 
 
 def connection_budget(settings: Settings, *, web: int, workers: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -115,6 +115,18 @@ class Settings:
             timezone = ZoneInfo(tz_name)
         except (KeyError, ValueError) as exc:
             raise SettingsError(f"HOTLINE_TZ {tz_name!r} is not a known time zone") from exc
+        defaults = {field.name: field.default for field in fields(cls)}
+
+        def count(field: str, minimum: int = 0) -> int:
+            """HOTLINE_<FIELD>, a whole number; the field's own default when unset."""
+            name = f"HOTLINE_{field.upper()}"
+            return _count(name, env_vars.get(name, str(defaults[field])), minimum=minimum)
+
+        def seconds(field: str) -> float:
+            """HOTLINE_<FIELD>, a positive number; the field's own default when unset."""
+            name = f"HOTLINE_{field.upper()}"
+            return _positive_seconds(name, env_vars.get(name, str(defaults[field])))
+
         return cls(
             env=env,
             database_url=_normalise_database_url(database_url),
@@ -128,68 +140,34 @@ class Settings:
             twilio_api_base_url=env_vars.get("TWILIO_API_BASE_URL") or None,
             instance_dir=instance_dir,
             working_hours=_working_hours(env_vars.get("HOTLINE_WORKING_HOURS")),
-            sla_sweep_seconds=_positive_seconds(
-                "HOTLINE_SLA_SWEEP_SECONDS", env_vars.get("HOTLINE_SLA_SWEEP_SECONDS", "30")
-            ),
-            outbox_claim_seconds=_positive_seconds(
-                "HOTLINE_OUTBOX_CLAIM_SECONDS", env_vars.get("HOTLINE_OUTBOX_CLAIM_SECONDS", "120")
-            ),
+            sla_sweep_seconds=seconds("sla_sweep_seconds"),
+            outbox_claim_seconds=seconds("outbox_claim_seconds"),
             socketio_channel=env_vars.get("HOTLINE_SOCKETIO_CHANNEL") or "hotline1999",
-            replay_max_events=int(
-                _positive_seconds("HOTLINE_REPLAY_MAX_EVENTS", env_vars.get("HOTLINE_REPLAY_MAX_EVENTS", "2000"))
-            ),
-            replay_retention_seconds=_positive_seconds(
-                "HOTLINE_REPLAY_RETENTION_SECONDS", env_vars.get("HOTLINE_REPLAY_RETENTION_SECONDS", "86400")
-            ),
-            feed_poll_seconds=_positive_seconds(
-                "HOTLINE_FEED_POLL_SECONDS", env_vars.get("HOTLINE_FEED_POLL_SECONDS", "0.5")
-            ),
-            socket_connect_burst=int(
-                _positive_seconds("HOTLINE_SOCKET_CONNECT_BURST", env_vars.get("HOTLINE_SOCKET_CONNECT_BURST", "60"))
-            ),
+            replay_max_events=int(seconds("replay_max_events")),
+            replay_retention_seconds=seconds("replay_retention_seconds"),
+            feed_poll_seconds=seconds("feed_poll_seconds"),
+            socket_connect_burst=int(seconds("socket_connect_burst")),
             proxy_hops=_proxy_hops(env_vars.get("HOTLINE_PROXY_HOPS", "0")),
-            trusted_proxies=_networks(env_vars.get("HOTLINE_TRUSTED_PROXIES", "127.0.0.1,::1")),
-            db_pool_size=_count("HOTLINE_DB_POOL_SIZE", env_vars.get("HOTLINE_DB_POOL_SIZE", "10"), minimum=1),
-            db_pool_overflow=_count("HOTLINE_DB_POOL_OVERFLOW", env_vars.get("HOTLINE_DB_POOL_OVERFLOW", "5")),
-            db_pool_timeout=_positive_seconds("HOTLINE_DB_POOL_TIMEOUT", env_vars.get("HOTLINE_DB_POOL_TIMEOUT", "10")),
+            trusted_proxies=_networks(env_vars.get("HOTLINE_TRUSTED_PROXIES", ",".join(cls.trusted_proxies))),
+            db_pool_size=count("db_pool_size", minimum=1),
+            db_pool_overflow=count("db_pool_overflow"),
+            db_pool_timeout=seconds("db_pool_timeout"),
             db_pgbouncer=_flag("HOTLINE_DB_PGBOUNCER", env_vars.get("HOTLINE_DB_PGBOUNCER", "0")),
-            feed_pool_size=_count("HOTLINE_FEED_POOL_SIZE", env_vars.get("HOTLINE_FEED_POOL_SIZE", "3"), minimum=1),
-            feed_pool_overflow=_count("HOTLINE_FEED_POOL_OVERFLOW", env_vars.get("HOTLINE_FEED_POOL_OVERFLOW", "5")),
-            numbers_pool_size=_count(
-                "HOTLINE_NUMBERS_POOL_SIZE", env_vars.get("HOTLINE_NUMBERS_POOL_SIZE", "2"), minimum=1
-            ),
-            numbers_pool_overflow=_count(
-                "HOTLINE_NUMBERS_POOL_OVERFLOW", env_vars.get("HOTLINE_NUMBERS_POOL_OVERFLOW", "2")
-            ),
-            outbox_batch=_count("HOTLINE_OUTBOX_BATCH", env_vars.get("HOTLINE_OUTBOX_BATCH", "200"), minimum=1),
-            outbox_threads=_count("HOTLINE_OUTBOX_THREADS", env_vars.get("HOTLINE_OUTBOX_THREADS", "8"), minimum=1),
-            write_concurrency=_count(
-                "HOTLINE_WRITE_CONCURRENCY", env_vars.get("HOTLINE_WRITE_CONCURRENCY", "8"), minimum=1
-            ),
-            write_wait_seconds=_positive_seconds(
-                "HOTLINE_WRITE_WAIT_SECONDS", env_vars.get("HOTLINE_WRITE_WAIT_SECONDS", "0.25")
-            ),
-            web_processes=_count("HOTLINE_WEB_PROCESSES", env_vars.get("HOTLINE_WEB_PROCESSES", "1"), minimum=1),
-            workers=_count("HOTLINE_WORKERS", env_vars.get("HOTLINE_WORKERS", "1")),
-            login_failures_per_account=_count(
-                "HOTLINE_LOGIN_FAILURES_PER_ACCOUNT",
-                env_vars.get("HOTLINE_LOGIN_FAILURES_PER_ACCOUNT", "5"),
-                minimum=1,
-            ),
-            login_failures_per_address=_count(
-                "HOTLINE_LOGIN_FAILURES_PER_ADDRESS",
-                env_vars.get("HOTLINE_LOGIN_FAILURES_PER_ADDRESS", "20"),
-                minimum=1,
-            ),
-            login_lockout_seconds=_positive_seconds(
-                "HOTLINE_LOGIN_LOCKOUT_SECONDS", env_vars.get("HOTLINE_LOGIN_LOCKOUT_SECONDS", "900")
-            ),
-            session_lifetime_seconds=_positive_seconds(
-                "HOTLINE_SESSION_LIFETIME_SECONDS", env_vars.get("HOTLINE_SESSION_LIFETIME_SECONDS", "43200")
-            ),
-            socket_connects_per_second=_positive_seconds(
-                "HOTLINE_SOCKET_CONNECTS_PER_SECOND", env_vars.get("HOTLINE_SOCKET_CONNECTS_PER_SECOND", "5")
-            ),
+            feed_pool_size=count("feed_pool_size", minimum=1),
+            feed_pool_overflow=count("feed_pool_overflow"),
+            numbers_pool_size=count("numbers_pool_size", minimum=1),
+            numbers_pool_overflow=count("numbers_pool_overflow"),
+            outbox_batch=count("outbox_batch", minimum=1),
+            outbox_threads=count("outbox_threads", minimum=1),
+            write_concurrency=count("write_concurrency", minimum=1),
+            write_wait_seconds=seconds("write_wait_seconds"),
+            web_processes=count("web_processes", minimum=1),
+            workers=count("workers"),
+            login_failures_per_account=count("login_failures_per_account", minimum=1),
+            login_failures_per_address=count("login_failures_per_address", minimum=1),
+            login_lockout_seconds=seconds("login_lockout_seconds"),
+            session_lifetime_seconds=seconds("session_lifetime_seconds"),
+            socket_connects_per_second=seconds("socket_connects_per_second"),
         )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+import runpy
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 import socketio
 from flask import Flask
+from gunicorn.config import Config
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 from werkzeug.test import Client
@@ -20,7 +23,7 @@ from app.db import db
 from app.models import Case
 from app.realtime.connections import EXTENSION as REALTIME
 from app.serving import TrustedProxyFix, WriteGate, check_connection_budget, connection_budget
-from config.settings import Settings, SettingsError
+from config.settings import PROJECT_ROOT, Settings, SettingsError
 from tests.conftest import POSTGRES, _settings
 from tests.factories import DISPATCH, Factory
 
@@ -138,6 +141,48 @@ def test_the_connection_budget_adds_every_pool_and_warns_above_max_connections(a
         assert too_many is not None and "max_connections" in too_many and "1120" in too_many
     else:
         assert too_many is None  # SQLite has no connection limit to check
+
+
+def test_a_process_that_starts_with_more_connections_budgeted_than_postgresql_accepts_says_so(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Outside the tests, create_app itself checks the budget of HOTLINE_WEB_PROCESSES and HOTLINE_WORKERS."""
+    settings = dataclasses.replace(_settings(database_url, tmp_path), env="production", web_processes=40, workers=2)
+    with caplog.at_level(logging.WARNING, logger="app.serving"):
+        app = create_app(settings, TESTING=True)
+    app.extensions[REALTIME].stop()
+    warned = [record.getMessage() for record in caplog.records if "connection budget" in record.getMessage()]
+    if POSTGRES:
+        assert len(warned) == 1 and "40 web process(es) and 2 worker(s)" in warned[0]
+    else:
+        assert warned == []  # SQLite has no connection limit to check
+
+
+def test_every_gunicorn_started_here_runs_without_the_shared_control_socket() -> None:
+    """gunicorn.conf.py (read by `make run` and any gunicorn started in the project) names a setting gunicorn knows."""
+    config = Config()
+    for name, value in runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+    assert config.control_socket_disable is True
+    assert config.limit_request_line == 0
+
+
+def test_a_flood_of_refused_writes_is_logged_once_per_interval_not_once_per_refusal(
+    app: Flask, factory: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    gate: WriteGate = app.extensions["hotline_write_gate"]
+    held = [gate.enter() for _ in range(gate.limit)]
+    gate.wait, gate.log_every = 0.0, 3600.0
+    try:
+        with caplog.at_level(logging.WARNING, logger="app.serving"):
+            statuses = [factory.agent.post("/cases", DISPATCH).status_code for _ in range(5)]
+    finally:
+        for _ in held:
+            gate.leave()
+    assert statuses == [503] * 5
+    lines = [record.getMessage() for record in caplog.records if record.name == "app.serving"]
+    assert len(lines) == 1 and "overloaded" in lines[0]
 
 
 def test_behind_pgbouncer_no_engine_prepares_statements(database_url: str, tmp_path: Path) -> None:

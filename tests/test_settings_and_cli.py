@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,15 @@ def test_calendar_close_from_a_time(app: Flask, factory: Factory) -> None:
     assert overnight.exit_code != 0 and "跨過午夜" in overnight.output
     assert runner.invoke(args=["calendar", "close", str(day), "--from", "1:3O", "--reason", "x"]).exit_code != 0
     assert "沒有 2101 年" in runner.invoke(args=["calendar", "show", "2101"]).output
+
+
+def test_an_environment_that_sets_nothing_gets_the_defaults_the_settings_class_declares() -> None:
+    """One default per setting: from_env falls back to the dataclass's own, so the two cannot drift apart."""
+    settings = Settings.from_env({"SECRET_KEY": "x"})
+    declared = {field.name: field.default for field in dataclasses.fields(Settings)}
+    differing = {
+        name: (default, getattr(settings, name))
+        for name, default in declared.items()
+        if default is not dataclasses.MISSING and getattr(settings, name) != default
+    }
+    assert differing == {}

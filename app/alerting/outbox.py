@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -23,10 +24,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.alerting.alerts import SYSTEM, opted_out
+from app.alerting.alerts import SYSTEM
 from app.audit import record_event
 from app.db import utcnow, write_transaction
-from app.models import Agency, Case, Notification
+from app.models import Agency, Case, Notification, SmsOptOut
 from app.reference.rosters import roster_phones
 from app.vocabulary import (
     LADDER_KINDS,
@@ -93,9 +94,10 @@ def claim(
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
+        known = _Known.load(session, rows)
         claimed = []
         for row in rows:
-            unneeded = _no_longer_needed(session, row)
+            unneeded = _no_longer_needed(session, row, known)
             if unneeded:
                 row.status, row.last_error = NotificationStatus.CANCELLED, unneeded
                 continue
@@ -110,23 +112,47 @@ def claim(
     return claimed
 
 
-def _no_longer_needed(session: Session, row: Notification) -> str | None:
+@dataclass
+class _Known:
+    """What deciding a batch's rows needs, read in one query each rather than a few per row: the batch's
+    cases, the numbers among its recipients that said STOP, and each agency's roster phones (as they come up)."""
+
+    cases: dict[int, Case]
+    stopped: set[str]
+    rosters: dict[int, set[str]]
+
+    @classmethod
+    def load(cls, session: Session, rows: Sequence[Notification]) -> _Known:
+        case_ids = {row.case_id for row in rows if row.case_id is not None}
+        # Each with its agency (a joined load).
+        cases = (
+            {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(case_ids)))} if case_ids else {}
+        )
+        texted = {row.recipient for row in rows if row.channel == NotificationChannel.SMS}
+        stopped = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(texted)))) if texted else set()
+        return cls(cases, stopped, {})
+
+    def agency_phone(self, session: Session, agency: Agency, phone: str) -> bool:
+        """The agency's duty or supervisor phone, or one its duty roster names."""
+        if phone in (*agency.duty_phones, *agency.supervisor_phones):
+            return True
+        if agency.id not in self.rosters:
+            self.rosters[agency.id] = roster_phones(session, agency.id)
+        return phone in self.rosters[agency.id]
+
+
+def _no_longer_needed(session: Session, row: Notification, known: _Known) -> str | None:
     """Why a due row must not go out after all: its case was acknowledged, or the number said STOP."""
-    case = session.get(Case, row.case_id) if row.case_id is not None else None
+    case = known.cases.get(row.case_id) if row.case_id is not None else None
     if case is not None and row.kind in LADDER_KINDS and case.status is not CaseStatus.ASSIGNED:
         return "the case was acknowledged (or moved on) before this call went out"
     if case is not None and row.kind in (*LADDER_KINDS, NotificationKind.DISPATCH_SMS):
         agency = case.agency
-        if agency is None or not _agency_phone(session, agency, row.recipient):
+        if agency is None or not known.agency_phone(session, agency, row.recipient):
             return "the case was moved to another agency before this went out"
-    if row.channel == NotificationChannel.SMS and opted_out(session, row.recipient):
+    if row.channel == NotificationChannel.SMS and row.recipient in known.stopped:
         return "the number replied STOP"
     return None
-
-
-def _agency_phone(session: Session, agency: Agency, phone: str) -> bool:
-    """The agency's duty or supervisor phone, or one its duty roster names."""
-    return phone in (*agency.duty_phones, *agency.supervisor_phones) or phone in roster_phones(session, agency.id)
 
 
 def restamp(session: Session, item: Claimed, now: datetime) -> Claimed | None:
@@ -258,9 +284,10 @@ def send_due(
             if current is None:
                 results["superseded"] += 1
             elif pool is None:
-                results[_record_safely(session, current, _send(channel, current, public_base_url), now)] += 1
+                outcome = deliver(channel, current, public_base_url=public_base_url)
+                results[_record_safely(session, current, outcome, now)] += 1
             else:
-                sending[pool.submit(_send, channel, current, public_base_url)] = current
+                sending[pool.submit(deliver, channel, current, public_base_url=public_base_url)] = current
         # Outcomes are recorded here, in this thread's session, as the provider answers each one.
         for future in as_completed(sending):
             results[_record_safely(session, sending[future], future.result(), now)] += 1
@@ -268,10 +295,6 @@ def send_due(
         if pool is not None:
             pool.shutdown(wait=True)
     return results
-
-
-def _send(channel: Channel, item: Claimed, public_base_url: str | None) -> Accepted | SendFailed:
-    return deliver(channel, item, public_base_url=public_base_url)
 
 
 def _record_safely(session: Session, item: Claimed, outcome: Accepted | SendFailed, now: datetime | None) -> str:

@@ -49,15 +49,6 @@ def index_case(session: Session, case: Case) -> None:
         )
 
 
-def _fts_phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _index_lookup(dialect: str, term: str) -> TextClause | None:
     """SQL selecting the ids of cases containing `term` through an index (bind :term), or None."""
     if textgrams.is_gram_query(term):
@@ -73,8 +64,8 @@ def _index_lookup(dialect: str, term: str) -> TextClause | None:
 
 def _bound_term(dialect: str, term: str) -> str:
     if textgrams.is_gram_query(term):
-        return term if dialect == "postgresql" else _fts_phrase(term)
-    return _like_pattern(term) if dialect == "postgresql" else _fts_phrase(term)
+        return term if dialect == "postgresql" else textgrams.fts_phrase(term)
+    return textgrams.like_pattern(term) if dialect == "postgresql" else textgrams.fts_phrase(term)
 
 
 def prefetch_ids(session: Session, term: str) -> Sequence[int] | None:
@@ -97,7 +88,7 @@ def _term_condition(dialect: str, term: str, name: str) -> ColumnElement[bool]:
     lookup = _index_lookup(dialect, term)
     if lookup is None:
         # 1–2 symbols have no index to use and are answered by a scan.
-        return Case.search_text.like(_like_pattern(term), escape="\\")
+        return Case.search_text.like(textgrams.like_pattern(term), escape="\\")
     subquery = text(lookup.text.replace(":term", f":{name}")).bindparams(**{name: _bound_term(dialect, term)})
     return Case.id.in_(subquery)
 

@@ -1,4 +1,5 @@
-"""Short n-grams for 1–2 character queries, which trigram indexes cannot answer. Pure."""
+"""How text is matched, for the case and the knowledge search alike: one normal form, short n-grams for 1–2
+character queries (which trigram indexes cannot answer), and a term as a LIKE pattern or an FTS5 phrase. Pure."""
 
 from __future__ import annotations
 
@@ -42,3 +43,14 @@ def is_gram_query(term: str) -> bool:
     """True when a term is 1–2 letters or digits, answered from the gram index."""
     normalised = normalise_text(term)
     return 1 <= len(normalised) <= 2 and normalised.isalnum()
+
+
+def like_pattern(term: str) -> str:
+    """%term% for `LIKE ... ESCAPE '\\'`, its own %, _ and backslashes matched literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def fts_phrase(term: str) -> str:
+    """The term as one FTS5 phrase (its double quotes doubled), so that no character is read as syntax."""
+    return '"' + term.replace('"', '""') + '"'

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from app.cases.textgrams import fts_phrase, like_pattern
 from app.knowledge import ranking
 from app.knowledge import text as kbtext
 from app.models import Article
@@ -58,22 +59,18 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _like(term: str) -> str:
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _term_lookup(dialect: str, term: str, name: str) -> tuple[str, object]:
     """SQL selecting the ids of documents containing the (normalised) term, and its bound value."""
     if kbtext.is_gram_query(term):
         if dialect == "postgresql":
             return f"SELECT article_id FROM kb_search_docs WHERE grams @> ARRAY[:{name}]::text[]", term
-        return f"SELECT rowid FROM kb_grams WHERE kb_grams MATCH :{name}", '"' + term + '"'
+        return f"SELECT rowid FROM kb_grams WHERE kb_grams MATCH :{name}", fts_phrase(term)
     if len(term) >= 3:
         if dialect == "postgresql":
-            return f"SELECT article_id FROM kb_search_docs WHERE document LIKE :{name} ESCAPE '\\'", _like(term)
-        return f"SELECT rowid FROM kb_fts WHERE kb_fts MATCH :{name}", '"' + term.replace('"', '""') + '"'
+            return f"SELECT article_id FROM kb_search_docs WHERE document LIKE :{name} ESCAPE '\\'", like_pattern(term)
+        return f"SELECT rowid FROM kb_fts WHERE kb_fts MATCH :{name}", fts_phrase(term)
     # One or two symbols (「」, ㄅㄆ are not letters): no index, a scan of 5,000 short rows.
-    return f"SELECT article_id FROM kb_search_docs WHERE document LIKE :{name} ESCAPE '\\'", _like(term)
+    return f"SELECT article_id FROM kb_search_docs WHERE document LIKE :{name} ESCAPE '\\'", like_pattern(term)
 
 
 @dataclass(frozen=True)
@@ -106,7 +103,7 @@ def search_ids(
         params[f"term_{index}"] = value
     if tag:
         conditions.append("d.tags LIKE :tag ESCAPE '\\'")
-        params["tag"] = _like(kbtext.TAG_SEPARATOR + kbtext.normalise(tag.strip()) + kbtext.TAG_SEPARATOR)
+        params["tag"] = like_pattern(kbtext.TAG_SEPARATOR + kbtext.normalise(tag.strip()) + kbtext.TAG_SEPARATOR)
     # The ranking of app.knowledge.ranking (its weights, title over tag over body), applied by the database
     # so that only one page of ids comes back: fetching every match to rank in Python cost 5,000 rows for a
     # common character. tests/knowledge checks that both orders agree.
@@ -115,7 +112,7 @@ def search_ids(
         f"WHEN d.tags LIKE :like_{index} ESCAPE '\\' THEN {ranking.TAG_WEIGHT} ELSE {ranking.BODY_WEIGHT} END"
         for index in range(len(terms))
     )
-    params.update({f"like_{index}": _like(term) for index, term in enumerate(terms)})
+    params.update({f"like_{index}": like_pattern(term) for index, term in enumerate(terms)})
     params["limit"] = limit
     statement = text(
         f"SELECT d.article_id, COUNT(*) OVER () AS total, {score or '0'} AS score FROM kb_search_docs d "

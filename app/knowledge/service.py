@@ -71,12 +71,10 @@ def edit_article(
     moment = now or utcnow()
     with write_transaction(session):
         article = _locked(session, article_id, version)
-        if actor.role not in PUBLISHERS and article.state is not ArticleState.DRAFT:
+        if not may_edit(actor, article):
             raise Forbidden("article.edit_forbidden", state=article.state.value)
         _fill(article, draft, agency_id, actor)
-        article.updated_by_id, article.updated_at = actor.user_id, moment
-        session.flush()
-        _record(session, article, ArticleAction.EDITED, actor, moment)
+        _save(session, article, ArticleAction.EDITED, actor, moment)
     return article
 
 
@@ -92,11 +90,9 @@ def publish_article(
             raise Conflict("article.already_published")
         article.state = ArticleState.PUBLISHED
         article.published_by_id, article.published_at = actor.user_id, moment
-        article.updated_by_id, article.updated_at = actor.user_id, moment
         if article.review_on is None or article.review_on <= today:
             article.review_on = today + DEFAULT_REVIEW
-        session.flush()
-        _record(session, article, ArticleAction.PUBLISHED, actor, moment)
+        _save(session, article, ArticleAction.PUBLISHED, actor, moment)
     return article
 
 
@@ -111,9 +107,7 @@ def archive_article(
         if article.state is ArticleState.ARCHIVED:
             raise Conflict("article.already_archived")
         article.state = ArticleState.ARCHIVED
-        article.updated_by_id, article.updated_at = actor.user_id, moment
-        session.flush()
-        _record(session, article, ArticleAction.ARCHIVED, actor, moment)
+        _save(session, article, ArticleAction.ARCHIVED, actor, moment)
     return article
 
 
@@ -137,10 +131,18 @@ def set_review_date(
     with write_transaction(session):
         article = _locked(session, article_id, version)
         article.review_on = review_on
-        article.updated_by_id, article.updated_at = actor.user_id, moment
-        session.flush()
-        _record(session, article, ArticleAction.REVIEW_SET, actor, moment)
+        _save(session, article, ArticleAction.REVIEW_SET, actor, moment)
     return article
+
+
+def may_publish(actor: Actor) -> bool:
+    """Supervisors and administrators publish, archive, set review dates and edit published texts."""
+    return actor.role in PUBLISHERS
+
+
+def may_edit(actor: Actor, article: Article) -> bool:
+    """An agent may change drafts only (a published or archived text is a supervisor's)."""
+    return may_publish(actor) or article.state is ArticleState.DRAFT
 
 
 def _require(actor: Actor, roles: frozenset[Role], code: str = "auth.forbidden") -> None:
@@ -192,6 +194,13 @@ def _locked(session: Session, article_id: int, version: int) -> Article:
     if article.version != version:
         raise Conflict("article.stale_version", current=article.version)
     return article
+
+
+def _save(session: Session, article: Article, action: ArticleAction, actor: Actor, moment: datetime) -> None:
+    """A change to an existing article: who and when, then its revision and search document."""
+    article.updated_by_id, article.updated_at = actor.user_id, moment
+    session.flush()
+    _record(session, article, action, actor, moment)
 
 
 def _record(session: Session, article: Article, action: ArticleAction, actor: Actor | None, moment: datetime) -> None:

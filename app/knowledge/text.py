@@ -1,21 +1,19 @@
 """How article text and queries are compared: one normal form for both. Pure.
 
-NFKC folds full-width forms (ＡＴＭ, ３０) into half-width, lower case folds Latin letters, and
-臺 is written 台 (both are in daily use: 臺北/台北, 臺灣/台灣), so either finds the other.
+The case search's (app.cases.textgrams.normalise_text): NFKC folds full-width forms (ＡＴＭ, ３０) into
+half-width, lower case folds Latin letters, and 臺 is written 台 (臺北/台北), so either finds the other.
 """
 
 from __future__ import annotations
 
 from app.cases import textgrams
 
-# Variant characters written either way in Taiwan; the key is folded into the value.
-VARIANTS = str.maketrans({"臺": "台"})
 TAG_SEPARATOR = "|"
 
 
 def normalise(text: str) -> str:
     """The form the index holds and a query is looked up in."""
-    return textgrams.normalise_text(text).translate(VARIANTS)
+    return textgrams.normalise_text(text)
 
 
 def terms(query: str) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.access import Actor
+from app.api.errors import handle_domain_error
 from app.db import current_session, utcnow
 from app.errors import N_, Conflict, DomainError, InvalidInput
 from app.i18n import is_english, message
@@ -37,7 +37,6 @@ bp = page_blueprint("knowledge", __name__)
 nav.register(nav.Page("knowledge.search", L_("nav.knowledge"), nav.STAFF, "K", order=35))
 
 FIELDS = ("title_zh", "title_en", "body_zh", "body_en", "tags", "agency", "review_on")
-# Which articles each kind of list shows; agents answering calls look at published ones.
 FIELD_LABELS = {
     "title_zh": L_("kb.field.title_zh"),
     "title_en": L_("kb.field.title_en"),
@@ -68,15 +67,12 @@ DONE = {
     "archive": N_("article.archive_done"),
     "review": N_("article.review_done"),
 }
+# Which articles each kind of list shows; agents answering calls look at published ones.
 LISTS = {"published": {ArticleState.PUBLISHED}, "draft": {ArticleState.DRAFT}, "archived": {ArticleState.ARCHIVED}}
 
 
 def _today() -> date:
     return utcnow().astimezone(current_settings().timezone).date()
-
-
-def _is_publisher(actor: Actor) -> bool:
-    return actor.role in service.PUBLISHERS
 
 
 def _view(article: Article) -> dict[str, Any]:
@@ -127,19 +123,23 @@ def _with_excerpt(view: dict[str, Any]) -> dict[str, Any]:
 @bp.route("/console/knowledge/<int:article_id>")
 @roles_required(nav.STAFF)
 def read(article_id: int) -> ResponseReturnValue:
-    session = current_session()
-    article = queries.get_article(session, article_id)
+    article = queries.get_article(current_session(), article_id)
+    return _article_page(article, review_value=article.review_on.isoformat() if article.review_on else "")
+
+
+def _article_page(article: Article, *, review_value: str, errors: dict[str, list[str]] | None = None) -> str:
+    """The article with its history; `errors`: the review date just refused, shown beside the date typed."""
     tz = current_settings().timezone
     return render_template(
         "web/knowledge/article.html",
         article=_view(article),
-        revisions=[revision_view(row, tz=tz) for row in queries.revisions(session, article_id)],
+        revisions=[revision_view(row, tz=tz) for row in queries.revisions(current_session(), article.id)],
         call=_current_call(),
-        may_edit=_is_publisher(g.actor) or article.state is ArticleState.DRAFT,
-        may_publish=_is_publisher(g.actor),
+        may_edit=service.may_edit(g.actor, article),
+        may_publish=service.may_publish(g.actor),
         today=_today().isoformat(),
-        review_value=article.review_on.isoformat() if article.review_on else "",
-        errors={},
+        review_value=review_value,
+        errors=_messages(errors or {}),
     )
 
 
@@ -233,18 +233,8 @@ def change_state(article_id: int, action: str) -> ResponseReturnValue:
 def _review_refused(article_id: int, refused: InvalidInput) -> str:
     session = current_session()
     session.rollback()
-    article = queries.get_article(session, article_id)
-    tz = current_settings().timezone
-    return render_template(
-        "web/knowledge/article.html",
-        article=_view(article),
-        revisions=[revision_view(row, tz=tz) for row in queries.revisions(session, article_id)],
-        call=_current_call(),
-        may_edit=True,
-        may_publish=True,
-        today=_today().isoformat(),
-        review_value=request.form.get("review_on", ""),
-        errors={name: [message(code) for code in codes] for name, codes in refused.fields.items()},
+    return _article_page(
+        queries.get_article(session, article_id), review_value=request.form.get("review_on", ""), errors=refused.fields
     )
 
 
@@ -262,11 +252,9 @@ def answer(article_id: int) -> ResponseReturnValue:
     try:
         call = answer_from_article(session=current_session(), actor=g.actor, article_id=article_id, call_id=call_id)
     except DomainError as refused:
-        current_session().rollback()
         if wants_json:
-            fields = {name: [message(code) for code in codes] for name, codes in refused.fields.items()}
-            error = {"code": refused.code, "message": message(refused.code, **refused.params), "fields": fields}
-            return jsonify({"error": error}), refused.status
+            return handle_domain_error(refused)  # the API's error envelope; it rolls back
+        current_session().rollback()
         flash(message(next(iter(refused.fields.values()))[0]) if refused.fields else message(refused.code))
         return redirect(url_for("knowledge.read", article_id=article_id))
     if wants_json:
@@ -351,10 +339,15 @@ def _edit_page(
     return render_template(
         "web/knowledge/edit.html",
         values=values,
-        errors={name: [message(code) for code in codes] for name, codes in errors.items()},
+        errors=_messages(errors),
         article=_view(article) if article is not None else None,
         version=version,
         agencies=agencies,
-        may_set_review=_is_publisher(g.actor),
+        may_set_review=service.may_publish(g.actor),
         stale=stale,
     )
+
+
+def _messages(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A refusal's message codes per field, in the reader's language."""
+    return {name: [message(code) for code in codes] for name, codes in fields.items()}

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.alerting.escalation import climb
 from app.alerting.outbox import CLAIM_TIMEOUT, claim, deliver, record, restamp, send_due
@@ -225,3 +225,30 @@ def test_a_call_queued_when_the_case_is_acknowledged_is_never_placed(
     _drain(channel, NOON + timedelta(minutes=12))
     assert fake_twilio.accepted("call") == []
     assert _statuses().get("cancelled", 0) == len(calls)
+
+
+def test_claiming_a_bigger_batch_reads_no_more_rows_one_by_one(factory: Factory) -> None:
+    """A claim decides every row (acknowledged? moved? STOP?) from a few reads, not a few per row: a typhoon's
+    batch of 200 holds its row locks for as long as one of 10."""
+    selects: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    def selects_to_claim(cases: int, now: datetime) -> tuple[int, int]:
+        for number in range(cases):
+            factory.case(now=now, description=f"颱風倒樹 {number}")
+        db.session.commit()
+        selects.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            claimed = claim(db.session, now=now, limit=500)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(claimed), len(selects)
+
+    few, reads_for_few = selects_to_claim(2, NOON)
+    many, reads_for_many = selects_to_claim(10, NOON + timedelta(minutes=1))
+    assert many > few > 0
+    assert reads_for_many == reads_for_few
