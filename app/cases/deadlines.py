@@ -344,10 +344,6 @@ def sla_status(session: Session, case: Case, context: SlaContext, now: datetime)
     measured_at = paused_since or now
     due_at = case.sla_due_at
     time_left = remaining(context.clock(policy.clock), measured_at, due_at) if due_at else None
-    if due_at is not None and time_left is not None and measured_at > due_at and time_left >= timedelta(0):
-        # Past a deadline that fell at the end of office hours no working time has passed yet; "0 min left"
-        # would hide the breach, so the time overdue is then counted on the wall clock.
-        time_left = due_at - measured_at
     return SlaStatus(
         policy_key=policy.key,
         policy_version=case.sla_policy_version or 0,
