@@ -331,15 +331,33 @@ class SlaStatus:
     estimated_years: tuple[int, ...] = ()  # years the deadlines run in whose calendar is not yet official
 
 
-def sla_status(session: Session, case: Case, context: SlaContext, now: datetime) -> SlaStatus | None:
+def open_pauses(session: Session, cases: Iterable[Case]) -> dict[int, datetime]:
+    """When the open pause of each case waiting for the citizen began, in one query for a list of cases."""
+    waiting = [case.id for case in cases if case.status is CaseStatus.WAITING_CITIZEN]
+    if not waiting:
+        return {}
+    rows = session.execute(
+        select(SlaPause.case_id, SlaPause.started_at).where(SlaPause.case_id.in_(waiting), SlaPause.ended_at.is_(None))
+    )
+    return {case_id: started_at for case_id, started_at in rows}
+
+
+def sla_statuses(session: Session, cases: Sequence[Case], context: SlaContext, now: datetime) -> list[SlaStatus | None]:
+    """`sla_status` for each case of a list (a board, a wall), reading the pauses once for all of them."""
+    paused = open_pauses(session, cases)
+    return [sla_status(session, case, context, now, paused=paused) for case in cases]
+
+
+def sla_status(
+    session: Session, case: Case, context: SlaContext, now: datetime, *, paused: dict[int, datetime] | None = None
+) -> SlaStatus | None:
+    """The case's deadlines now; `paused` (from `open_pauses`) spares a query per case in a list."""
     policy = case_policy(session, case)
     if policy is None or case.sla_started_at is None or case.report_due_at is None:
         return None
-    paused_since = None
-    if case.status is CaseStatus.WAITING_CITIZEN:
-        paused_since = session.scalar(
-            select(SlaPause.started_at).where(SlaPause.case_id == case.id, SlaPause.ended_at.is_(None))
-        )
+    if paused is None:
+        paused = open_pauses(session, [case])
+    paused_since = paused.get(case.id) if case.status is CaseStatus.WAITING_CITIZEN else None
     # While paused the clock stands still: the time left is what was left when the pause began.
     measured_at = paused_since or now
     due_at = case.sla_due_at

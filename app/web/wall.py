@@ -8,7 +8,7 @@ from typing import Any
 from flask import g, render_template, request
 from flask.typing import ResponseReturnValue
 
-from app.cases.deadlines import load_context, sla_status
+from app.cases.deadlines import load_context, open_pauses, sla_status
 from app.cases.wall import Wall, wall_lists
 from app.db import current_session, utcnow
 from app.i18n import is_english
@@ -94,8 +94,13 @@ def _wall(more: str | None = None) -> dict[str, Any]:
         # One list at length: the others stay short.
         wall = replace(wall, **{more: getattr(wall_lists(session=session, limit=EXPANDED), more)})
 
+    # The open pauses of every case listed, read once rather than a query per waiting case.
+    paused = open_pauses(
+        session, [*wall.about_to_breach.rows, *wall.breached.rows, *(row.case for row in wall.breached_earlier.rows)]
+    )
+
     def line(case: Any) -> dict[str, Any]:
-        status = sla_status(session, case, context, now)
+        status = sla_status(session, case, context, now, paused=paused)
         seconds = None if status is None or status.time_left is None else int(status.time_left.total_seconds())
         return {
             "case_no": case.case_no,
