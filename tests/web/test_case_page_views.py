@@ -89,3 +89,20 @@ def test_search_finds_by_phone_written_another_way(client: FlaskClient, factory:
     assert status == 200 and case.case_no in html and "1 cases found" in html
     _, html = _page(client, "/console/search?q=nothing-like-this&lang=en")
     assert "No case matches." in html
+
+
+def test_the_agency_is_offered_only_the_requests_the_centre_would_take_now(
+    client: FlaskClient, factory: Factory, make_login
+) -> None:
+    case = factory.case()
+    log_in_client(client, make_login(Role.AGENCY, "PWD-MAINT"))
+    status, html = _page(client, f"/console/cases/{case.case_no}")
+    assert status == 200 and 'id="request-jurisdiction"' in html and 'id="request-extension"' in html
+    responder = factory.user("agency", agency="PWD-MAINT").actor
+    case = actions.acknowledge_case(session=db.session, actor=responder, case_no=case.case_no, version=case.version)
+    actions.wait_for_citizen(
+        session=db.session, actor=responder, case_no=case.case_no, version=case.version, reason="請民眾補充位置"
+    )
+    # Waiting for the citizen: more time may be asked, a re-route may not (its clock is stopped).
+    status, html = _page(client, f"/console/cases/{case.case_no}")
+    assert status == 200 and 'id="request-jurisdiction"' not in html and 'id="request-extension"' in html
