@@ -15,6 +15,7 @@ from app.vocabulary import OPEN_STATUSES, CaseStatus, CaseType, EventType, Notif
 from sla.timeline import Stage
 
 WALL_LIMIT = 8  # rows per list: four lists fit a 1280×800 laptop; the count says how many more there are
+EXPANDED_LIMIT = 200  # rows of one list opened after its "and N more" link
 _UNREPORTED = tuple(OPEN_STATUSES - {CaseStatus.REPORTED})
 _BREACHED = (Stage.BREACHED.value, Stage.ESCALATED.value)
 # Alerts to the agency whose failure leaves a dispatch unheard: someone at the centre must phone instead.
@@ -73,18 +74,25 @@ def _listed(session: Session, statement: Any, limit: int) -> Listed[Case]:
     return Listed(rows=session.scalars(statement.limit(limit)).all(), total=int(total))
 
 
-def wall_lists(*, session: Session, limit: int = WALL_LIMIT) -> Wall:
+def wall_lists(
+    *, session: Session, limit: int = WALL_LIMIT, expand: str | None = None, expanded_limit: int = EXPANDED_LIMIT
+) -> Wall:
     """The lists as they stand: at risk by time left, breached oldest deadline first, unacknowledged
-    dispatches by agency oldest first, dead agency alerts newest first."""
+    dispatches by agency oldest first, dead agency alerts newest first. The list named `expand` (a field of
+    `Wall`) gets `expanded_limit` rows, the others `limit`."""
+
+    def rows(name: str) -> int:
+        return expanded_limit if name == expand else limit
+
     open_cases = select(Case).where(Case.status.in_(_UNREPORTED))
     at_risk = open_cases.where(Case.sla_stage == Stage.AT_RISK.value).order_by(Case.sla_due_at, Case.id)
     breached = open_cases.where(Case.sla_stage.in_(_BREACHED)).order_by(Case.sla_due_at, Case.id)
     return Wall(
-        about_to_breach=_listed(session, at_risk, limit),
-        breached=_listed(session, breached, limit),
-        breached_earlier=_earlier_breaches(session, limit),
+        about_to_breach=_listed(session, at_risk, rows("about_to_breach")),
+        breached=_listed(session, breached, rows("breached")),
+        breached_earlier=_earlier_breaches(session, rows("breached_earlier")),
         unacknowledged=_unacknowledged(session),
-        dead_alerts=_dead_alerts(session, limit),
+        dead_alerts=_dead_alerts(session, rows("dead_alerts")),
     )
 
 
