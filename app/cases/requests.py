@@ -224,13 +224,14 @@ def approve_request(
 def _approve_jurisdiction(
     session: Session, actor: Actor, request: CaseRequest, case: Case, reason: str, now: datetime
 ) -> None:
-    target = next(
-        (row for row in reference_cache.snapshot(session).agencies.values() if row.id == request.to_agency_id),
+    # The snapshot holds the active agencies only: one deactivated since it was named is not there.
+    code = next(
+        (code for code, row in reference_cache.snapshot(session).agencies.items() if row.id == request.to_agency_id),
         None,
     )
-    if target is None or not target.active:  # deactivated since it was named
+    if code is None:
         raise Conflict("request.agency_inactive", request_id=request.id)
-    agency = lookups.active_agency(session, target.code)
+    agency = lookups.active_agency(session, code)
     record_event(
         session,
         case,

@@ -20,6 +20,7 @@ from app.cases.wall import wall_lists
 from app.db import db
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.models import Agency, Case, CaseEvent, CaseRequest, Notification
+from app.reference.cache import reference_cache
 from app.reference.names import ReferenceNames
 from app.vocabulary import NotificationKind, RequestKind
 from tests.factories import Factory, case_state
@@ -373,3 +374,33 @@ def test_only_the_holding_agencys_responders_may_ask_and_only_what_the_status_al
         ),
         case.case_no,
     )
+
+
+def test_a_request_naming_an_agency_deactivated_since_is_refused_and_changes_nothing(factory: Factory) -> None:
+    case = factory.case(now=MORNING)
+    asked = requests.request_jurisdiction(
+        session=db.session,
+        actor=factory.user("agency", agency="PWD-MAINT").actor,
+        case_no=case.case_no,
+        to_agency="EPB",
+        reason="非本處業管",
+    )
+    supervisor = factory.user("supervisor").actor
+    epb = db.session.scalar(select(Agency).where(Agency.code == "EPB"))
+    assert epb is not None
+    epb.active = False
+    db.session.commit()
+    reference_cache.clear()
+    try:
+        _refused(
+            Conflict,
+            "request.agency_inactive",
+            lambda: requests.approve_request(session=db.session, actor=supervisor, request_id=asked.id),
+            case.case_no,
+        )
+    finally:
+        epb = db.session.scalar(select(Agency).where(Agency.code == "EPB"))
+        assert epb is not None
+        epb.active = True
+        db.session.commit()
+        reference_cache.clear()
