@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from app.cases.dead_alerts import CALLED_PREFIX
 from app.models import Case, CaseEvent, Notification
 from app.vocabulary import OPEN_STATUSES, CaseStatus, CaseType, EventType, NotificationKind, NotificationStatus
 from sla.timeline import Stage
@@ -138,11 +139,11 @@ def _dead_alerts(session: Session, limit: int) -> Listed[DeadAlert]:
             Notification.status == NotificationStatus.DEAD,
             Notification.kind.in_(AGENCY_ALERTS),
             Case.status.in_(_UNREPORTED),
-            # Answered by a call by hand (agency_called, once-only key "called:<id>"): off the list.
+            # Answered by a call by hand (agency_called, once-only key dead_alerts.called_key): off the list.
             ~select(CaseEvent.id)
             .where(
                 CaseEvent.case_id == Notification.case_id,
-                CaseEvent.sla_key == literal("called:").concat(cast(Notification.id, String)),
+                CaseEvent.sla_key == literal(CALLED_PREFIX).concat(cast(Notification.id, String)),
             )
             .exists(),
         )
