@@ -228,8 +228,15 @@ def elapsed(clock: Clock, start: datetime, end: datetime, pauses: Sequence[Inter
 
 
 def remaining(clock: Clock, now: datetime, deadline: datetime, pauses: Sequence[Interval] = ()) -> timedelta:
-    """Counting time left until the deadline; negative once it has passed."""
-    return elapsed(clock, now, deadline, pauses)
+    """Counting time left until the deadline; negative once it has passed.
+
+    Past a deadline that fell at the end of office hours no counting time has passed yet; "0 left" would
+    hide the breach, so until counting time passes the time overdue is measured on the wall clock.
+    """
+    left = elapsed(clock, now, deadline, pauses)
+    if now > deadline and left >= ZERO:
+        return deadline - now
+    return left
 
 
 @lru_cache(maxsize=32)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -265,25 +266,34 @@ def reopen_case(
     with write_transaction(session):
         case = _begin_action(session, actor, case_no, version, Action.REOPEN)
         previous = case.status
-        case.status = lifecycle.reopened_status(has_agency=case.agency_id is not None)
-        case.reopened_at, case.acknowledged_at, case.reported_at, case.closed_at = now, None, None, None
-        if case.agency_id is not None:
-            # The agency's clock starts again from the reopening, not from the first assignment.
-            case.assigned_at = now
-        _touch(case, now)
-        record_event(
+        case.reopened_at, case.closed_at = now, None
+        send_back(
             session,
             case,
-            EventType.CASE_REOPENED,
             actor=actor,
-            occurred_at=now,
+            now=now,
+            event_type=EventType.CASE_REOPENED,
             reason=reason.strip(),
             previous_status=previous.value,
         )
-        if case.agency_id is not None:
-            deadlines.start_round(session, case, start=now, now=now)
-            alerts.alert_on_dispatch(session, case, actor=actor, now=now)
     return case
+
+
+def send_back(
+    session: Session, case: Case, *, actor: Actor, now: datetime, event_type: EventType, **payload: Any
+) -> None:
+    """Back to work inside the caller's transaction (a reopening, a return by the centre): the event on the
+    trail, and the case's agency gets a new round from now and is alerted as for a new dispatch (none: triage)."""
+    case.status = lifecycle.reopened_status(has_agency=case.agency_id is not None)
+    case.acknowledged_at, case.reported_at = None, None
+    if case.agency_id is not None:
+        # The agency's clock starts again from now, not from the first assignment.
+        case.assigned_at = now
+    _touch(case, now)
+    record_event(session, case, event_type, actor=actor, occurred_at=now, **payload)
+    if case.agency_id is not None:
+        deadlines.start_round(session, case, start=now, now=now)
+        alerts.alert_on_dispatch(session, case, actor=actor, now=now)
 
 
 def merge_case(

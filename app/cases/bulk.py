@@ -7,12 +7,12 @@ others go ahead: each case succeeds or says why, and nothing is half done within
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access import Actor
@@ -45,7 +45,8 @@ class Seen:
     version: int
 
 
-def _each(session: Session, seen: Sequence[Seen], apply: Any) -> list[Outcome]:
+def _each(session: Session, seen: Sequence[Seen], apply: Callable[[Seen], Case]) -> list[Outcome]:
+    """`apply` (a single-case service: one transaction) to each case in turn, keeping each refusal's reason."""
     outcomes = []
     for item in seen[:BULK_MAX]:
         try:
@@ -154,7 +155,3 @@ def surge_cases(*, session: Session, since: datetime, limit: int = SURGE_WINDOW_
         )
         for case_no, version, status, agency_id, address, received_at, district, category in rows
     ]
-
-
-def count_since(*, session: Session, since: datetime) -> int:
-    return int(session.scalar(select(func.count()).select_from(Case).where(Case.received_at >= since)) or 0)

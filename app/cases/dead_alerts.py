@@ -16,11 +16,12 @@ from app.vocabulary import EventType, NotificationStatus, Role
 
 NOTE_MAX = 1000
 CALLERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+CALLED_PREFIX = "called:"  # the wall's list of dead alerts matches the key in SQL by this prefix
 
 
 def called_key(notification_id: int) -> str:
     """The once-only key of the call for one dead alert (the unique (case_id, sla_key) index holds it once)."""
-    return f"called:{notification_id}"
+    return f"{CALLED_PREFIX}{notification_id}"
 
 
 def record_agency_call(

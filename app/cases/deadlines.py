@@ -331,23 +331,37 @@ class SlaStatus:
     estimated_years: tuple[int, ...] = ()  # years the deadlines run in whose calendar is not yet official
 
 
-def sla_status(session: Session, case: Case, context: SlaContext, now: datetime) -> SlaStatus | None:
+def open_pauses(session: Session, cases: Iterable[Case]) -> dict[int, datetime]:
+    """When the open pause of each case waiting for the citizen began, in one query for a list of cases."""
+    waiting = [case.id for case in cases if case.status is CaseStatus.WAITING_CITIZEN]
+    if not waiting:
+        return {}
+    rows = session.execute(
+        select(SlaPause.case_id, SlaPause.started_at).where(SlaPause.case_id.in_(waiting), SlaPause.ended_at.is_(None))
+    )
+    return {case_id: started_at for case_id, started_at in rows}
+
+
+def sla_statuses(session: Session, cases: Sequence[Case], context: SlaContext, now: datetime) -> list[SlaStatus | None]:
+    """`sla_status` for each case of a list (a board, a wall), reading the pauses once for all of them."""
+    paused = open_pauses(session, cases)
+    return [sla_status(session, case, context, now, paused=paused) for case in cases]
+
+
+def sla_status(
+    session: Session, case: Case, context: SlaContext, now: datetime, *, paused: dict[int, datetime] | None = None
+) -> SlaStatus | None:
+    """The case's deadlines now; `paused` (from `open_pauses`) spares a query per case in a list."""
     policy = case_policy(session, case)
     if policy is None or case.sla_started_at is None or case.report_due_at is None:
         return None
-    paused_since = None
-    if case.status is CaseStatus.WAITING_CITIZEN:
-        paused_since = session.scalar(
-            select(SlaPause.started_at).where(SlaPause.case_id == case.id, SlaPause.ended_at.is_(None))
-        )
+    if paused is None:
+        paused = open_pauses(session, [case])
+    paused_since = paused.get(case.id) if case.status is CaseStatus.WAITING_CITIZEN else None
     # While paused the clock stands still: the time left is what was left when the pause began.
     measured_at = paused_since or now
     due_at = case.sla_due_at
     time_left = remaining(context.clock(policy.clock), measured_at, due_at) if due_at else None
-    if due_at is not None and time_left is not None and measured_at > due_at and time_left >= timedelta(0):
-        # Past a deadline that fell at the end of office hours no working time has passed yet; "0 min left"
-        # would hide the breach, so the time overdue is then counted on the wall clock.
-        time_left = due_at - measured_at
     return SlaStatus(
         policy_key=policy.key,
         policy_version=case.sla_policy_version or 0,

@@ -36,6 +36,18 @@ _ASKABLE = {
 JURISDICTION_REASON = "jurisdiction_request"  # the case_assigned event's reason after an approval
 
 
+def askable(actor: Actor, case: Case) -> frozenset[RequestKind]:
+    """The requests `actor` may make about `case` now: its agency's responders, while that agency holds it."""
+    if actor.role is not Role.AGENCY or case.agency_id is None or case.agency_id != actor.agency_id:
+        return frozenset()
+    return frozenset(kind for kind, statuses in _ASKABLE.items() if case.status in statuses)
+
+
+def is_current(request: CaseRequest, case: Case) -> bool:
+    """The request is about the case as it stands: the agency that asked holds it, in the round it asked about."""
+    return case.agency_id == request.agency_id and case.sla_round == request.sla_round
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
@@ -181,7 +193,7 @@ def _pending(session: Session, actor: Actor, request_id: int, *, current: bool) 
     assert case is not None
     if request.state != RequestState.PENDING.value:
         raise Conflict("request.already_decided", request_id=request_id, state=request.state)
-    if current and (case.agency_id != request.agency_id or case.sla_round != request.sla_round):
+    if current and not is_current(request, case):
         raise Conflict("request.outdated", request_id=request_id, case_no=case.case_no)
     return request, case
 
@@ -212,13 +224,14 @@ def approve_request(
 def _approve_jurisdiction(
     session: Session, actor: Actor, request: CaseRequest, case: Case, reason: str, now: datetime
 ) -> None:
-    target = next(
-        (row for row in reference_cache.snapshot(session).agencies.values() if row.id == request.to_agency_id),
+    # The snapshot holds the active agencies only: one deactivated since it was named is not there.
+    code = next(
+        (code for code, row in reference_cache.snapshot(session).agencies.items() if row.id == request.to_agency_id),
         None,
     )
-    if target is None or not target.active:  # deactivated since it was named
+    if code is None:
         raise Conflict("request.agency_inactive", request_id=request.id)
-    agency = lookups.active_agency(session, target.code)
+    agency = lookups.active_agency(session, code)
     record_event(
         session,
         case,

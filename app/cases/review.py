@@ -14,10 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.access import Actor
-from app.alerting import alerts
-from app.audit import record_event
-from app.cases import deadlines
-from app.cases.actions import _begin_action, _touch
+from app.cases.actions import _begin_action, send_back
 from app.cases.lifecycle import Action
 from app.db import utcnow, write_transaction
 from app.errors import N_, InvalidInput
@@ -37,22 +34,17 @@ def return_case(
         case = _begin_action(session, actor, case_no, version, Action.RETURN)
         if not reason:
             raise InvalidInput("case.return_needs_reason", fields={"reason": [N_("field.required")]})
-        reported_at = case.reported_at
-        case.status, case.assigned_at, case.acknowledged_at, case.reported_at = CaseStatus.ASSIGNED, now, None, None
-        _touch(case, now)
-        record_event(
+        # As a reopening: the agency's clock starts again from now, and it is alerted as for a new dispatch.
+        send_back(
             session,
             case,
-            EventType.CASE_RETURNED,
             actor=actor,
-            occurred_at=now,
+            now=now,
+            event_type=EventType.CASE_RETURNED,
             reason=reason,
-            reported_at=reported_at.astimezone(UTC).isoformat() if reported_at else None,
+            reported_at=case.reported_at.astimezone(UTC).isoformat() if case.reported_at else None,
             outcome=case.report_outcome,
         )
-        # As a reopening: the agency's clock starts again from now, and it is alerted as for a new dispatch.
-        deadlines.start_round(session, case, start=now, now=now)
-        alerts.alert_on_dispatch(session, case, actor=actor, now=now)
     return case
 
 

@@ -10,11 +10,13 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
+from app.cases.dead_alerts import CALLED_PREFIX
 from app.models import Case, CaseEvent, Notification
 from app.vocabulary import OPEN_STATUSES, CaseStatus, CaseType, EventType, NotificationKind, NotificationStatus
 from sla.timeline import Stage
 
 WALL_LIMIT = 8  # rows per list: four lists fit a 1280×800 laptop; the count says how many more there are
+EXPANDED_LIMIT = 200  # rows of one list opened after its "and N more" link
 _UNREPORTED = tuple(OPEN_STATUSES - {CaseStatus.REPORTED})
 _BREACHED = (Stage.BREACHED.value, Stage.ESCALATED.value)
 # Alerts to the agency whose failure leaves a dispatch unheard: someone at the centre must phone instead.
@@ -73,18 +75,25 @@ def _listed(session: Session, statement: Any, limit: int) -> Listed[Case]:
     return Listed(rows=session.scalars(statement.limit(limit)).all(), total=int(total))
 
 
-def wall_lists(*, session: Session, limit: int = WALL_LIMIT) -> Wall:
+def wall_lists(
+    *, session: Session, limit: int = WALL_LIMIT, expand: str | None = None, expanded_limit: int = EXPANDED_LIMIT
+) -> Wall:
     """The lists as they stand: at risk by time left, breached oldest deadline first, unacknowledged
-    dispatches by agency oldest first, dead agency alerts newest first."""
+    dispatches by agency oldest first, dead agency alerts newest first. The list named `expand` (a field of
+    `Wall`) gets `expanded_limit` rows, the others `limit`."""
+
+    def rows(name: str) -> int:
+        return expanded_limit if name == expand else limit
+
     open_cases = select(Case).where(Case.status.in_(_UNREPORTED))
     at_risk = open_cases.where(Case.sla_stage == Stage.AT_RISK.value).order_by(Case.sla_due_at, Case.id)
     breached = open_cases.where(Case.sla_stage.in_(_BREACHED)).order_by(Case.sla_due_at, Case.id)
     return Wall(
-        about_to_breach=_listed(session, at_risk, limit),
-        breached=_listed(session, breached, limit),
-        breached_earlier=_earlier_breaches(session, limit),
+        about_to_breach=_listed(session, at_risk, rows("about_to_breach")),
+        breached=_listed(session, breached, rows("breached")),
+        breached_earlier=_earlier_breaches(session, rows("breached_earlier")),
         unacknowledged=_unacknowledged(session),
-        dead_alerts=_dead_alerts(session, limit),
+        dead_alerts=_dead_alerts(session, rows("dead_alerts")),
     )
 
 
@@ -130,11 +139,11 @@ def _dead_alerts(session: Session, limit: int) -> Listed[DeadAlert]:
             Notification.status == NotificationStatus.DEAD,
             Notification.kind.in_(AGENCY_ALERTS),
             Case.status.in_(_UNREPORTED),
-            # Answered by a call by hand (agency_called, once-only key "called:<id>"): off the list.
+            # Answered by a call by hand (agency_called, once-only key dead_alerts.called_key): off the list.
             ~select(CaseEvent.id)
             .where(
                 CaseEvent.case_id == Notification.case_id,
-                CaseEvent.sla_key == literal("called:").concat(cast(Notification.id, String)),
+                CaseEvent.sla_key == literal(CALLED_PREFIX).concat(cast(Notification.id, String)),
             )
             .exists(),
         )

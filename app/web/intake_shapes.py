@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.access import Actor
 from app.api import PREFIX as API_PREFIX
-from app.cases.deadlines import load_context, sla_status
+from app.cases.deadlines import load_context, sla_statuses
 from app.cases.duplicates import Duplicate
 from app.i18n import is_english
 from app.models import Case
@@ -57,8 +57,8 @@ def case_lines(session: Session, actor: Actor, cases: Sequence[Case], now: datet
         return []
     tz, context = current_settings().timezone, load_context(session)
     lines = []
-    for case in cases:
-        line = case_line(case, view_of(actor), tz, sla_status(session, case, context, now))
+    for case, status in zip(cases, sla_statuses(session, cases, context, now), strict=True):
+        line = case_line(case, view_of(actor), tz, status)
         line["time_left_words"] = time_left_words(line["time_left_seconds"], working=line["time_left_working"])
         lines.append(line)
     return lines
@@ -69,8 +69,9 @@ def duplicate_lines(session: Session, actor: Actor, found: Sequence[Duplicate], 
         return []
     tz, context = current_settings().timezone, load_context(session)
     lines = []
-    for duplicate in found:
-        line = duplicate_view(duplicate, view_of(actor), tz, sla_status(session, duplicate.case, context, now))
+    statuses = sla_statuses(session, [duplicate.case for duplicate in found], context, now)
+    for duplicate, status in zip(found, statuses, strict=True):
+        line = duplicate_view(duplicate, view_of(actor), tz, status)
         line["time_left_words"] = time_left_words(line["time_left_seconds"], working=line["time_left_working"])
         lines.append(line)
     return lines

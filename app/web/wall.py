@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import fields
 from typing import Any
 
 from flask import g, render_template, request
 from flask.typing import ResponseReturnValue
 
-from app.cases.deadlines import load_context, sla_status
-from app.cases.wall import Wall, wall_lists
+from app.cases.deadlines import load_context, open_pauses, sla_status
+from app.cases.wall import EXPANDED_LIMIT, Wall, wall_lists
 from app.db import current_session, utcnow
 from app.i18n import is_english
 from app.present.times import roc_datetime
@@ -62,7 +62,6 @@ BUILT_KEYS = (
     L_("wall.col.decide"),
     L_("wall.col.called"),
 )
-EXPANDED = 200  # rows of one list after its "and N more" link
 WALL_LISTS = frozenset(field.name for field in fields(Wall))
 
 
@@ -89,13 +88,16 @@ def _wall(more: str | None = None) -> dict[str, Any]:
     snapshot = reference_cache.snapshot(session)
     names = {row.id: (row.name_en if english else row.name_zh) for row in snapshot.agencies.values()}
     context = load_context(session)
-    wall = wall_lists(session=session)
-    if more in WALL_LISTS:
-        # One list at length: the others stay short.
-        wall = replace(wall, **{more: getattr(wall_lists(session=session, limit=EXPANDED), more)})
+    # One list at length after its "and N more" link: the others stay short.
+    wall = wall_lists(session=session, expand=more if more in WALL_LISTS else None)
+
+    # The open pauses of every case listed, read once rather than a query per waiting case.
+    paused = open_pauses(
+        session, [*wall.about_to_breach.rows, *wall.breached.rows, *(row.case for row in wall.breached_earlier.rows)]
+    )
 
     def line(case: Any) -> dict[str, Any]:
-        status = sla_status(session, case, context, now)
+        status = sla_status(session, case, context, now, paused=paused)
         seconds = None if status is None or status.time_left is None else int(status.time_left.total_seconds())
         return {
             "case_no": case.case_no,
@@ -109,7 +111,7 @@ def _wall(more: str | None = None) -> dict[str, Any]:
         }
 
     return {
-        **queue_context(session, names, english, tz, EXPANDED if more in ("triage", "requests") else None),
+        **queue_context(session, names, english, tz, EXPANDED_LIMIT if more in ("triage", "requests") else None),
         "more": more,
         "about_to_breach": [line(case) for case in wall.about_to_breach.rows],
         "about_to_breach_total": wall.about_to_breach.total,
@@ -151,6 +153,6 @@ def _wall(more: str | None = None) -> dict[str, Any]:
             english=english,
             tz=tz,
             now=now,
-            limit=EXPANDED if more == "awaiting_review" else None,
+            limit=EXPANDED_LIMIT if more == "awaiting_review" else None,
         ),
     }

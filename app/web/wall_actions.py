@@ -202,7 +202,6 @@ def case_requests(case_no: str) -> dict[str, Any]:
     for row in requests_of_case(session=session, case_id=case.id):
         if actor.is_agency and row.agency_id != actor.agency_id:
             continue  # another agency's request about a case that was once theirs
-        current = row.agency_id == case.agency_id and row.sla_round == case.sla_round
         rows.append(
             {
                 "id": row.id,
@@ -215,10 +214,10 @@ def case_requests(case_no: str) -> dict[str, Any]:
                 else "",
                 "reason": audience.text(row.reason, view) or "",
                 "decision_reason": audience.text(row.decision_reason, view) or "",
-                "decidable": row.state == RequestState.PENDING.value and current,
+                "decidable": row.state == RequestState.PENDING.value and requests.is_current(row, case),
             }
         )
-    held = actor.is_agency and case.agency_id == actor.agency_id
+    askable = requests.askable(actor, case)
     choices = sorted(
         ((row.code, row.name_en if english else row.name_zh) for row in snapshot.agencies.values()),
         key=lambda pair: pair[0],
@@ -226,7 +225,9 @@ def case_requests(case_no: str) -> dict[str, Any]:
     due = case.report_due_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if case.report_due_at else ""
     return {
         "rows": rows,
-        "may_ask": held and case.status.value in ("assigned", "acknowledged", "waiting_citizen"),
+        # Only the forms the service would accept now (no 改分 while the case waits for the citizen).
+        "may_ask": bool(askable),
+        "askable": {kind.value for kind in askable},
         "may_decide": actor.role in DECIDERS,
         "agencies": [pair for pair in choices if pair[0] != (case.agency.code if case.agency else None)],
         "report_due_local": due,

@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.access import Actor
+from app.cases import requests
 from app.cases.calendar import remove_override, set_override
 from app.cases.sweep import sweep
 from app.db import db
@@ -183,3 +184,36 @@ def test_a_recorded_breach_stays_and_a_deadline_moved_into_the_past_is_said(fact
     assert late.report_due_at == breached_at and late.sla_stage in ("breached", "escalated")
     assert _local(running.report_due_at) == datetime(2024, 7, 15, 9, 0, tzinfo=TZ)
     assert _recomputed(running.id)[-1].payload["now_overdue"] is True
+
+
+def test_an_approved_extension_is_office_time_on_the_petitions_clock_and_moves_with_a_typhoon_day(
+    factory: Factory,
+) -> None:
+    petition = factory.case(now=TUESDAY, category_code="noise", description="夜間施工噪音")
+    assert petition.report_due_at is not None
+    assert petition.report_due_at.astimezone(TZ) == datetime(2024, 7, 31, 9, 0, tzinfo=TZ)
+    responder = factory.user("agency", agency=petition.agency.code).actor
+    wanted = datetime(2024, 8, 2, 9, 0, tzinfo=TZ)  # two more working days (Wednesday and Thursday)
+    asked = requests.request_extension(
+        session=db.session,
+        actor=responder,
+        case_no=petition.case_no,
+        report_due_at=wanted,
+        reason="需會同其他單位查察",
+        now=TUESDAY + timedelta(hours=1),
+    )
+    requests.approve_request(
+        session=db.session,
+        actor=factory.user("supervisor").actor,
+        request_id=asked.id,
+        now=TUESDAY + timedelta(hours=2),
+    )
+    db.session.refresh(petition)
+    assert petition.report_due_at.astimezone(TZ) == wanted
+    assert petition.report_extension_seconds == 16 * 3600  # sixteen office hours, not two calendar days
+    # A typhoon day declared afterwards moves the extended deadline by a working day, as the case's own clock does.
+    set_override(
+        session=db.session, actor=ADMIN, day=date(2024, 7, 24), working=False, reason="凱米颱風停班", now=EVENING_BEFORE
+    )
+    db.session.refresh(petition)
+    assert petition.report_due_at.astimezone(TZ) == datetime(2024, 8, 5, 9, 0, tzinfo=TZ)  # past the weekend

@@ -20,8 +20,9 @@ from app.cases.wall import wall_lists
 from app.db import db
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.models import Agency, Case, CaseEvent, CaseRequest, Notification
+from app.reference.cache import reference_cache
 from app.reference.names import ReferenceNames
-from app.vocabulary import NotificationKind
+from app.vocabulary import NotificationKind, RequestKind
 from tests.factories import Factory, case_state
 
 TZ = ZoneInfo("Asia/Taipei")
@@ -350,3 +351,56 @@ def test_a_request_the_case_has_moved_on_from_cannot_be_approved(factory: Factor
         lambda: requests.approve_request(session=db.session, actor=supervisor, request_id=asked.id),
         case.case_no,
     )
+
+
+def test_only_the_holding_agencys_responders_may_ask_and_only_what_the_status_allows(factory: Factory) -> None:
+    case = factory.case(now=MORNING)
+    responder = factory.user("agency", agency=case.agency.code).actor
+    assert requests.askable(responder, case) == {RequestKind.JURISDICTION, RequestKind.EXTENSION}
+    assert requests.askable(factory.user("agency", agency="EPB").actor, case) == set()
+    assert requests.askable(factory.user("supervisor").actor, case) == set()  # decides, never asks
+    case = actions.acknowledge_case(
+        session=db.session, actor=responder, case_no=case.case_no, version=case.version, now=MORNING
+    )
+    case = actions.wait_for_citizen(
+        session=db.session, actor=responder, case_no=case.case_no, version=case.version, reason="補照片", now=MORNING
+    )
+    assert requests.askable(responder, case) == {RequestKind.EXTENSION}
+    _refused(
+        Conflict,
+        "request.not_now",
+        lambda: requests.request_jurisdiction(
+            session=db.session, actor=responder, case_no=case.case_no, to_agency="EPB", reason="非本局業管"
+        ),
+        case.case_no,
+    )
+
+
+def test_a_request_naming_an_agency_deactivated_since_is_refused_and_changes_nothing(factory: Factory) -> None:
+    case = factory.case(now=MORNING)
+    asked = requests.request_jurisdiction(
+        session=db.session,
+        actor=factory.user("agency", agency="PWD-MAINT").actor,
+        case_no=case.case_no,
+        to_agency="EPB",
+        reason="非本處業管",
+    )
+    supervisor = factory.user("supervisor").actor
+    epb = db.session.scalar(select(Agency).where(Agency.code == "EPB"))
+    assert epb is not None
+    epb.active = False
+    db.session.commit()
+    reference_cache.clear()
+    try:
+        _refused(
+            Conflict,
+            "request.agency_inactive",
+            lambda: requests.approve_request(session=db.session, actor=supervisor, request_id=asked.id),
+            case.case_no,
+        )
+    finally:
+        epb = db.session.scalar(select(Agency).where(Agency.code == "EPB"))
+        assert epb is not None
+        epb.active = True
+        db.session.commit()
+        reference_cache.clear()

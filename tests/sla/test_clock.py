@@ -112,6 +112,16 @@ def test_remaining_is_negative_after_the_deadline() -> None:
     assert remaining(WALL, deadline + timedelta(minutes=30), deadline) == -timedelta(minutes=30)
 
 
+def test_a_working_deadline_passed_at_the_end_of_the_day_is_overdue_that_evening() -> None:
+    # No office time passes after 17:30 on a Friday: the breach is said in wall-clock time, not as "0 left".
+    end_of_day = datetime(2024, 7, 26, 17, 30, tzinfo=TZ)
+    assert remaining(WORKING, end_of_day + timedelta(hours=4), end_of_day) == -timedelta(hours=4)
+    assert remaining(WORKING, end_of_day, end_of_day) == timedelta(0)
+    # Once office time has passed again (Monday 09:00, half an hour in) it is counted in office time.
+    monday = datetime(2024, 7, 29, 9, 0, tzinfo=TZ)
+    assert remaining(WORKING, monday, end_of_day) == -timedelta(minutes=30)
+
+
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         add(WALL, datetime(2025, 3, 3, 10, 0), timedelta(hours=1))  # noqa: DTZ001

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from app.cases import actions
+from app.cases import actions, requests
 from app.db import db
-from app.models import CaseEvent
+from app.models import CaseEvent, CaseRequest
 from app.vocabulary import Role
-from tests.factories import Factory
+from tests.factories import Factory, case_state
 from tests.web.conftest import log_in_client
 
 
@@ -89,3 +90,45 @@ def test_search_finds_by_phone_written_another_way(client: FlaskClient, factory:
     assert status == 200 and case.case_no in html and "1 cases found" in html
     _, html = _page(client, "/console/search?q=nothing-like-this&lang=en")
     assert "No case matches." in html
+
+
+def test_the_agency_is_offered_only_the_requests_the_centre_would_take_now(
+    client: FlaskClient, factory: Factory, make_login
+) -> None:
+    case = factory.case()
+    log_in_client(client, make_login(Role.AGENCY, "PWD-MAINT"))
+    status, html = _page(client, f"/console/cases/{case.case_no}")
+    assert status == 200 and 'id="request-jurisdiction"' in html and 'id="request-extension"' in html
+    responder = factory.user("agency", agency="PWD-MAINT").actor
+    case = actions.acknowledge_case(session=db.session, actor=responder, case_no=case.case_no, version=case.version)
+    actions.wait_for_citizen(
+        session=db.session, actor=responder, case_no=case.case_no, version=case.version, reason="請民眾補充位置"
+    )
+    # Waiting for the citizen: more time may be asked, a re-route may not (its clock is stopped).
+    status, html = _page(client, f"/console/cases/{case.case_no}")
+    assert status == 200 and 'id="request-jurisdiction"' not in html and 'id="request-extension"' in html
+
+
+def test_a_request_decided_twice_is_a_409_with_the_reason_and_the_case_stays_moved_once(
+    client: FlaskClient, factory: Factory, make_login
+) -> None:
+    case = factory.case()
+    responder = factory.user("agency", agency="PWD-MAINT").actor
+    asked = requests.request_jurisdiction(
+        session=db.session, actor=responder, case_no=case.case_no, to_agency="EPB", reason="噪音屬環保局業管"
+    )
+    log_in_client(client, make_login(Role.SUPERVISOR, None))
+    status, html = _page(client, f"/console/cases/{case.case_no}")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert status == 200 and match
+    form = {"csrf_token": match.group(1), "next": f"/console/cases/{case.case_no}"}
+    assert client.post(f"/console/requests/{asked.id}/approve", data=form).status_code == 303
+    after = case_state(case.case_no)
+    # The same page sent twice (or two supervisors at once): refused, said why, and nothing moves again.
+    again = client.post(f"/console/requests/{asked.id}/approve", data=form)
+    assert again.status_code == 409 and "這件申請已經核定過了" in again.get_data(as_text=True)
+    assert case_state(case.case_no) == after
+    refused = client.post(f"/console/requests/{asked.id}/refuse", data={**form, "reason": "晚了"})
+    assert refused.status_code == 409
+    db.session.rollback()
+    assert db.session.scalar(select(CaseRequest.state).where(CaseRequest.id == asked.id)) == "approved"
