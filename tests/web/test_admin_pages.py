@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import html
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.db import db
+from app.admin_audit import COMMAND_LINE_ACTOR
+from app.db import db, utcnow
 from app.models import AdminChange, Agency, RosterOverride, RosterShift, User
+from app.users.service import create_user
 from app.vocabulary import Role
 from tests.web.conftest import CSRF_META, Login, csrf_token, log_in_client
 
@@ -192,6 +195,23 @@ def test_the_audit_page_shows_each_change_as_a_diff_and_filters(client: FlaskCli
     assert re.search(r"Display name:\s+was:\s+陳\s+→\s+now:\s+陳大文", page)
     only = _text(client.get("/console/admin/audit?object_type=agency&lang=en"))
     assert "user chen" not in only
+
+
+def test_the_audit_page_speaks_words_and_roc_times_not_codes(client: FlaskClient, make_login) -> None:
+    _admin(client, make_login)
+    create_user(session=db.session, username="wang", role=Role.AGENT, display_name="王", changed_by=COMMAND_LINE_ACTOR)
+    _post(client, "/console/admin/users", {"username": "chen", "display_name": "陳", "role": "agent"})
+    target = "/console/admin/users/chen"
+    seen = html.unescape(re.search(r'name="seen" value="([^"]+)"', client.get(target).get_data(as_text=True)).group(1))  # type: ignore[union-attr]
+    _post(client, target, {"display_name": "陳", "role": "supervisor", "seen": seen})
+    chinese = _text(client.get("/console/admin/audit?object_type=user"))
+    assert re.search(r"話務人員\s+→\s+\S+\s+督導", chinese) and "supervisor" not in chinese
+    assert "指令列" in chinese and "command line" not in chinese
+    roc_year = utcnow().astimezone(ZoneInfo("Asia/Taipei")).year - 1911
+    assert re.search(rf"\b{roc_year}/\d\d/\d\d \d\d:\d\d\b", chinese)
+    english = _text(client.get("/console/admin/audit?object_type=user&lang=en"))
+    assert re.search(r"Role:\s+was:\s+\S[^→]*→\s+now:\s+Supervisor", english, re.IGNORECASE)
+    assert "command line (no signed-in user)" in english
 
 
 def test_a_temporary_password_must_be_changed_before_anything_else(client: FlaskClient, make_login) -> None:

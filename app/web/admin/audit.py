@@ -8,12 +8,13 @@ from typing import Any
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
-from app.admin_audit import changed_fields, list_changes
+from app.admin_audit import COMMAND_LINE, changed_fields, list_changes
 from app.db import current_session
+from app.present.times import local_iso, roc_datetime
 from app.settings_access import current_settings
 from app.web.admin import ADMIN_ROLES, bp
 from app.web.guards import roles_required
-from app.web.labels import L_
+from app.web.labels import L_, label
 
 PAGE_SIZE = 50
 OBJECT_TYPES = (
@@ -44,13 +45,22 @@ ACTIONS = (
 )
 
 
-def _shown(value: Any) -> str:
+# Fields whose stored value is a code with a console word of its own ("role.agent" → 值班員).
+WORDED_FIELDS = {"role": "role.", "case_type": "case_type.", "clock": "clock."}
+
+
+def _shown(name: str, value: Any) -> str:
+    """A stored value as the administrator reads it: codes and yes/no in words, lists joined."""
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return label("yes" if value else "no")
     if isinstance(value, list):
-        return "、".join(str(item) for item in value) or "—"
-    if isinstance(value, bool | dict):
+        return "、".join(_shown(name, item) for item in value) or "—"
+    if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
+    if name in WORDED_FIELDS and isinstance(value, str):
+        return label(WORDED_FIELDS[name] + value)
     return str(value)
 
 
@@ -71,13 +81,15 @@ def audit() -> ResponseReturnValue:
     changes = [
         {
             "id": row.id,
-            "when": row.occurred_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+            "when": roc_datetime(row.occurred_at, tz),
+            "when_iso": local_iso(row.occurred_at, tz),
             "who": row.actor_name,
+            "who_shown": label("audit.command_line") if row.actor_name == COMMAND_LINE else row.actor_name,
             "object_type": row.object_type,
             "object_key": row.object_key,
             "action": row.action,
             "fields": [
-                (name, _shown((row.before or {}).get(name)), _shown((row.after or {}).get(name)))
+                (name, _shown(name, (row.before or {}).get(name)), _shown(name, (row.after or {}).get(name)))
                 for name in changed_fields(row.before, row.after)
             ],
         }
