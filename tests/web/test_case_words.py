@@ -15,7 +15,8 @@ from app.cases.deadlines import SlaStatus
 from app.db import db, utcnow
 from app.vocabulary import Role
 from app.web.casepage.context import case_sections
-from app.web.casepage.words import deadline_words, duration_text
+from app.web.casepage.words import duration_text
+from app.web.casepage.words_records import deadline_words
 from sla.policy import ClockKind
 from tests.conftest import TZ
 from tests.factories import Factory

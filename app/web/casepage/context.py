@@ -23,17 +23,8 @@ from app.present.case import case_view
 from app.present.times import roc_datetime
 from app.reference.cache import reference_cache
 from app.settings_access import current_settings
-from app.web.casepage.words import (
-    Deadline,
-    Entry,
-    Names,
-    call_row,
-    coded,
-    deadline_words,
-    notification_row,
-    phone_text,
-    timeline_entry,
-)
+from app.web.casepage.words import Entry, Names, coded, phone_text, timeline_entry
+from app.web.casepage.words_records import Deadline, call_row, deadline_words, notification_row
 from app.web.labels import L_, label
 
 # The case's moments, in the order the fields list shows them (console keys `case_field.<name>`).
