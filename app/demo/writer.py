@@ -178,10 +178,13 @@ class Writer:
         self.counters[day] = last_seq
 
     def finish(self) -> None:
-        """PostgreSQL: move the id sequences past the ids written here, so the services' next INSERT fits."""
+        """PostgreSQL: move the id sequences past the ids written here, so the services' next INSERT fits,
+        and gather the planner's statistics of the tables just filled (autovacuum would, minutes later:
+        until then the report's and the consoles' queries would be planned for empty tables)."""
         if self.postgresql:
             for table in SEQUENCES:
                 self.session.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
                 )
+            self.session.execute(text(f"ANALYZE {', '.join([*SEQUENCES, 'case_search_grams'])}"))
             self.session.commit()

@@ -71,7 +71,7 @@ def monthly_report(session: Session, month: Month, *, tz: ZoneInfo, now: datetim
             "roc_month": other["roc_month"],
             **{key: _compare(core["headline"][key], other["headline"][key]) for key in core["headline"]},
         }
-    core["trend"] = _trend(session, month, tz, now)
+    core["trend"] = _trend(session, month, tz, now, known={str(month): core, previous["month"]: previous})
     with_calls = [point["calls"] for point in core["trend"] if point["calls"]]
     core["calls"]["monthly_average"] = round(sum(with_calls) / len(with_calls), 1) if with_calls else None
     core.pop("by_agency")
@@ -214,18 +214,31 @@ def _compare(now: Any, before: Any) -> dict[str, Any]:
     return {"value": before, "change": change(now, before), "change_pct": change_pct(now, before) if counted else None}
 
 
-def _trend(session: Session, month: Month, tz: ZoneInfo, now: datetime) -> list[dict[str, Any]]:
+def _trend(
+    session: Session, month: Month, tz: ZoneInfo, now: datetime, known: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Cases, calls and reports on time for the twelve months to `month`; the months already computed
+    (`known`: this one and the previous) are taken from their figures, which count the same rows."""
     months = month.trailing(TREND_MONTHS)
-    cases, calls, reports = agg.monthly_series(session, [(each.start(tz), each.end(tz)) for each in months], now)
+    missing = [each for each in months if str(each) not in known]
+    cases, calls, reports = agg.monthly_series(session, [(each.start(tz), each.end(tz)) for each in missing], now)
+    figures = {str(each): (cases[index], calls[index], reports[index]) for index, each in enumerate(missing)}
+    for key, core in known.items():
+        totals = core["totals"]
+        figures[key] = (
+            core["cases"]["total"],
+            core["calls"]["total"],
+            (totals["report_on_time"], totals["report_measured"]),
+        )
     return [
         {
             "key": str(each),
             "roc_month": each.roc,
-            "cases": cases[index],
-            "calls": calls[index],
-            "report_on_time_pct": rate(*reports[index]),
+            "cases": figures[str(each)][0],
+            "calls": figures[str(each)][1],
+            "report_on_time_pct": rate(*figures[str(each)][2]),
         }
-        for index, each in enumerate(months)
+        for each in months
     ]
 
 
