@@ -93,8 +93,10 @@ def _core(
     answered_on_line = calls.get(CallOutcome.CONSULTATION_ANSWERED.value, 0)
     by_type = agg.cases_by(session, Case.case_type, start, end)
     cases_total = sum(by_type.values())
-    agencies = _agency_rows(session, start, end, as_of, names, light)
-    totals = _totals(session, agencies, start, end, light)
+    # Percentiles of both clocks, per agency and over all (key None); none for a month compared against.
+    clocks = {} if light else agg.clock_percentiles(session, start, end)
+    agencies = _agency_rows(session, start, end, as_of, names, light, clocks)
+    totals = _totals(agencies, clocks)
     consult_total = consultations + answered_on_line
     categories, districts = names["categories"], names["districts"]
     headline = {
@@ -141,13 +143,18 @@ def _core(
 
 
 def _agency_rows(
-    session: Session, start: datetime, end: datetime, as_of: datetime, names: dict[str, Any], light: bool
+    session: Session,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    names: dict[str, Any],
+    light: bool,
+    clocks: dict[str, agg.Percentiles],
 ) -> list[dict[str, Any]]:
     counts = agg.agency_counts(session, start, end, as_of)
     overdue = agg.overdue_open(session, end)
     events = {} if light else agg.agency_events(session, start, end)
-    ack = {} if light else agg.percentiles(session, Case.ack_clock_seconds, start, end)
-    report = {} if light else agg.percentiles(session, Case.report_clock_seconds, start, end)
+    ack, report = clocks.get("ack", {}), clocks.get("report", {})
     rows: list[dict[str, Any]] = []
     for agency_id in sorted(set(counts) | set(overdue) | set(events)):
         agency = names["agencies"].get(agency_id)
@@ -188,14 +195,9 @@ def _rates_and_times(
     }
 
 
-def _totals(
-    session: Session, rows: list[dict[str, Any]], start: datetime, end: datetime, light: bool
-) -> dict[str, Any]:
+def _totals(rows: list[dict[str, Any]], clocks: dict[str, agg.Percentiles]) -> dict[str, Any]:
     figures = {name: sum(row[name] for row in rows) for name in AGENCY_FIGURES}
-    ack, report = {}, {}
-    if not light:
-        ack = agg.percentiles(session, Case.ack_clock_seconds, start, end, by_agency=False).get(None, {})
-        report = agg.percentiles(session, Case.report_clock_seconds, start, end, by_agency=False).get(None, {})
+    ack, report = clocks.get("ack", {}).get(None, {}), clocks.get("report", {}).get(None, {})
     return {"key": "total", **figures, **_rates_and_times(figures, ack, report)}
 
 
