@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from app.db import db
 from bench.database import DEFAULT_PG_URL, TZ, app_context, make_database, server_version
 from bench.measure import machine
@@ -34,6 +36,19 @@ def _cpu() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
+def _server_cpu(kind: str) -> tuple[int | None, float | None]:
+    """PostgreSQL: the writer session's backend process and its CPU seconds so far (None if the server is
+    not on this machine): COPY parsing and index upkeep happen there, not in either Python process."""
+    if kind != "postgresql":
+        return None, None
+    pid = int(db.session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return pid, None
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(kind: str, *, months: int, scale: float, seed: int, sample: int, pg_url: str) -> dict[str, Any]:
     from app.demo.check import check_cases
     from app.demo.run import generate, stretch
@@ -43,6 +58,7 @@ def run(kind: str, *, months: int, scale: float, seed: int, sample: int, pg_url:
     first, last = stretch(start=date(2022, 1, 1), months=months, days=None, now=NOW, tz=TZ)
     load_before = os.getloadavg()
     with app_context(database):
+        server_pid, server_before = _server_cpu(kind)
         own_before, children_before = _cpu()
         days_done: list[date] = []
 
@@ -55,6 +71,10 @@ def run(kind: str, *, months: int, scale: float, seed: int, sample: int, pg_url:
                           progress=progress, parallel=True)  # fmt: skip
         own_after, children_after = _cpu()
         load_after = os.getloadavg()
+        pid_after, server_after = _server_cpu(kind)
+        server_cpu = None
+        if server_before is not None and server_after is not None and pid_after == server_pid:
+            server_cpu = round(server_after - server_before, 1)
         ids = list(range(report.case_ids[0], report.case_ids[1] + 1))
         started = time.perf_counter()
         mismatches = check_cases(db.session, sorted(random.Random(seed).sample(ids, min(sample, len(ids)))), now=NOW)
@@ -71,6 +91,7 @@ def run(kind: str, *, months: int, scale: float, seed: int, sample: int, pg_url:
         "rows_per_s": round(report.total_rows / report.seconds),
         "cpu_seconds_writer_process": round(own_after - own_before, 1),
         "cpu_seconds_generator_process": round(children_after - children_before, 1),
+        "cpu_seconds_database_server": server_cpu,  # PostgreSQL's backend for the writer; SQLite runs in the writer
         "typhoons": [str(day) for day in report.typhoons],
         "checked_cases": min(sample, len(ids)),
         "mismatches": len(mismatches),

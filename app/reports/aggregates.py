@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
-from app.models import Call, Case, CaseEvent
+from app.models import REPORT_KINDS_WHERE, Call, Case, CaseEvent
 from app.reports.rules import PERCENTILES
 from app.vocabulary import CaseStatus, CaseType, EventType
 
@@ -145,7 +145,8 @@ def agency_events(session: Session, start: datetime, end: datetime) -> dict[int,
     inner = (
         select(agency.label("agency_id"), kind.label("kind"), CaseEvent.case_id)
         .join(Case, Case.id == CaseEvent.case_id)
-        .where(received_in(start, end), or_(*kinds.values()))
+        # REPORT_KINDS_WHERE word for word: the partial index of these events is used (SQLite needs the same text).
+        .where(received_in(start, end), text(REPORT_KINDS_WHERE), or_(*kinds.values()))
         .subquery()
     )
     # Re-routes and extensions count cases (a case extended twice is one extended case); returns count each return.
@@ -158,9 +159,44 @@ def agency_events(session: Session, start: datetime, end: datetime) -> dict[int,
     return found
 
 
-def percentiles(
-    session: Session, column: Any, start: datetime, end: datetime, by_agency: bool = True
-) -> dict[int | None, dict[int, int | None]]:
+Percentiles = dict[int | None, dict[int, int | None]]  # per agency (None: over all), per percent
+
+
+def clock_percentiles(session: Session, start: datetime, end: datetime) -> dict[str, Percentiles]:
+    """`percentiles` of both clocks ("ack", "report"), per agency and over all (key None).
+
+    PostgreSQL: one statement (GROUPING SETS; percentile_disc skips NULLs, which is what `percentiles`'
+    "IS NOT NULL" does), one read of the month instead of four. SQLite has no GROUPING SETS: four."""
+    clocks = {"ack": Case.ack_clock_seconds, "report": Case.report_clock_seconds}
+    if session.get_bind().dialect.name != "postgresql":
+        found: dict[str, Percentiles] = {}
+        for name, column in clocks.items():
+            found[name] = percentiles(session, column, start, end)
+            found[name].update(percentiles(session, column, start, end, by_agency=False))
+        return found
+    parts = [
+        func.percentile_disc(percent / 100).within_group(column).label(f"{name}{percent}")
+        for name, column in clocks.items()
+        for percent in PERCENTILES
+    ]
+    where = and_(measured_cases(start, end), or_(*(column.is_not(None) for column in clocks.values())))
+    statement = (
+        select(Case.agency_id, func.grouping(Case.agency_id).label("overall"), *parts)
+        .where(where)
+        .group_by(func.grouping_sets(tuple_(Case.agency_id), tuple_()))
+    )
+    result: dict[str, Percentiles] = {name: {} for name in clocks}
+    for row in session.execute(statement):
+        key = None if row.overall else row.agency_id
+        for name in clocks:
+            values = {percent: getattr(row, f"{name}{percent}") for percent in PERCENTILES}
+            # A group with no reading of this clock has none in `percentiles` either.
+            if any(value is not None for value in values.values()):
+                result[name][key] = {p: None if v is None else int(v) for p, v in values.items()}
+    return result
+
+
+def percentiles(session: Session, column: Any, start: datetime, end: datetime, by_agency: bool = True) -> Percentiles:
     """Nearest-rank percentiles (rules.PERCENTILES) of a clock column, per agency (or over all: key None)."""
     group = Case.agency_id if by_agency else literal(0)
     where = and_(measured_cases(start, end), column.is_not(None))
@@ -186,7 +222,7 @@ def percentiles(
             for percent in PERCENTILES
         ]
         rows = session.execute(select(ranked.c.grp, *parts).group_by(ranked.c.grp)).all()
-    found: dict[int | None, dict[int, int | None]] = {}
+    found: Percentiles = {}
     for row in rows:
         key = row.grp if by_agency else None
         found[key] = {

@@ -71,7 +71,7 @@ def monthly_report(session: Session, month: Month, *, tz: ZoneInfo, now: datetim
             "roc_month": other["roc_month"],
             **{key: _compare(core["headline"][key], other["headline"][key]) for key in core["headline"]},
         }
-    core["trend"] = _trend(session, month, tz, now)
+    core["trend"] = _trend(session, month, tz, now, known={str(month): core, previous["month"]: previous})
     with_calls = [point["calls"] for point in core["trend"] if point["calls"]]
     core["calls"]["monthly_average"] = round(sum(with_calls) / len(with_calls), 1) if with_calls else None
     core.pop("by_agency")
@@ -93,8 +93,10 @@ def _core(
     answered_on_line = calls.get(CallOutcome.CONSULTATION_ANSWERED.value, 0)
     by_type = agg.cases_by(session, Case.case_type, start, end)
     cases_total = sum(by_type.values())
-    agencies = _agency_rows(session, start, end, as_of, names, light)
-    totals = _totals(session, agencies, start, end, light)
+    # Percentiles of both clocks, per agency and over all (key None); none for a month compared against.
+    clocks = {} if light else agg.clock_percentiles(session, start, end)
+    agencies = _agency_rows(session, start, end, as_of, names, light, clocks)
+    totals = _totals(agencies, clocks)
     consult_total = consultations + answered_on_line
     categories, districts = names["categories"], names["districts"]
     headline = {
@@ -141,13 +143,18 @@ def _core(
 
 
 def _agency_rows(
-    session: Session, start: datetime, end: datetime, as_of: datetime, names: dict[str, Any], light: bool
+    session: Session,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    names: dict[str, Any],
+    light: bool,
+    clocks: dict[str, agg.Percentiles],
 ) -> list[dict[str, Any]]:
     counts = agg.agency_counts(session, start, end, as_of)
     overdue = agg.overdue_open(session, end)
     events = {} if light else agg.agency_events(session, start, end)
-    ack = {} if light else agg.percentiles(session, Case.ack_clock_seconds, start, end)
-    report = {} if light else agg.percentiles(session, Case.report_clock_seconds, start, end)
+    ack, report = clocks.get("ack", {}), clocks.get("report", {})
     rows: list[dict[str, Any]] = []
     for agency_id in sorted(set(counts) | set(overdue) | set(events)):
         agency = names["agencies"].get(agency_id)
@@ -188,14 +195,9 @@ def _rates_and_times(
     }
 
 
-def _totals(
-    session: Session, rows: list[dict[str, Any]], start: datetime, end: datetime, light: bool
-) -> dict[str, Any]:
+def _totals(rows: list[dict[str, Any]], clocks: dict[str, agg.Percentiles]) -> dict[str, Any]:
     figures = {name: sum(row[name] for row in rows) for name in AGENCY_FIGURES}
-    ack, report = {}, {}
-    if not light:
-        ack = agg.percentiles(session, Case.ack_clock_seconds, start, end, by_agency=False).get(None, {})
-        report = agg.percentiles(session, Case.report_clock_seconds, start, end, by_agency=False).get(None, {})
+    ack, report = clocks.get("ack", {}).get(None, {}), clocks.get("report", {}).get(None, {})
     return {"key": "total", **figures, **_rates_and_times(figures, ack, report)}
 
 
@@ -214,18 +216,31 @@ def _compare(now: Any, before: Any) -> dict[str, Any]:
     return {"value": before, "change": change(now, before), "change_pct": change_pct(now, before) if counted else None}
 
 
-def _trend(session: Session, month: Month, tz: ZoneInfo, now: datetime) -> list[dict[str, Any]]:
+def _trend(
+    session: Session, month: Month, tz: ZoneInfo, now: datetime, known: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Cases, calls and reports on time for the twelve months to `month`; the months already computed
+    (`known`: this one and the previous) are taken from their figures, which count the same rows."""
     months = month.trailing(TREND_MONTHS)
-    cases, calls, reports = agg.monthly_series(session, [(each.start(tz), each.end(tz)) for each in months], now)
+    missing = [each for each in months if str(each) not in known]
+    cases, calls, reports = agg.monthly_series(session, [(each.start(tz), each.end(tz)) for each in missing], now)
+    figures = {str(each): (cases[index], calls[index], reports[index]) for index, each in enumerate(missing)}
+    for key, core in known.items():
+        totals = core["totals"]
+        figures[key] = (
+            core["cases"]["total"],
+            core["calls"]["total"],
+            (totals["report_on_time"], totals["report_measured"]),
+        )
     return [
         {
             "key": str(each),
             "roc_month": each.roc,
-            "cases": cases[index],
-            "calls": calls[index],
-            "report_on_time_pct": rate(*reports[index]),
+            "cases": figures[str(each)][0],
+            "calls": figures[str(each)][1],
+            "report_on_time_pct": rate(*figures[str(each)][2]),
         }
-        for index, each in enumerate(months)
+        for each in months
     ]
 
 

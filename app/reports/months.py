@@ -8,6 +8,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_ROC_MONTH = re.compile(r"(\d{1,4})年(\d{1,2})月")
+_ENGLISH = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class BadMonth(ValueError):
@@ -70,3 +72,29 @@ class Month:
     def roc(self) -> str:
         """112年7月: how official documents date the month (ROC year = AD − 1911)."""
         return f"{self.year - 1911}年{self.month}月"
+
+    @property
+    def english(self) -> str:
+        """Nov 2026 (ROC 115): the month for an English reader, with the ROC year the documents carry."""
+        return f"{_ENGLISH[self.month - 1]} {self.year} (ROC {self.year - 1911})"
+
+    def short(self, locale: str) -> str:
+        """The month alone, for a chart's axis: 11月, or Nov."""
+        return _ENGLISH[self.month - 1] if locale == "en" else f"{self.month}月"
+
+    def label(self, locale: str) -> str:
+        """The month as a person reads it: 115年11月 in zh-TW, Nov 2026 (ROC 115) in English."""
+        return self.english if locale == "en" else self.roc
+
+    @classmethod
+    def from_roc(cls, text: str) -> Month:
+        """The month of "115年11月" (the inverse of `roc`)."""
+        match = _ROC_MONTH.fullmatch(text.strip())
+        if match is None or not 1 <= int(match.group(2)) <= 12:
+            raise BadMonth(text)
+        return cls(int(match.group(1)) + 1911, int(match.group(2)))
+
+
+def english_roc_months(text: str) -> str:
+    """Every "115年11月" in a text (a message's parameter) written as "Nov 2026 (ROC 115)"."""
+    return _ROC_MONTH.sub(lambda match: Month.from_roc(match.group(0)).english, text)

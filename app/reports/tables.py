@@ -11,6 +11,7 @@ from typing import Any
 
 from app.i18n import DEFAULT_LOCALE, catalogue
 from app.reports.charts import bar_chart, column_chart
+from app.reports.months import Month
 
 Value = int | float | str | None
 
@@ -48,6 +49,10 @@ class Words:
 
     def name(self, row: Mapping[str, Any]) -> str:
         return str(row["name_en"] if self.locale == "en" else row["name_zh"])
+
+    def month(self, key: str) -> str:
+        """A report month ("2026-11") as this language dates it: 115年11月, or Nov 2026 (ROC 115)."""
+        return Month.parse(key).label(self.locale)
 
 
 def cell(value: Any, kind: str) -> str:
@@ -102,7 +107,7 @@ def summary_table(report: Mapping[str, Any], words: Words) -> Table:
     totals, calls, cases = report["totals"], report["calls"], report["cases"]
     satisfaction = report.get("satisfaction")
     items: list[tuple[str, Value, str]] = [
-        (L_("report.fig.month"), report["roc_month"], "text"),
+        (L_("report.fig.month"), words.month(report["month"]), "text"),
         (L_("report.fig.calls"), calls["total"], "int"),
         (L_("report.fig.calls_daily"), calls["daily_average"], "num"),
         (L_("report.fig.calls_monthly"), calls.get("monthly_average"), "num"),
@@ -197,10 +202,10 @@ def comparison_table(report: Mapping[str, Any], words: Words) -> Table:
         words(L_("report.table.comparison")),
         [
             Column("item", words(L_("report.col.item")), "text"),
-            Column("now", report["roc_month"], "mixed"),
-            Column("previous", previous["roc_month"], "mixed"),
+            Column("now", words.month(report["month"]), "mixed"),
+            Column("previous", words.month(previous["month"]), "mixed"),
             Column("previous_change", words(L_("report.col.change")), "mixed"),
-            Column("last_year", last_year["roc_month"], "mixed"),
+            Column("last_year", words.month(last_year["month"]), "mixed"),
             Column("last_year_change", words(L_("report.col.change")), "mixed"),
         ],
         note=words(L_("report.note.change")),
@@ -230,7 +235,7 @@ def _trend_table(report: Mapping[str, Any], words: Words) -> Table:
             Column("report_on_time_pct", words(L_("report.fig.report_on_time")), "pct"),
         ],
     )
-    table.rows.extend([p["roc_month"], p["cases"], p["calls"], p["report_on_time_pct"]] for p in report["trend"])
+    table.rows.extend([words.month(p["key"]), p["cases"], p["calls"], p["report_on_time_pct"]] for p in report["trend"])
     return table
 
 
@@ -282,10 +287,7 @@ class Chart:
 
 def report_charts(report: Mapping[str, Any], words: Words, *, agencies: int = 15) -> list[Chart]:
     """The trend of cases and of reports on time over twelve months, and the agencies' rates this month."""
-    months = [
-        (point["roc_month"].split("年")[1] if words.locale != "en" else point["key"][2:], point)
-        for point in report["trend"]
-    ]
+    months = [(Month.parse(point["key"]).short(words.locale), point) for point in report["trend"]]
     cases_title = words(L_("report.chart.cases"))
     rate_title = words(L_("report.chart.report_on_time"))
     agencies_title = words(L_("report.chart.agencies"))

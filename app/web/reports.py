@@ -18,7 +18,7 @@ from app.reports.exports import FORMATS, MEDIA_TYPES, export, file_name
 from app.reports.freeze import FREEZERS, READERS, report_view
 from app.reports.freeze import freeze_month as freeze_report
 from app.reports.monthly import parse_month
-from app.reports.months import Month
+from app.reports.months import Month, english_roc_months
 from app.reports.tables import Words, cell, report_charts, report_tables
 from app.settings_access import current_settings
 from app.web import nav
@@ -43,6 +43,14 @@ def page() -> ResponseReturnValue:
     return _render(text)
 
 
+def _message(error: DomainError) -> str:
+    """The refusal in the reader's language; its months (given as 115年11月) too."""
+    params = error.params
+    if is_english():
+        params = {key: english_roc_months(value) if isinstance(value, str) else value for key, value in params.items()}
+    return message(error.code, **params)
+
+
 def _render(text: str, refusal: DomainError | None = None, status: int = 200) -> ResponseReturnValue:
     tz, now = current_settings().timezone, utcnow()
     words = Words("en" if is_english() else "zh_TW")
@@ -51,7 +59,7 @@ def _render(text: str, refusal: DomainError | None = None, status: int = 200) ->
         month = parse_month(text)
         view = report_view(current_session(), g.actor, month, tz=tz, now=now)
     except DomainError as error:
-        context["refusal"] = message(error.code, **error.params)
+        context["refusal"] = _message(error)
         return render_template("web/reports.html", **context), error.status
     report = view.as_dict(tz)
     context.update(
@@ -61,7 +69,8 @@ def _render(text: str, refusal: DomainError | None = None, status: int = 200) ->
         charts=report_charts(report, words),
         formats=FORMATS,
         may_freeze=g.actor.role in FREEZERS and report["complete"] and view.frozen is None,
-        refusal=message(refusal.code, **refusal.params) if refusal else None,
+        month_label=words.month(report["month"]),
+        refusal=_message(refusal) if refusal else None,
     )
     return render_template("web/reports.html", **context), status
 
@@ -97,5 +106,5 @@ def freeze(month: str) -> ResponseReturnValue:
         freeze_report(session=current_session(), actor=g.actor, month=parsed, tz=tz, now=utcnow())
     except DomainError as error:
         return _render(month, error, error.status)
-    flash(message("report.frozen", month=parsed.roc))
+    flash(message("report.frozen", month=parsed.label("en" if is_english() else "zh_TW")))
     return redirect(url_for("report_pages.page", month=month))

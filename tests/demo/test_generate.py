@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,9 +19,10 @@ from app.demo.check import check_cases
 from app.demo.generate import Generator
 from app.demo.run import DataPresent, RunReport, generate
 from app.demo.world import load_world
+from app.demo.writer import CASE_COLUMNS, EVENT_COLUMNS, prepare
 from app.models import Call, Case, CaseEvent, Category
 from app.vocabulary import CallOutcome, CaseStatus, CaseType, EventType
-from tests.conftest import TZ
+from tests.conftest import POSTGRES, TZ
 from tests.factories import Factory
 
 AUGUST = (date(2022, 8, 1), date(2022, 8, 31))
@@ -214,3 +216,31 @@ def test_the_check_agrees_with_the_services_and_sees_a_changed_row(app: Flask, f
 def _agency(factory: Factory, case: Case) -> Any:
     code = db.session.get_one(Case, case.id).agency.code  # type: ignore[union-attr]
     return factory.named_user(f"responder-{code}", "agency", code).actor
+
+
+@pytest.mark.skipif(not POSTGRES, reason="COPY text is what the PostgreSQL writer sends")
+def test_the_copy_text_made_in_the_generator_is_what_psycopg_would_send_row_by_row(app: Flask) -> None:
+    from psycopg.copy import Copy, FileWriter
+    from psycopg.types.json import Json
+
+    first = last = date(2022, 3, 1)
+    world = load_world(db.session, tz=TZ, first=first, last=last)
+    (batch,) = Generator(world, scale=SCALE, seed=3, now=LONG_AGO, typhoons=[first]).days(first, last)
+    rows = {
+        "cases": [tuple(row[name] for name in CASE_COLUMNS) for row in batch.cases],
+        "case_events": [(*event[:6], Json(event[6]), *event[7:]) for event in batch.events],
+        "calls": batch.calls,
+        "sla_pauses": batch.pauses,
+        "case_search_grams": batch.grams,
+    }
+    assert EVENT_COLUMNS[6] == "payload"
+    raw = db.session.connection().connection.driver_connection
+    prepared = prepare(batch, postgresql=True)
+    assert [name for name, *_ in prepared.tables] == list(rows)
+    for name, _columns, count, data in prepared.tables:
+        sent = io.BytesIO()
+        with raw.cursor() as cursor, Copy(cursor, writer=FileWriter(sent)) as copy:
+            for row in rows[name]:
+                copy.write_row(row)
+        assert (count, data) == (len(rows[name]), sent.getvalue()), name
+    assert prepared.tables[0][2] > 0 and prepared.tables[1][2] > 0

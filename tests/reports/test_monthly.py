@@ -9,7 +9,10 @@ from flask import Flask
 
 from app.db import db
 from app.errors import InvalidInput
+from app.models import Case
+from app.reports import aggregates as agg
 from app.reports.monthly import check_month, monthly_report, parse_month
+from app.reports.rules import rate
 from app.reports.tables import Words, report_tables
 from tests.factories import Factory
 from tests.reports.scenario import TZ, at, build_july, fresh
@@ -103,6 +106,30 @@ def test_change_against_the_previous_month_and_last_year(july: dict[str, str]) -
     assert (trend["2023-06"]["cases"], trend["2023-07"]["cases"], len(trend)) == (1, 35, 12)
     # The trend's rate is the totals' rate: 31 of 32 (the overdue case counts as missed).
     assert (trend["2023-07"]["report_on_time_pct"], report["totals"]["report_on_time_pct"]) == (96.9, 96.9)
+
+
+def test_the_trend_takes_this_and_last_month_from_their_figures_and_they_are_the_series_own(
+    july: dict[str, str],
+) -> None:
+    # August's report reuses July's and August's own figures for its trend: the same as counting them apart.
+    report = monthly_report(db.session, parse_month("2023-08"), tz=TZ, now=NOW)
+    months = [parse_month("2023-07"), parse_month("2023-08")]
+    cases, calls, reports = agg.monthly_series(db.session, [(m.start(TZ), m.end(TZ)) for m in months], NOW)
+    assert [(p["cases"], p["calls"], p["report_on_time_pct"]) for p in report["trend"][-2:]] == [
+        (cases[index], calls[index], rate(*reports[index])) for index in range(2)
+    ]
+    assert report["trend"][-2]["cases"] == 35 and report["trend"][-2]["report_on_time_pct"] == 96.9
+
+
+def test_both_clocks_percentiles_at_once_are_each_clocks_own(july: dict[str, str]) -> None:
+    # PostgreSQL reads them in one statement (GROUPING SETS); the figures are those of one clock at a time.
+    month = parse_month("2023-07")
+    start, end = month.start(TZ), month.end(TZ)
+    both = agg.clock_percentiles(db.session, start, end)
+    for name, column in (("ack", Case.ack_clock_seconds), ("report", Case.report_clock_seconds)):
+        alone = agg.percentiles(db.session, column, start, end)
+        alone.update(agg.percentiles(db.session, column, start, end, by_agency=False))
+        assert both[name] == alone and None in alone and len(alone) > 2, name
 
 
 def test_august_holds_the_case_of_august_first(july: dict[str, str]) -> None:

@@ -41,6 +41,7 @@ def test_who_may_see_and_what_a_bad_month_says(client: FlaskClient, july: None, 
     assert bad.status_code == 422 and "YYYY-MM" in bad.get_data(as_text=True)
     future = client.get("/console/reports?month=2999-01&lang=en")
     assert future.status_code == 422 and "has not begun" in future.get_data(as_text=True)
+    assert "Jan 2999 (ROC 1088)" in future.get_data(as_text=True) and "1088年" not in future.get_data(as_text=True)
     download = client.get("/console/reports/2023-07.xlsx")
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
     assert load_workbook(io.BytesIO(download.data))["摘要"]["A1"].value == "112年7月 摘要"
@@ -89,6 +90,12 @@ def test_the_page_in_a_browser(page: Page, context, july: None, make_login, tmp_
     expect(other.get_by_role("alert")).to_contain_text("不能再凍結一次")
 
     page.goto("/console/reports?month=2023-07&lang=en")
-    expect(page.get_by_role("heading", name=re.compile("Summary for 112年7月"))).to_be_visible()
+    # In English the months read "Jul 2023 (ROC 112)"; no 年/月 is left in the summary, comparison or trend.
+    expect(page.get_by_role("heading", name=re.compile(r"Summary for Jul 2023 \(ROC 112\)"))).to_be_visible()
+    expect(page.locator('table[data-table="comparison"] thead')).to_contain_text("Jun 2023 (ROC 112)")
+    expect(page.locator('table[data-table="comparison"] thead')).to_contain_text("Jul 2022 (ROC 111)")
+    expect(page.locator('table[data-table="trend"] tbody tr').last).to_contain_text("Jul 2023 (ROC 112)")
+    expect(page.locator('table[data-table="summary"]')).to_contain_text("Jul 2023 (ROC 112)")
+    assert not re.search(r"\d+年\d+月", page.locator("main").inner_text())
     assert serious_violations(page) == []
     page.screenshot(path=str(tmp_path / "reports-en.png"), full_page=True)
