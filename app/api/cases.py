@@ -25,7 +25,7 @@ from app.cases.deadlines import SlaContext, load_context, sla_status
 from app.cases.intake import NewCase, open_case
 from app.cases.lifecycle import Action
 from app.db import current_session, utcnow
-from app.models import Case
+from app.models import Case, CaseEvent
 from app.present.audience import view_of
 from app.present.case import case_line_view, case_view
 from app.present.deadline import sla_view
@@ -96,13 +96,14 @@ def get_case(case_no: str) -> Response:
 @blp.route("/cases/<string:case_no>/events", methods=["GET"])
 @blp.response(200, EventSchema(many=True))
 @documents_errors(blp, 404)
-def list_case_events(case_no: str) -> list[dict[str, Any]]:
+def list_case_events(case_no: str) -> Response:
     """The case's audit trail, oldest first."""
     session, actor = current_session(), current_actor()
     events = queries.case_events(session=session, actor=actor, case_no=case_no)
     hidden = queries.hidden_case_references(session=session, actor=actor, events=events)
-    tz = current_settings().timezone
-    return [event_view(event, case_no, view_of(actor), tz, hidden) for event in events]
+    tz, view = current_settings().timezone, view_of(actor)
+    # Rows with the event's own column names; JSON as EventSchema would give it (see list_cases).
+    return jsonify([event_view(cast(CaseEvent, event), case_no, view, tz, hidden) for event in events])
 
 
 @blp.route("/cases/<string:case_no>/notifications", methods=["GET"])

@@ -73,9 +73,13 @@ def get_case(*, session: Session, actor: Actor, case_no: str) -> Case:
     return case
 
 
-def case_events(*, session: Session, actor: Actor, case_no: str) -> Sequence[CaseEvent]:
-    case = get_case(session=session, actor=actor, case_no=case_no)
-    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+def case_events(*, session: Session, actor: Actor, case_no: str) -> Sequence[Row[Any]]:
+    """The case's events, oldest first, as rows of what the timeline shows (no ORM objects to build)."""
+    case_id = session.scalar(_scoped(select(Case.id).where(Case.case_no == case_no), actor))
+    if case_id is None:
+        raise NotFound("case.not_found", case_no=case_no)
+    columns = (CaseEvent.id, CaseEvent.event_type, CaseEvent.payload, CaseEvent.occurred_at, CaseEvent.recorded_at)
+    return session.execute(select(*columns).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
 
 
 def case_notifications(*, session: Session, actor: Actor, case_no: str) -> Sequence[Notification]:
@@ -88,7 +92,7 @@ def case_notifications(*, session: Session, actor: Actor, case_no: str) -> Seque
 CASE_REFERENCE_KEYS = ("into", "merged")
 
 
-def hidden_case_references(*, session: Session, actor: Actor, events: Sequence[CaseEvent]) -> set[str]:
+def hidden_case_references(*, session: Session, actor: Actor, events: Sequence[CaseEvent | Row[Any]]) -> set[str]:
     """Case numbers named in these events that the actor may not see (another agency's case)."""
     named = {str(event.payload[key]) for event in events for key in CASE_REFERENCE_KEYS if event.payload.get(key)}
     if not named or not actor.is_agency:
@@ -181,9 +185,7 @@ def _code_filter(statement: Select[T], column, model, code: str) -> Select[T]:  
     return statement.where(column == select(model.id).where(model.code == code).scalar_subquery())
 
 
-def _filtered_ids(
-    session: Session, actor: Actor, filters: CaseFilter
-) -> tuple[Select[int], search.TextMatch | None]:
+def _filtered_ids(session: Session, actor: Actor, filters: CaseFilter) -> tuple[Select[int], search.TextMatch | None]:
     """The ids of the actor's cases that pass the filters (unordered, unlimited), and the text match if any."""
     statement = _scoped(select(Case.id), actor)
     if filters.status:

@@ -10,10 +10,13 @@ from flask import Flask, g, jsonify
 from sqlalchemy import select
 
 from app.api.cases import _view
-from app.api.schemas import CaseSchema
+from app.api.schemas import CaseSchema, EventSchema
+from app.cases.queries import hidden_case_references
 from app.cases.sweep import sweep
 from app.db import db, utcnow
-from app.models import Case
+from app.models import Case, CaseEvent
+from app.present.audience import view_of
+from app.present.event import event_view
 from tests.factories import ApiUser, Factory
 
 
@@ -163,3 +166,26 @@ def _case_id(case_no: str) -> int:
     case_id = db.session.scalar(select(Case.id).where(Case.case_no == case_no))
     assert case_id is not None
     return case_id
+
+
+def test_a_cases_events_are_what_the_event_schema_showed(app: Flask, factory: Factory) -> None:
+    numbers = _varied_cases(factory)
+    for viewer in (factory.agent, factory.named_user("pwd", "agency", agency="PWD-MAINT")):
+        for case_no in numbers:
+            response = viewer.get(f"/cases/{case_no}/events")
+            if response.status_code == 404:
+                assert viewer.actor.is_agency
+                continue
+            with app.test_request_context():
+                case = db.session.scalar(select(Case).where(Case.case_no == case_no))
+                assert case is not None
+                events = db.session.scalars(
+                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+                )
+                trail = list(events)
+                hidden = hidden_case_references(session=db.session, actor=viewer.actor, events=trail)
+                view = view_of(viewer.actor)
+                shown = [event_view(event, case_no, view, factory.tz, hidden) for event in trail]
+                expected = json.loads(jsonify(EventSchema(many=True).dump(shown)).get_data())
+            db.session.rollback()
+            assert response.get_json() == expected and expected
