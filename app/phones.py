@@ -124,7 +124,7 @@ _NOT_FREE_TEXT = re.compile(
 
 def mask_in_text(text: str) -> str:
     """Every phone number written in free text (any form: +886…, 0921-363-979, full-width) masked, the words kept."""
-    if sum(char.isdigit() for char in text) < 7 or _NOT_FREE_TEXT.fullmatch(text):
+    if sum(map(str.isdigit, text)) < 7 or _NOT_FREE_TEXT.fullmatch(text):
         return text  # too few digits for a number, or a timestamp: skip the matcher's cost
     pieces, last = [], 0
     for match in phonenumbers.PhoneNumberMatcher(text, "TW"):
