@@ -42,15 +42,15 @@ TARGETS_MS = {"list": 8.0, "case": 3.0}
 class Server:
     """gunicorn serving wsgi:app on the bench database at a fixed port, started and stopped by us."""
 
-    def __init__(self, database: BenchDatabase, port: int, workers: int, threads: int) -> None:
+    def __init__(self, database: BenchDatabase, port: int, workers: int, threads: int, app_dir: Path) -> None:
         self.port, self.database = port, database
         self.log_path = database.workdir / f"gunicorn-{port}.log"
         self.log = self.log_path.open("ab")
         command = [str(GUNICORN), "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
-                   "--chdir", str(PROJECT_ROOT), "--log-level", "warning", "--error-logfile", str(self.log_path),
+                   "--chdir", str(app_dir), "--log-level", "warning", "--error-logfile", str(self.log_path),
                    "wsgi:app"]  # fmt: skip
         env = {**os.environ, **database.server_env()}
-        self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, cwd=app_dir, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
@@ -182,7 +182,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         "agency one case": ("agency", [f"/api/v1/cases/{no}" for no in numbers]),
         "agency case events": ("agency", [f"/api/v1/cases/{no}/events" for no in numbers]),
     }
-    server = Server(database, args.port, args.workers, args.threads)
+    server = Server(database, args.port, args.workers, args.threads, Path(args.app_dir))
     load_before = os.getloadavg()
     measured: dict[str, Any] = {}
     try:
@@ -207,10 +207,11 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         "staff one case": f"/api/v1/cases/{numbers[0]}",
         "staff case events": f"/api/v1/cases/{numbers[0]}/events",
     }
-    (RESULTS / f"case_lists_plans_{kind}.md").write_text(
-        f"# Plans of the case-list requests, {kind}, {cases:,} cases (`python -m bench.case_lists`)\n\n"
-        + _plans(database, tokens, plan_paths) + "\n"
-    )  # fmt: skip
+    if Path(args.app_dir).resolve() == PROJECT_ROOT.resolve():  # plans are of this code, run in-process
+        (RESULTS / f"case_lists_plans_{kind}.md").write_text(
+            f"# Plans of the case-list requests, {kind}, {cases:,} cases (`python -m bench.case_lists`)\n\n"
+            + _plans(database, tokens, plan_paths) + "\n"
+        )  # fmt: skip
     return {
         "backend": kind,
         "database": server_version(database),
@@ -218,6 +219,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         "responder_agency": agency_code,
         "opened_cases": len(numbers),
         "events_per_opened_case": _events_per_case(database, numbers),
+        "app_dir": args.app_dir,
         "server": f"gunicorn {args.workers} worker(s) x {args.threads} threads, port {args.port}, one client in turn",
         "load_average_before": [round(value, 2) for value in load_before],
         "load_average_after": [round(value, 2) for value in os.getloadavg()],
@@ -271,12 +273,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--workdir", default=str(DEFAULT_WORKDIR), help="where the SQLite file and logs live")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument(
+        "--app-dir",
+        default=str(PROJECT_ROOT),
+        help="the code gunicorn serves (e.g. an export of an older commit, for a before/after in one sitting)",
+    )
+    parser.add_argument("--label", default="", help="a name for this run in the results (default: the backend)")
     args = parser.parse_args()
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     path = RESULTS / "case_lists.json"
     results: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.exists() else {}
     for kind in kinds:
-        results[kind] = run(kind, args)
+        results[f"{kind} {args.label}".strip()] = run(kind, args)
         path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
         (RESULTS / "case_lists.md").write_text(_markdown(results))
     print(f"wrote {path} and case_lists.md", flush=True)
