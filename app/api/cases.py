@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+from flask import Response, jsonify
+from sqlalchemy import Row
 
 from app.api.auth import authenticate, current_actor, refuse_unstorable_path, require_json_body
 from app.api.docs import documents_errors
@@ -22,9 +25,9 @@ from app.cases.deadlines import SlaContext, load_context, sla_status
 from app.cases.intake import NewCase, open_case
 from app.cases.lifecycle import Action
 from app.db import current_session, utcnow
-from app.models import Case
+from app.models import Case, CaseEvent
 from app.present.audience import view_of
-from app.present.case import case_view
+from app.present.case import case_line_view, case_view
 from app.present.deadline import sla_view
 from app.present.event import event_view
 from app.present.notification import notification_view
@@ -55,36 +58,52 @@ def create_case(new_case: NewCase) -> dict[str, Any]:
     return _view(case)
 
 
+def _line_views(lines: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    """Cases read as queries.CASE_LINE rows, shown as `_view` shows them, SLA included."""
+    session, actor, tz, now = current_session(), current_actor(), current_settings().timezone, utcnow()
+    context, view = load_context(session), view_of(actor)
+    paused = {line.id: line.paused_since for line in lines if line.paused_since is not None}
+    shown = []
+    for line in lines:
+        item = case_line_view(line, actor, view, tz)
+        # A CASE_LINE row carries every column sla_status reads, under the case's own names.
+        item["sla"] = sla_view(sla_status(session, cast(Case, line), context, now, paused=paused), tz)
+        shown.append(item)
+    return shown
+
+
+# The lists and the one case are answered with JSON built from the rows (the same fields, values and
+# encoder as CaseSchema would give, which still documents them): marshmallow cost ~35 µs per case.
 @blp.route("/cases", methods=["GET"])
 @blp.arguments(CaseListQuerySchema, location="query")
 @blp.response(200, CasePageSchema)
 @documents_errors(blp, 400, 422)
-def list_cases(query: dict[str, Any]) -> dict[str, Any]:
+def list_cases(query: dict[str, Any]) -> Response:
     """Cases newest first, filtered; `q` finds a case number, a caller's phone, or Chinese text."""
-    session = current_session()
-    page = queries.list_cases(session=session, actor=current_actor(), **query)
-    context = load_context(session)
-    return {"items": [_view(case, context) for case in page.items], "next_cursor": page.next_cursor}
+    page = queries.list_case_lines(session=current_session(), actor=current_actor(), **query)
+    return jsonify({"items": _line_views(page.items), "next_cursor": page.next_cursor})
 
 
 @blp.route("/cases/<string:case_no>", methods=["GET"])
 @blp.response(200, CaseSchema)
 @documents_errors(blp, 404)
-def get_case(case_no: str) -> dict[str, Any]:
+def get_case(case_no: str) -> Response:
     """One case, as the caller may see it."""
-    return _view(queries.get_case(session=current_session(), actor=current_actor(), case_no=case_no))
+    line = queries.case_line(session=current_session(), actor=current_actor(), case_no=case_no)
+    return jsonify(_line_views([line])[0])
 
 
 @blp.route("/cases/<string:case_no>/events", methods=["GET"])
 @blp.response(200, EventSchema(many=True))
 @documents_errors(blp, 404)
-def list_case_events(case_no: str) -> list[dict[str, Any]]:
+def list_case_events(case_no: str) -> Response:
     """The case's audit trail, oldest first."""
     session, actor = current_session(), current_actor()
     events = queries.case_events(session=session, actor=actor, case_no=case_no)
     hidden = queries.hidden_case_references(session=session, actor=actor, events=events)
-    tz = current_settings().timezone
-    return [event_view(event, case_no, view_of(actor), tz, hidden) for event in events]
+    tz, view = current_settings().timezone, view_of(actor)
+    # Rows with the event's own column names; JSON as EventSchema would give it (see list_cases).
+    return jsonify([event_view(cast(CaseEvent, event), case_no, view, tz, hidden) for event in events])
 
 
 @blp.route("/cases/<string:case_no>/notifications", methods=["GET"])

@@ -7,19 +7,19 @@ import binascii
 import enum
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, Select, and_, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app import phones
 from app.access import Actor
 from app.cases import numbers, search
 from app.errors import N_, Forbidden, InvalidInput, NotFound
-from app.models import Agency, Case, CaseEvent, Category, District, Notification
+from app.models import Agency, Case, CaseEvent, Category, District, Notification, SlaPause
 from app.vocabulary import CaseStatus, CaseType
 from sla.timeline import Stage
 
@@ -73,9 +73,13 @@ def get_case(*, session: Session, actor: Actor, case_no: str) -> Case:
     return case
 
 
-def case_events(*, session: Session, actor: Actor, case_no: str) -> Sequence[CaseEvent]:
-    case = get_case(session=session, actor=actor, case_no=case_no)
-    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
+def case_events(*, session: Session, actor: Actor, case_no: str) -> Sequence[Row[Any]]:
+    """The case's events, oldest first, as rows of what the timeline shows (no ORM objects to build)."""
+    case_id = session.scalar(_scoped(select(Case.id).where(Case.case_no == case_no), actor))
+    if case_id is None:
+        raise NotFound("case.not_found", case_no=case_no)
+    columns = (CaseEvent.id, CaseEvent.event_type, CaseEvent.payload, CaseEvent.occurred_at, CaseEvent.recorded_at)
+    return session.execute(select(*columns).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
 
 
 def case_notifications(*, session: Session, actor: Actor, case_no: str) -> Sequence[Notification]:
@@ -88,7 +92,7 @@ def case_notifications(*, session: Session, actor: Actor, case_no: str) -> Seque
 CASE_REFERENCE_KEYS = ("into", "merged")
 
 
-def hidden_case_references(*, session: Session, actor: Actor, events: Sequence[CaseEvent]) -> set[str]:
+def hidden_case_references(*, session: Session, actor: Actor, events: Sequence[CaseEvent | Row[Any]]) -> set[str]:
     """Case numbers named in these events that the actor may not see (another agency's case)."""
     named = {str(event.payload[key]) for event in events for key in CASE_REFERENCE_KEYS if event.payload.get(key)}
     if not named or not actor.is_agency:
@@ -181,10 +185,8 @@ def _code_filter(statement: Select[T], column, model, code: str) -> Select[T]:  
     return statement.where(column == select(model.id).where(model.code == code).scalar_subquery())
 
 
-def list_cases(
-    *, session: Session, actor: Actor, filters: CaseFilter, limit: int = 50, cursor: str | None = None
-) -> CasePage:
-    """Newest first; the cursor is the last id of the previous page, so pages never shift."""
+def _filtered_ids(session: Session, actor: Actor, filters: CaseFilter) -> tuple[Select[int], search.TextMatch | None]:
+    """The ids of the actor's cases that pass the filters (unordered, unlimited), and the text match if any."""
     statement = _scoped(select(Case.id), actor)
     if filters.status:
         statement = statement.where(Case.status == filters.status)
@@ -218,29 +220,148 @@ def list_cases(
         if isinstance(condition, search.TextMatch):
             text_match, condition = condition, condition.condition
         statement = statement.where(condition)
+    if filters.sla:
+        statement = statement.where(Case.sla_stage.in_(SLA_STAGES[filters.sla]))
+    return statement, text_match
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A page's ids as a subquery (ordered, limit + 1), the ordering, and how to make the next cursor."""
+
+    ids: Select[int]
+    order: tuple[ColumnElement[Any], ...]
+    cursor_of: Callable[[Any], str]
+    limit: int
+    text_match: search.TextMatch | None
+
+
+def _page(session: Session, actor: Actor, filters: CaseFilter, limit: int, cursor: str | None) -> _Page:
+    """Newest first, or nearest deadline first for the SLA lists; keyset cursors, so pages never shift."""
+    statement, text_match = _filtered_ids(session, actor, filters)
     limit = max(1, min(limit, MAX_PAGE))
     if filters.sla:
-        return _by_time_to_breach(session, statement.where(Case.sla_stage.in_(SLA_STAGES[filters.sla])), limit, cursor)
-    if cursor:
-        statement = statement.where(Case.id < decode_cursor(cursor))
-    # Ids first, on the narrow table; then the page's rows with their reference data.
-    with search.newest_first_plan(session, text_match):
-        ids = session.scalars(statement.order_by(Case.id.desc()).limit(limit + 1)).all()
-    next_cursor = encode_cursor(ids[limit - 1]) if len(ids) > limit else None
-    page_ids = ids[:limit]
-    rows = session.scalars(select(Case).where(Case.id.in_(page_ids)).order_by(Case.id.desc())).all() if page_ids else []
-    return CasePage(items=rows, next_cursor=next_cursor)
+        if cursor:
+            due_at, case_id = decode_due_cursor(cursor)
+            statement = statement.where(
+                or_(Case.sla_due_at > due_at, and_(Case.sla_due_at == due_at, Case.id > case_id))
+            )
+        order: tuple[ColumnElement[Any], ...] = (Case.sla_due_at.asc(), Case.id.asc())
+        cursor_of: Callable[[Any], str] = lambda row: encode_due_cursor(row.sla_due_at, row.id)  # noqa: E731
+    else:
+        if cursor:
+            statement = statement.where(Case.id < decode_cursor(cursor))
+        order, cursor_of = (Case.id.desc(),), lambda row: encode_cursor(row.id)
+    # Not correlated with the outer query, which reads the same table: the page's ids are chosen first,
+    # on the narrow index, and only their rows are read and joined.
+    ids = statement.order_by(*order).limit(limit + 1).correlate(None)
+    return _Page(ids=ids, order=order, cursor_of=cursor_of, limit=limit, text_match=text_match)
 
 
-def _by_time_to_breach(session: Session, statement: Select[int], limit: int, cursor: str | None) -> CasePage:
-    """The SLA lists: the deadline nearest (or longest past) first; the cursor is (deadline, id)."""
-    if cursor:
-        due_at, case_id = decode_due_cursor(cursor)
-        statement = statement.where(or_(Case.sla_due_at > due_at, and_(Case.sla_due_at == due_at, Case.id > case_id)))
-    rows = session.execute(
-        statement.add_columns(Case.sla_due_at).order_by(Case.sla_due_at, Case.id).limit(limit + 1)
-    ).all()
-    next_cursor = encode_due_cursor(rows[limit - 1][1], rows[limit - 1][0]) if len(rows) > limit else None
-    page_ids = [row[0] for row in rows[:limit]]
-    by_id = {case.id: case for case in session.scalars(select(Case).where(Case.id.in_(page_ids)))} if page_ids else {}
-    return CasePage(items=[by_id[case_id] for case_id in page_ids], next_cursor=next_cursor)
+def list_cases(
+    *, session: Session, actor: Actor, filters: CaseFilter, limit: int = 50, cursor: str | None = None
+) -> CasePage:
+    """Newest first; the cursor is the last id of the previous page, so pages never shift."""
+    page = _page(session, actor, filters, limit, cursor)
+    with search.newest_first_plan(session, page.text_match):
+        rows = session.scalars(select(Case).where(Case.id.in_(page.ids)).order_by(*page.order)).all()
+    next_cursor = page.cursor_of(rows[page.limit - 1]) if len(rows) > page.limit else None
+    return CasePage(items=rows[: page.limit], next_cursor=next_cursor)
+
+
+@dataclass(frozen=True)
+class CaseLinePage:
+    items: Sequence[Row[Any]]  # CASE_LINE columns, by name
+    next_cursor: str | None
+
+
+_category, _district, _agency = aliased(Category), aliased(District), aliased(Agency)
+_parent = aliased(Case)
+_open_pause_since = (
+    select(SlaPause.started_at)
+    .where(SlaPause.case_id == Case.id, SlaPause.ended_at.is_(None))
+    .order_by(SlaPause.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+# A case as the API shows it, in one row: its own columns, the codes of its reference rows, its parent's
+# number and agency (whether this actor may see it), and when its open pause began (if it waits).
+CASE_LINE: tuple[Any, ...] = (
+    # Only the columns shown (each value read costs a conversion), under the case's own names.
+    Case.id,
+    Case.case_no,
+    Case.case_type,
+    Case.channel,
+    Case.status,
+    Case.agency_id,
+    Case.address,
+    Case.latitude,
+    Case.longitude,
+    Case.description,
+    Case.reporter_name,
+    Case.reporter_phone,
+    Case.anonymous,
+    Case.wants_sms_reply,
+    Case.resolution,
+    Case.report_text,
+    Case.report_outcome,
+    Case.report_count,
+    Case.version,
+    Case.received_at,
+    Case.created_at,
+    Case.updated_at,
+    Case.assigned_at,
+    Case.acknowledged_at,
+    Case.reported_at,
+    Case.closed_at,
+    Case.reopened_at,
+    Case.merged_at,
+    Case.cancelled_at,
+    Case.sla_policy,
+    Case.sla_policy_version,
+    Case.sla_round,
+    Case.sla_stage,
+    Case.sla_started_at,
+    Case.ack_due_at,
+    Case.report_due_at,
+    Case.sla_due_at,
+    _category.code.label("category_code"),
+    _district.code.label("district_code"),
+    _agency.code.label("agency_code"),
+    _parent.case_no.label("parent_case_no"),
+    _parent.agency_id.label("parent_agency_id"),
+    _open_pause_since.label("paused_since"),
+)
+
+
+def _lines(condition: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(*CASE_LINE)
+        .join(_category, _category.id == Case.category_id)
+        .outerjoin(_district, _district.id == Case.district_id)
+        .outerjoin(_agency, _agency.id == Case.agency_id)
+        .outerjoin(_parent, _parent.id == Case.parent_case_id)
+        .where(condition)
+    )
+
+
+def list_case_lines(
+    *, session: Session, actor: Actor, filters: CaseFilter, limit: int = 50, cursor: str | None = None
+) -> CaseLinePage:
+    """`list_cases` as rows of CASE_LINE in one statement, for pages that show many cases."""
+    page = _page(session, actor, filters, limit, cursor)
+    with search.newest_first_plan(session, page.text_match):
+        rows = session.execute(_lines(Case.id.in_(page.ids)).order_by(*page.order)).all()
+    next_cursor = page.cursor_of(rows[page.limit - 1]) if len(rows) > page.limit else None
+    return CaseLinePage(items=rows[: page.limit], next_cursor=next_cursor)
+
+
+def case_line(*, session: Session, actor: Actor, case_no: str) -> Row[Any]:
+    """One case as a CASE_LINE row, scoped to the actor."""
+    condition = Case.case_no == case_no
+    if actor.is_agency:
+        condition = and_(condition, Case.agency_id == actor.agency_id)
+    row = session.execute(_lines(condition)).first()
+    if row is None:
+        raise NotFound("case.not_found", case_no=case_no)
+    return row
