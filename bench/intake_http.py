@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=int, default=20, help="each wrk and pgbench run")
     parser.add_argument("--sequential", type=int, default=400, help="intakes posted one at a time")
     parser.add_argument("--counted", type=int, default=50, help="intakes whose round trips are counted")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench-intake-http"))
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bench-intake-http")
     return parser
 
 
@@ -57,7 +58,9 @@ def _load_average() -> str:
 # --- Round trips, in-process -----------------------------------------------------------------
 
 
-def count_round_trips(database: BenchDatabase, token: str, bodies: list[dict[str, Any]], counted: int) -> dict[str, Any]:
+def count_round_trips(
+    database: BenchDatabase, token: str, bodies: list[dict[str, Any]], counted: int
+) -> dict[str, Any]:
     """Intakes through the real app (test client), after a warm-up; what each said to the database."""
     counter = RoundTrips()
     try:
@@ -156,7 +159,16 @@ def run_pgbench(database: BenchDatabase, connections: int, seconds: int) -> dict
     district = reference.districts[0]
     agency = reference.agency_for(category, district) or next(iter(reference.agencies.values()))
     url = make_url(database.url)
-    command = ["pgbench", "-n", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
+    command = [
+        "pgbench",
+        "-n",
+        "-h",
+        url.host or "127.0.0.1",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "postgres",
+    ]
     command += ["-c", str(connections), "-j", "2", "-T", str(seconds), "-f", str(PGBENCH_SCRIPT)]
     command += ["-D", "agent=1", "-D", f"category={category.id}", "-D", f"district={district.id}"]
     command += ["-D", f"agency={agency}", str(url.database)]
@@ -220,43 +232,65 @@ def run_backend(kind: str, options: argparse.Namespace) -> dict[str, Any]:
         run_wrk(server, body_file, token, options.connections, 3)  # warm every worker and thread
         result["http"] = run_wrk(server, body_file, token, options.connections, options.seconds)
         http = result["http"]
-        print(f"[{kind}] HTTP {http['cases_per_s']} cases/s, p99 {http['latency']['p99']} ms, "
-              f"{http['server_cpu_ms_per_case']} ms server CPU per case, non-2xx {http['non_2xx']}", flush=True)
+        print(
+            f"[{kind}] HTTP {http['cases_per_s']} cases/s, p99 {http['latency']['p99']} ms, "
+            f"{http['server_cpu_ms_per_case']} ms server CPU per case, non-2xx {http['non_2xx']}",
+            flush=True,
+        )
         if kind == "postgresql":
             result["pgbench"] = run_pgbench(database, options.connections, options.seconds)
             result["ratio_to_pgbench"] = round(http["cases_per_s"] / result["pgbench"]["cases_per_s"], 2)
-            print(f"[{kind}] pgbench {result['pgbench']['cases_per_s']} cases/s; "
-                  f"ours {result['ratio_to_pgbench']} of it", flush=True)
+            print(
+                f"[{kind}] pgbench {result['pgbench']['cases_per_s']} cases/s; ours {result['ratio_to_pgbench']} of it",
+                flush=True,
+            )
         result["sequential_http"] = run_sequential(server, token, bodies[: options.sequential + 20])
     finally:
         server.stop()
     result["sequential_core"] = run_core_sequential(database, agent_id, bodies[: options.sequential + 20])
-    print(f"[{kind}] sequential HTTP p50 {result['sequential_http']['latency']['p50_ms']} ms, "
-          f"bare Core p50 {result['sequential_core']['latency']['p50_ms']} ms", flush=True)
+    print(
+        f"[{kind}] sequential HTTP p50 {result['sequential_http']['latency']['p50_ms']} ms, "
+        f"bare Core p50 {result['sequential_core']['latency']['p50_ms']} ms",
+        flush=True,
+    )
     result["load_average_after"] = _load_average()
     return result
 
 
 def markdown(document: dict[str, Any]) -> str:
-    lines = ["# Intake over HTTP (issue 16)", "", f"`{document['command']}` at {document['started']}, "
-             f"{document['machine']['cpus']} CPUs, code {document['code'].get('commit', '?')}.", ""]
+    lines = [
+        "# Intake over HTTP (issue 16)",
+        "",
+        f"`{document['command']}` at {document['started']}, "
+        f"{document['machine']['cpus']} CPUs, code {document['code'].get('commit', '?')}.",
+        "",
+    ]
     for kind, result in document["backends"].items():
         trips = result["round_trips"]["per_intake"]
         http = result["http"]
-        lines += [f"## {kind} ({result['server_version']}), {result['serving']}", "",
-                  f"Load average before {result['load_average_before']}, after {result['load_average_after']}.", "",
-                  "| what | figure |", "|---|---:|",
-                  f"| HTTP cases/s ({http['connections']} connections, wrk) | {http['cases_per_s']} |",
-                  f"| HTTP p50 / p99 ms | {http['latency']['p50']} / {http['latency']['p99']} |",
-                  f"| non-2xx | {http['non_2xx']} |",
-                  f"| server CPU ms per case | {http['server_cpu_ms_per_case']} |"]
+        lines += [
+            f"## {kind} ({result['server_version']}), {result['serving']}",
+            "",
+            f"Load average before {result['load_average_before']}, after {result['load_average_after']}.",
+            "",
+            "| what | figure |",
+            "|---|---:|",
+            f"| HTTP cases/s ({http['connections']} connections, wrk) | {http['cases_per_s']} |",
+            f"| HTTP p50 / p99 ms | {http['latency']['p50']} / {http['latency']['p99']} |",
+            f"| non-2xx | {http['non_2xx']} |",
+            f"| server CPU ms per case | {http['server_cpu_ms_per_case']} |",
+        ]
         if "pgbench" in result:
-            lines += [f"| pgbench replay cases/s | {result['pgbench']['cases_per_s']} |",
-                      f"| ours / pgbench | {result['ratio_to_pgbench']} |",
-                      f"| PostgreSQL CPU ms per case (HTTP run) | {http['postgres_cpu_ms_per_case']} |"]
-        lines += [f"| sequential HTTP p50 ms | {result['sequential_http']['latency']['p50_ms']} |",
-                  f"| sequential bare Core p50 ms | {result['sequential_core']['latency']['p50_ms']} |",
-                  f"| sequential server CPU ms per case | {result['sequential_http']['server_cpu_ms_per_case']} |"]
+            lines += [
+                f"| pgbench replay cases/s | {result['pgbench']['cases_per_s']} |",
+                f"| ours / pgbench | {result['ratio_to_pgbench']} |",
+                f"| PostgreSQL CPU ms per case (HTTP run) | {http['postgres_cpu_ms_per_case']} |",
+            ]
+        lines += [
+            f"| sequential HTTP p50 ms | {result['sequential_http']['latency']['p50_ms']} |",
+            f"| sequential bare Core p50 ms | {result['sequential_core']['latency']['p50_ms']} |",
+            f"| sequential server CPU ms per case | {result['sequential_http']['server_cpu_ms_per_case']} |",
+        ]
         lines += [f"| {name.replace('_', ' ')} per intake | {value} |" for name, value in trips.items()]
         lines += ["", "Statements of the counted intakes:", ""]
         lines += [f"- {count}x `{text}`" for text, count in result["round_trips"]["statements_of_50_intakes"].items()]

@@ -65,7 +65,7 @@ def _counter_engine(engine: Engine) -> Engine:
                 pool_size=size,
                 max_overflow=overflow,
                 pool_timeout=10,
-                pool_pre_ping=True,
+                pool_recycle=600,  # no pre-ping: a round trip per number (see app/__init__.py)
                 isolation_level="AUTOCOMMIT",
                 connect_args=driver_options,
             )
