@@ -75,6 +75,8 @@ class RoundTrips:
             self.statements.append(" ".join(statement.split())[:140])
 
     def _on_sqlite(self, statement: str) -> None:
+        if statement.startswith("--"):
+            return  # a trigger's program (FTS upkeep) run inside the statement that fired it
         word = statement.split(None, 1)[0].upper() if statement.strip() else ""
         self.counts["round_trips"] += 1
         if word in ("BEGIN", "COMMIT", "ROLLBACK"):

@@ -32,8 +32,10 @@ def load_calendar(session: Session) -> GovernmentCalendar:
 
 
 def cached_calendar(session: Session) -> GovernmentCalendar:
-    """load_calendar's answer from this process's cache (app/reference/freshness.py): every intake reads it."""
-    return cached(session, "calendar", lambda: load_calendar(session))
+    """load_calendar's answer from this process's cache (app/reference/freshness.py): every intake reads it.
+    Per holiday source: a new one (the package upgraded) is a new calendar. The cached calendar holds its
+    source, so the id cannot be reused by another while the entry lives."""
+    return cached(session, ("calendar", id(calendar_source())), lambda: load_calendar(session))
 
 
 def official_table(row: OfficialCalendarYear) -> YearTable:
