@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -217,6 +218,8 @@ def run_core_sequential(database: BenchDatabase, agent_id: int, bodies: list[dic
 
 def run_backend(kind: str, options: argparse.Namespace) -> dict[str, Any]:
     workdir = options.workdir / kind
+    shutil.rmtree(workdir, ignore_errors=True)  # a fresh SQLite file too
+    workdir.mkdir(parents=True)
     bodies = intake_bodies(2000, seed=1999)
     body_file = workdir / "bodies.jsonl"
     print(f"[{kind}] fresh database, load average {_load_average()}", flush=True)
