@@ -48,8 +48,9 @@ LEVERS: dict[str, list[tuple[str, str, str]]] = {
     "duty roster cached per process": [
         (
             "app/reference/rosters.py",
-            'roster = cached(session, ("roster", agency.id), lambda: load_roster(session, agency.id, now))',
-            "roster = load_roster(session, agency.id, now)",
+            'since, roster = cached(\n        session, ("roster", agency.id), lambda: _roster_since(session, '
+            "agency.id, now - timedelta(days=1))\n    )",
+            "since, roster = _roster_since(session, agency.id, now - timedelta(days=1))",
         ),
     ],
     "SMS opt-outs cached per process": [

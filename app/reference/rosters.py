@@ -7,7 +7,7 @@ for it, and writes roster entries with their line in the administrators' change 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -82,8 +82,13 @@ def load_roster(session: Session, agency_id: int, now: datetime) -> Roster:
 def duty_now(session: Session, agency: Agency, now: datetime) -> OnDuty:
     """The contacts on duty at `now` for this agency, falling back to its duty phones (names: the agency's).
     Roster and calendar come from this process's cache (app/reference/freshness.py): every dispatch reads them."""
-    # Cached with the overrides not ended when loaded; one that ended since covers no `now` (on_duty checks).
-    roster = cached(session, ("roster", agency.id), lambda: load_roster(session, agency.id, now))
+    # Cached with the overrides that had not ended a day before it was loaded: enough for any later `now`
+    # (one that ended since covers no `now`, on_duty checks). An earlier `now` (a replay, a test) reads afresh.
+    since, roster = cached(
+        session, ("roster", agency.id), lambda: _roster_since(session, agency.id, now - timedelta(days=1))
+    )
+    if now < since:
+        roster = load_roster(session, agency.id, now)
     if roster.weekly or roster.overrides:
         calendar = cached_calendar(session)
         local = now.astimezone(_tz()).replace(tzinfo=None)
@@ -91,6 +96,10 @@ def duty_now(session: Session, agency: Agency, now: datetime) -> OnDuty:
         if entries:
             return OnDuty([(entry.name, entry.phone) for entry in entries], from_roster=True)
     return OnDuty([(agency.name_zh, phone) for phone in agency.duty_phones], from_roster=False)
+
+
+def _roster_since(session: Session, agency_id: int, since: datetime) -> tuple[datetime, Roster]:
+    return since, load_roster(session, agency_id, since)
 
 
 def now_and_next(
