@@ -17,6 +17,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     from app.extensions import migrate
     from app.i18n import babel, check_catalogues, select_locale
     from app.realtime import init_realtime
+    from app.reference.freshness import install as install_process_cache
     from app.serving import TrustedProxyFix, WriteGate, check_connection_budget
     from app.telephony import views as telephony_views
     from app.web import init_web
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     check_catalogues()
     with app.app_context():
         install_sqlite_pragmas(db.engine)
+        install_process_cache(app, db.engine)
     init_api(app)
     init_realtime(app, settings)
     if settings.proxy_hops:
@@ -65,6 +67,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     return app
 
 
+POOL_RECYCLE_SECONDS = 600
+
+
 def _engine_options(settings: Settings) -> dict[str, Any]:
     """A bounded pool per process: a request that finds it busy waits up to db_pool_timeout, then 503."""
     pool = {
@@ -75,7 +80,10 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
     if settings.database_url.startswith("sqlite"):
         in_memory = settings.database_url in ("sqlite://", "sqlite:///:memory:")  # one connection, no pool
         return {"connect_args": {"check_same_thread": False, "timeout": 30}, **({} if in_memory else pool)}
-    options: dict[str, Any] = {**pool, "pool_pre_ping": True}
+    # No pre-ping: it cost a round trip per checkout (four per intake). A connection the server dropped fails
+    # one request and, being a disconnect, makes the pool replace every connection older than it; recycling
+    # keeps them younger than any idle timeout in between (PgBouncer, firewalls).
+    options: dict[str, Any] = {**pool, "pool_recycle": POOL_RECYCLE_SECONDS}
     if settings.driver_options:
         options["connect_args"] = settings.driver_options
     return options

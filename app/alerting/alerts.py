@@ -19,6 +19,7 @@ from app import phones
 from app.access import Actor
 from app.audit import record_event
 from app.models import Case, Notification, SmsOptOut
+from app.reference.freshness import cached
 from app.reference.ladders import StoredLadder, current_ladder, stored_ladder
 from app.reference.rosters import duty_now
 from app.vocabulary import (
@@ -107,8 +108,7 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
     text = dispatch_text(case)
     with session.no_autoflush:  # the rows written so far need not be flushed to answer this
         on_duty = duty_now(session, agency, now)
-        numbers = [phone for _name, phone in on_duty.contacts]
-        stopped = set(session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(numbers))))
+        stopped = stopped_numbers(session)
     for name, phone in on_duty.contacts:
         if phone not in stopped and phones.is_mobile(phone):
             _notify(
@@ -176,9 +176,19 @@ def stop_ladder(session: Session, case: Case, why: str = "acknowledged before it
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def stopped_numbers(session: Session) -> frozenset[str]:
+    """Every number that replied STOP, from this process's cache (app/reference/freshness.py): a STOP that
+    arrived in another process in the last second is caught by the sender, which checks again before sending."""
+
+    def load() -> frozenset[str]:
+        with session.no_autoflush:  # the rows written so far need not be flushed to answer this
+            return frozenset(session.scalars(select(SmsOptOut.phone)))
+
+    return cached(session, "sms_opt_outs", load)
+
+
 def opted_out(session: Session, phone: str) -> bool:
-    with session.no_autoflush:  # the rows written so far need not be flushed to answer this
-        return session.get(SmsOptOut, phone) is not None
+    return phone in stopped_numbers(session)
 
 
 def text_citizen(session: Session, case: Case, *, kind: NotificationKind, body: str, now: datetime) -> bool:

@@ -21,6 +21,7 @@ from app.cases.milestones import CLOCK_COLUMNS, milestone_clocks
 from app.db import write_transaction
 from app.models import Case, CaseEvent, SlaPause
 from app.reference.cache import reference_cache
+from app.reference.government_calendar import cached_calendar
 from app.reference.government_calendar import load_calendar as load_calendar
 from app.reference.government_calendar import official_table as official_table
 from app.settings_access import current_settings
@@ -46,11 +47,11 @@ class SlaContext:
 def load_context(
     session: Session, *, tz: ZoneInfo | None = None, hours: tuple[tuple[time, time], ...] | None = None
 ) -> SlaContext:
-    """The context with the overrides as they stand in this transaction (a handful of rows)."""
+    """The context with the overrides as they stand (from this process's cache, app/reference/freshness.py)."""
     if tz is None or hours is None:
         settings = current_settings()
         tz, hours = tz or settings.timezone, hours or settings.working_hours
-    return SlaContext(tz=tz, hours=hours, calendar=load_calendar(session))
+    return SlaContext(tz=tz, hours=hours, calendar=cached_calendar(session))
 
 
 def case_policy(session: Session, case: Case) -> Policy | None:

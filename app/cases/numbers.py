@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import URL, Engine, bindparam, create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,13 +42,13 @@ def next_case_no(session: Session, *, now: datetime, tz: ZoneInfo) -> str:
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         with _counter_engine(bind.engine).connect() as connection:
-            sequence = connection.execute(_upsert(postgresql.insert, day)).scalar_one()
+            sequence = connection.execute(_POSTGRESQL_UPSERT, {"day": day}).scalar_one()
     else:
-        sequence = session.execute(_upsert(sqlite.insert, day)).scalar_one()
+        sequence = session.execute(_SQLITE_UPSERT, {"day": day}).scalar_one()
     return format_case_no(day, sequence)
 
 
-_counter_engines: dict[str, Engine] = {}
+_counter_engines: dict[URL, Engine] = {}
 _counter_engines_lock = threading.Lock()
 
 
@@ -55,7 +57,7 @@ def _counter_engine(engine: Engine) -> Engine:
     never wait for a second one from the same pool (50 intakes on 40 connections deadlocked).
     HOTLINE_NUMBERS_POOL_SIZE + _OVERFLOW connections per process (README, "Database connections"),
     each held for one statement."""
-    key = engine.url.render_as_string(hide_password=False)
+    key = engine.url
     with _counter_engines_lock:
         counter = _counter_engines.get(key)
         if counter is None:
@@ -65,7 +67,7 @@ def _counter_engine(engine: Engine) -> Engine:
                 pool_size=size,
                 max_overflow=overflow,
                 pool_timeout=10,
-                pool_pre_ping=True,
+                pool_recycle=600,  # no pre-ping: a round trip per number (see app/__init__.py)
                 isolation_level="AUTOCOMMIT",
                 connect_args=driver_options,
             )
@@ -80,13 +82,18 @@ def _pool_settings() -> tuple[int, int, dict[str, object]]:
     return settings.numbers_pool_size, settings.numbers_pool_overflow, settings.driver_options
 
 
-def _upsert(insert, day: date):  # type: ignore[no-untyped-def]
+def _upsert(insert: Callable[..., Any]) -> Any:  # the dialect's insert(): its ON CONFLICT differs
     return (
         insert(CaseNumberCounter)
-        .values(day=day, last_seq=1)
+        .values(day=bindparam("day"), last_seq=1)
         .on_conflict_do_update(
             index_elements=[CaseNumberCounter.day],
             set_={"last_seq": CaseNumberCounter.last_seq + 1},
         )
         .returning(CaseNumberCounter.last_seq)
     )
+
+
+# Built once: every intake runs one of them (building it cost more CPU than running it).
+_POSTGRESQL_UPSERT = _upsert(postgresql.insert)
+_SQLITE_UPSERT = _upsert(sqlite.insert)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import CalendarOverride, OfficialCalendarYear
+from app.reference.freshness import cached
 from app.settings_access import calendar_source
 from dispatch.roster import DayType
 from sla.calendar import DayKind, GovernmentCalendar, Override, SourceDay, YearOutOfRange, YearTable
@@ -28,6 +29,13 @@ def load_calendar(session: Session) -> GovernmentCalendar:
         official=[official_table(row) for row in session.scalars(select(OfficialCalendarYear))],
         source=calendar_source(),
     )
+
+
+def cached_calendar(session: Session) -> GovernmentCalendar:
+    """load_calendar's answer from this process's cache (app/reference/freshness.py): every intake reads it.
+    Per holiday source: a new one (the package upgraded) is a new calendar. The cached calendar holds its
+    source, so the id cannot be reused by another while the entry lives."""
+    return cached(session, ("calendar", id(calendar_source())), lambda: load_calendar(session))
 
 
 def official_table(row: OfficialCalendarYear) -> YearTable:

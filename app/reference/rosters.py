@@ -7,7 +7,7 @@ for it, and writes roster entries with their line in the administrators' change 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,8 @@ from app.admin_audit import record_admin_change
 from app.db import write_transaction
 from app.errors import N_, Conflict, InvalidInput, NotFound
 from app.models import Agency, RosterOverride, RosterShift
-from app.reference.government_calendar import load_calendar, roster_day_type
+from app.reference.freshness import cached
+from app.reference.government_calendar import cached_calendar, load_calendar, roster_day_type
 from app.settings_access import current_settings
 from dispatch.roster import (
     DAY_TOKENS,
@@ -79,15 +80,26 @@ def load_roster(session: Session, agency_id: int, now: datetime) -> Roster:
 
 
 def duty_now(session: Session, agency: Agency, now: datetime) -> OnDuty:
-    """The contacts on duty at `now` for this agency, falling back to its duty phones (names: the agency's)."""
-    roster = load_roster(session, agency.id, now)
+    """The contacts on duty at `now` for this agency, falling back to its duty phones (names: the agency's).
+    Roster and calendar come from this process's cache (app/reference/freshness.py): every dispatch reads them."""
+    # Cached with the overrides that had not ended a day before it was loaded: enough for any later `now`
+    # (one that ended since covers no `now`, on_duty checks). An earlier `now` (a replay, a test) reads afresh.
+    since, roster = cached(
+        session, ("roster", agency.id), lambda: _roster_since(session, agency.id, now - timedelta(days=1))
+    )
+    if now < since:
+        roster = load_roster(session, agency.id, now)
     if roster.weekly or roster.overrides:
-        calendar = load_calendar(session)
+        calendar = cached_calendar(session)
         local = now.astimezone(_tz()).replace(tzinfo=None)
         entries = on_duty(local, roster.weekly, roster.overrides, lambda day: roster_day_type(calendar, day))
         if entries:
             return OnDuty([(entry.name, entry.phone) for entry in entries], from_roster=True)
     return OnDuty([(agency.name_zh, phone) for phone in agency.duty_phones], from_roster=False)
+
+
+def _roster_since(session: Session, agency_id: int, since: datetime) -> tuple[datetime, Roster]:
+    return since, load_roster(session, agency_id, since)
 
 
 def now_and_next(

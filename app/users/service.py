@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -18,6 +18,7 @@ from app.db import utcnow, write_transaction
 from app.errors import InvalidInput
 from app.models import ApiToken, User
 from app.reference import lookups
+from app.reference.freshness import cached
 from app.vocabulary import Role
 
 TOKEN_BYTES = 32
@@ -130,24 +131,48 @@ def add_token(session: Session, user: User, *, label: str, expires_at: datetime 
     return row, token
 
 
+@dataclass
+class _LiveToken:
+    """What a live token stands for, as this process's cache keeps it (revoking, expiring or changing the
+    user drops it: app/reference/freshness.py)."""
+
+    actor: Actor
+    token_id: int
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
 def actor_for_token(session: Session, token: str) -> Actor | None:
     """The active user a live (not revoked, not expired) bearer token belongs to, or None; its use is noted."""
     now = utcnow()
+    token_hash = hash_token(token)
+    live = cached(session, ("token", token_hash), lambda: _live_token(session, token_hash))
+    if live is None or (live.expires_at is not None and live.expires_at <= now):
+        return None
+    if live.last_used_at is None or now - live.last_used_at > LAST_USE_GRANULARITY:
+        _note_use(session, live.token_id, now)
+        live.last_used_at = now
+    return live.actor
+
+
+def _live_token(session: Session, token_hash: str) -> _LiveToken | None:
     row = session.execute(
-        select(User.id, User.username, User.role, User.agency_id, ApiToken.id.label("token_id"), ApiToken.last_used_at)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == hash_token(token),
-            ApiToken.revoked_at.is_(None),
-            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
-            User.active.is_(True),
+        select(
+            User.id,
+            User.username,
+            User.role,
+            User.agency_id,
+            ApiToken.id.label("token_id"),
+            ApiToken.expires_at,
+            ApiToken.last_used_at,
         )
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None), User.active.is_(True))
     ).one_or_none()
     if row is None:
         return None
-    if row.last_used_at is None or now - row.last_used_at > LAST_USE_GRANULARITY:
-        _note_use(session, row.token_id, now)
-    return Actor(user_id=row.id, username=row.username, role=row.role, agency_id=row.agency_id)
+    actor = Actor(user_id=row.id, username=row.username, role=row.role, agency_id=row.agency_id)
+    return _LiveToken(actor, row.token_id, row.expires_at, row.last_used_at)
 
 
 LAST_USE_GRANULARITY = timedelta(minutes=1)  # at most one write a minute per token, however busy it is

@@ -1,0 +1,183 @@
+"""Each intake lever of issue 16 measured on its own: `python -m bench.intake_levers`.
+
+For each lever, an export of HEAD with that one lever undone (a few lines put back as they were, listed in
+LEVERS) serves intakes in-process (Flask's test client, one thread, PostgreSQL): the app's CPU per intake
+(process time, PostgreSQL's excluded) and its round trips counted at the protocol (bench/roundtrips.py).
+Beside them HEAD itself and the code before issue 16 (BASE). Results: bench/results/intake_levers.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.measure import machine
+from config.settings import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+BASE = "ce12acf"  # main before issue 16's intake work
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench_intake"
+
+# lever -> [(file, as HEAD has it, as it was)]: undoing one lever leaves the others in place.
+LEVERS: dict[str, list[tuple[str, str, str]]] = {
+    "no pool pre-ping (recycle instead)": [
+        ("app/__init__.py", '"pool_recycle": POOL_RECYCLE_SECONDS}', '"pool_pre_ping": True}'),
+        ("app/cases/numbers.py", "pool_recycle=600,", "pool_pre_ping=True,"),
+    ],
+    "calendar cached per process": [
+        (
+            "app/reference/government_calendar.py",
+            'return cached(session, ("calendar", id(calendar_source())), lambda: load_calendar(session))',
+            "return load_calendar(session)",
+        ),
+    ],
+    "token -> user cached per process": [
+        (
+            "app/users/service.py",
+            'live = cached(session, ("token", token_hash), lambda: _live_token(session, token_hash))',
+            "live = _live_token(session, token_hash)",
+        ),
+    ],
+    "duty roster cached per process": [
+        (
+            "app/reference/rosters.py",
+            'since, roster = cached(\n        session, ("roster", agency.id), lambda: _roster_since(session, '
+            "agency.id, now - timedelta(days=1))\n    )",
+            "since, roster = _roster_since(session, agency.id, now - timedelta(days=1))",
+        ),
+    ],
+    "SMS opt-outs cached per process": [
+        ("app/alerting/alerts.py", 'return cached(session, "sms_opt_outs", load)', "return load()"),
+    ],
+    "case-number upsert built once": [
+        (
+            "app/cases/numbers.py",
+            'sequence = connection.execute(_POSTGRESQL_UPSERT, {"day": day}).scalar_one()',
+            'sequence = connection.execute(_upsert(postgresql.insert), {"day": day}).scalar_one()',
+        ),
+    ],
+}
+
+# Run inside an export: intakes through the app, CPU and round trips per intake.
+PROBE = """
+import importlib.util, json, sys, time
+from pathlib import Path
+spec = importlib.util.spec_from_file_location("head_roundtrips", {roundtrips!r})  # HEAD's counter, in any export
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+RoundTrips = module.RoundTrips
+from bench.database import create_agent, make_database
+from bench.datagen import intake_bodies
+counter = RoundTrips()
+database = make_database("postgresql", Path({workdir!r}), {url!r})
+_agent, token = create_agent(database)
+client = database.app().test_client()
+headers = {{"Authorization": f"Bearer {{token}}"}}
+bodies = intake_bodies({warmup} + {intakes}, seed=7)
+for body in bodies[:{warmup}]:
+    assert client.post("/api/v1/cases", json=body, headers=headers).status_code == 201
+cpu = time.process_time()
+with counter.counting():
+    for body in bodies[{warmup}:]:
+        assert client.post("/api/v1/cases", json=body, headers=headers).status_code == 201
+cpu = time.process_time() - cpu
+print("PROBE " + json.dumps({{"cpu_ms_per_intake": round(cpu / {intakes} * 1000, 2), **counter.per_item({intakes})}}))
+"""
+
+
+def _export(commit: str, into: Path) -> None:
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", commit], cwd=PROJECT_ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    for compiled in (PROJECT_ROOT / "app" / "translations").glob("*/LC_MESSAGES/*.mo"):
+        target = into / compiled.relative_to(PROJECT_ROOT)
+        target.write_bytes(compiled.read_bytes())
+
+
+def _undo(tree: Path, edits: list[tuple[str, str, str]]) -> None:
+    for name, now, before in edits:
+        path = tree / name
+        text = path.read_text()
+        if now not in text:
+            raise RuntimeError(f"{name}: the lever's line is gone ({now!r}); update LEVERS")
+        path.write_text(text.replace(now, before))
+
+
+def _probe(tree: Path, options: argparse.Namespace) -> dict[str, Any]:
+    script = PROBE.format(
+        roundtrips=str(PROJECT_ROOT / "bench" / "roundtrips.py"),
+        workdir=str(tree / "bench-db"),
+        url=options.pg_url,
+        warmup=options.warmup,
+        intakes=options.intakes,
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+    ).stdout
+    result: dict[str, Any] = json.loads(output.split("PROBE ", 1)[1])
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.intake_levers", description=__doc__)
+    parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--intakes", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=200)
+    options = parser.parse_args(argv)
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    rows: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="intake-levers-") as scratch:
+        variants: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
+            f"before issue 16 ({BASE})": (BASE, []),
+            "HEAD (every lever)": ("HEAD", []),
+        }
+        variants |= {f"HEAD without: {lever}": ("HEAD", edits) for lever, edits in LEVERS.items()}
+        for index, (name, (commit, edits)) in enumerate(variants.items()):
+            tree = Path(scratch) / f"tree-{index}"
+            _export(commit, tree)
+            _undo(tree, edits)
+            rows[name] = {**_probe(tree, options), "load_average": Path("/proc/loadavg").read_text().split()[:3]}
+            print(f"{name}: {rows[name]}", flush=True)
+    document = {
+        "command": "python -m bench.intake_levers",
+        "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "head": head.stdout.strip(),
+        "machine": machine(),
+        "intakes": options.intakes,
+        "rows": rows,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "intake_levers.json").write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    lines = [
+        "# Intake levers, one at a time (issue 16)",
+        "",
+        f"`{document['command']}` at {document['started']}, HEAD {document['head']}: {options.intakes} intakes "
+        "in-process (test client, one thread) on PostgreSQL per row; CPU is the app's process time (test client "
+        "included, PostgreSQL excluded), round trips counted at the protocol.",
+        "",
+        "| code | CPU ms / intake | round trips | statements | BEGIN | COMMIT | ROLLBACK | pre-pings | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, row in rows.items():
+        lines.append(
+            f"| {name} | {row['cpu_ms_per_intake']} | {row['round_trips']} | {row['statements']} | {row['begin']} | "
+            f"{row['commit']} | {row['rollback']} | {row['pre_pings']} | {' '.join(row['load_average'])} |"
+        )
+    (RESULTS / "intake_levers.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {RESULTS / 'intake_levers.md'}")
+
+
+if __name__ == "__main__":
+    main()
