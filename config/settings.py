@@ -79,6 +79,8 @@ class Settings:
     # Requests doing database writes at once per process; one more waits write_wait_seconds, then 503.
     write_concurrency: int = 8
     write_wait_seconds: float = 0.25
+    # An API write that already waited this long since the proxy accepted it (X-Request-Start) is refused at once.
+    write_max_queue_seconds: float = 0.5
     # The deployment's shape, for the connection budget checked at start-up (README, "Database connections").
     web_processes: int = 1
     workers: int = 1
@@ -161,6 +163,7 @@ class Settings:
             outbox_threads=count("outbox_threads", minimum=1),
             write_concurrency=count("write_concurrency", minimum=1),
             write_wait_seconds=seconds("write_wait_seconds"),
+            write_max_queue_seconds=seconds("write_max_queue_seconds"),
             web_processes=count("web_processes", minimum=1),
             workers=count("workers"),
             login_failures_per_account=count("login_failures_per_account", minimum=1),
