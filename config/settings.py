@@ -53,6 +53,7 @@ class Settings:
     sla_sweep_seconds: float = 30.0
     outbox_claim_seconds: float = 120.0  # a row "sending" for longer was abandoned by a dead sender
     socketio_channel: str = "hotline1999"  # the Redis channel prefix of this installation's pushes
+    balance_seconds: float = 5.0  # web processes share their console counts this often (app/realtime/balance.py)
     replay_max_events: int = 2000  # a console further behind than this reloads instead of replaying
     replay_retention_seconds: float = 24 * 3600.0  # ... and so does one whose gap is older than this
     feed_poll_seconds: float = 0.5  # the live feed reads new events at least this often
@@ -164,6 +165,7 @@ class Settings:
             write_concurrency=count("write_concurrency", minimum=1),
             write_wait_seconds=seconds("write_wait_seconds"),
             write_max_queue_seconds=seconds("write_max_queue_seconds"),
+            balance_seconds=seconds("balance_seconds"),
             web_processes=count("web_processes", minimum=1),
             workers=count("workers"),
             login_failures_per_account=count("login_failures_per_account", minimum=1),

@@ -142,11 +142,11 @@ class Stack:
         command = ["nginx", "-t", "-p", str(self.directory / "prefix"), "-c", str(conf)]
         return subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
 
-    def start_nginx(self) -> None:
-        conf = self.nginx_conf("tls")
+    def start_nginx(self, variant: str = "tls") -> None:
+        conf = self.nginx_conf(variant)
         command = ["nginx", "-p", str(self.directory / "prefix"), "-c", str(conf), "-g", "daemon off;"]
         self._spawn("nginx", command, os.environ.copy())
-        self._wait_for_port(self.https_port, "nginx")
+        self._wait_for_port(self.https_port if variant == "tls" else self.http_port, "nginx")
 
     def start_web(self, *numbers: int) -> None:
         for number in numbers:
