@@ -86,8 +86,8 @@ def main() -> None:
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "figures": figures,
-        "note": "websocket consoles all come from 127.0.0.1 (one address: one process); long-polling consoles "
-        "from 127.0.0.100+ (one /24), so 'consoles per process' counts the long-polling ones",
+        "note": "every console from its own address of one /24: long-polling 127.0.0.100+, websocket 127.0.0.150+; "
+        "'consoles per process' as each web process published it (app/realtime/balance.py)",
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / "deploy.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")

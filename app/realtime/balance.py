@@ -30,6 +30,9 @@ STALE_BEATS = 3  # a process not heard of for this many beats is gone (kill -9 l
 ASKED_WINDOW = 30.0  # seconds: a console asked this recently and connecting again here came back here
 HOME_FOR = 600.0  # seconds an address known to hash here is left alone
 RECONNECT_WITHIN_MS = 2000  # the asked consoles reconnect at random within this, not all at one moment
+# nginx sends nothing to a process for its fail_timeout (2 s in hotline1999-upstream.conf) after one failed
+# request: a console asked to move before then would come straight back and be taken for one that hashes here.
+SETTLE_SECONDS = 3.0
 
 
 def surplus(own: int, counts: list[int]) -> int:
@@ -43,30 +46,48 @@ def surplus(own: int, counts: list[int]) -> int:
 class Balancer:
     """This process's entry in the Redis hash of console counts, and whom it has asked to move."""
 
-    def __init__(self, redis_url: str, channel: str, every: float, identity: str | None = None) -> None:
+    def __init__(
+        self, redis_url: str, channel: str, every: float, identity: str | None = None, settle: float = SETTLE_SECONDS
+    ) -> None:
         self.key = f"{channel}:consoles"
         self.every = every
+        self.settle = settle
         self.identity = identity or f"{socket.gethostname()}:{os.getpid()}"
         self._redis = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
         self._asked: dict[str, float] = {}  # address -> when (monotonic)
         self._home: dict[str, float] = {}
+        self._peers: set[str] = set()
+        self._beats: dict[str, str] = {}  # each peer's last publication, as last read
+        self._all_beating = False  # every peer published since this process's previous beat
+        self._held = 0  # consoles here at the previous beat
+        self._peers_changed_at = -math.inf
         self._lock = threading.Lock()
         self._started = False
         self.stopping = False
 
     def publish(self, count: int) -> list[int]:
         """Say how many consoles this process holds; return every live process's count (its own included)."""
-        seconds, _micro = self._redis.time()  # the server's clock: processes on several machines agree on it
-        now = float(seconds)
+        seconds, micro = self._redis.time()  # the server's clock: processes on several machines agree on it
+        now = seconds + micro / 1e6
         self._redis.hset(self.key, self.identity, f"{count} {now}")
-        counts: list[int] = []
+        counts: dict[str, int] = {}
+        beats: dict[str, str] = {}
         for identity, value in self._redis.hgetall(self.key).items():
+            name = identity.decode() if isinstance(identity, bytes) else str(identity)
             held, at = (value.decode() if isinstance(value, bytes) else value).split()
             if now - float(at) > STALE_BEATS * self.every:
                 self._redis.hdel(self.key, identity)
             else:
-                counts.append(int(held))
-        return counts
+                counts[name], beats[name] = int(held), at
+        # A process killed a moment ago still has an entry, with the count it held: believed, it would make
+        # this one ask consoles to move to a process that is gone (they come back, and are taken for home).
+        # Only a peer that published again since this process's previous beat is known to be alive.
+        peers = [identity for identity in beats if identity != self.identity]
+        self._all_beating = all(self._beats.get(identity) not in (None, beats[identity]) for identity in peers)
+        self._beats = beats
+        if set(counts) != self._peers:
+            self._peers, self._peers_changed_at = set(counts), time.monotonic()
+        return list(counts.values())
 
     def withdraw(self) -> None:
         with contextlib.suppress(redis.RedisError):  # else gone in STALE_BEATS beats anyway
@@ -97,6 +118,13 @@ class Balancer:
     def round(self, addresses: dict[str, str], ask: Callable[[list[str]], None]) -> int:
         """One beat: publish, and ask the surplus (if any) to move; how many were asked."""
         counts = self.publish(len(addresses))
+        if len(addresses) > self._held:
+            # Consoles arriving (a peer just died and its consoles are reconnecting here, or a shift starts):
+            # counts are in motion; wait for them to settle.
+            self._peers_changed_at = time.monotonic()
+        self._held = len(addresses)
+        if not self._all_beating or time.monotonic() - self._peers_changed_at < self.settle:
+            return 0  # a peer just came back (or went): nginx may not send it anything yet
         chosen = self.choose(addresses, surplus(len(addresses), counts))
         if chosen:
             log.info(
