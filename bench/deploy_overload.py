@@ -47,12 +47,17 @@ def request_bytes(port: int, token: str) -> bytes:
     return head.encode() + body
 
 
-async def post(port: int, payload: bytes) -> tuple[str, float]:
+def stamped(payload: bytes) -> bytes:
+    """The request as nginx passes it on: stamped with the moment it was accepted (X-Request-Start)."""
+    return payload.replace(b"\r\n", f"\r\nX-Request-Start: t={time.time():.3f}\r\n".encode(), 1)
+
+
+async def post(port: int, payload: bytes, stamp: bool = False) -> tuple[str, float]:
     """One intake on its own connection: (outcome, seconds). Outcome: the status, '503 nginx', or the error."""
     began = time.monotonic()
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), TIMEOUT)
-        writer.write(payload)
+        writer.write(stamped(payload) if stamp else payload)
         answer = await asyncio.wait_for(reader.read(-1), TIMEOUT)
         writer.close()
     except (OSError, TimeoutError) as exc:
@@ -68,21 +73,21 @@ async def post(port: int, payload: bytes) -> tuple[str, float]:
     return status, elapsed
 
 
-async def closed_loop(port: int, payload: bytes, clients: int, seconds: float) -> float:
+async def closed_loop(port: int, payload: bytes, clients: int, seconds: float, stamp: bool = False) -> float:
     done = 0
     end = time.monotonic() + seconds
 
     async def one() -> None:
         nonlocal done
         while time.monotonic() < end:
-            status, _ = await post(port, payload)
+            status, _ = await post(port, payload, stamp)
             done += status == "201"
 
     await asyncio.gather(*(one() for _ in range(clients)))
     return done / seconds
 
 
-async def open_loop(port: int, payload: bytes, rate: float, seconds: float) -> dict[str, Any]:
+async def open_loop(port: int, payload: bytes, rate: float, seconds: float, stamp: bool = False) -> dict[str, Any]:
     count = int(rate * seconds)
     start = time.monotonic() + 0.1
     lateness: list[float] = []
@@ -93,7 +98,7 @@ async def open_loop(port: int, payload: bytes, rate: float, seconds: float) -> d
         if delay > 0:
             await asyncio.sleep(delay)
         lateness.append(max(0.0, time.monotonic() - due))
-        tasks.append(asyncio.create_task(post(port, payload)))
+        tasks.append(asyncio.create_task(post(port, payload, stamp)))
     sent = time.monotonic() - start
     outcomes = await asyncio.gather(*tasks)
     wall = time.monotonic() - start
@@ -140,9 +145,9 @@ class CpuMeter:
         }
 
 
-def level(stack: Stack, payload: bytes, rate: float, seconds: float) -> dict[str, Any]:
+def level(stack: Stack, port: int, payload: bytes, rate: float, seconds: float, stamp: bool) -> dict[str, Any]:
     meter = CpuMeter(stack)
-    result = asyncio.run(open_loop(stack.http_port, payload, rate, seconds))
+    result = asyncio.run(open_loop(port, payload, rate, seconds, stamp))
     return {**result, "cpu_seconds": meter.read()}
 
 
@@ -153,6 +158,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16, help="closed-loop clients measuring capacity")
     parser.add_argument("--compare", action="store_true", help="also 4x without the queue-time bound")
     parser.add_argument("--label", default="", help="written to deploy-overload[-LABEL].json")
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="straight to one web process, no nginx in front (no limit_conn), each request stamped X-Request-Start "
+        "by the client as nginx would",
+    )
     options = parser.parse_args()
     load_before = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="bench-overload-"))
@@ -160,27 +171,31 @@ def main() -> None:
     _user, token = create_agent(database)
     url = make_url(database.url).set(drivername="postgresql").render_as_string(hide_password=False)
     stack = Stack(directory=workdir, database_url=url, redis_url=REDIS_URL, threads=200, max_conns=180)
-    payload = request_bytes(stack.http_port, token)
+    port, stamp = (stack.web_ports[0], True) if options.direct else (stack.http_port, False)
+    payload = request_bytes(port, token)
     runs: list[dict[str, Any]] = []
     try:
-        stack.start_web(1, 2)
-        stack.start_nginx("plain")
-        asyncio.run(closed_loop(stack.http_port, payload, options.clients, 3))  # warm up both processes
+        stack.start_web(*((1,) if options.direct else (1, 2)))
+        if not options.direct:
+            stack.start_nginx("plain")
+        asyncio.run(closed_loop(port, payload, options.clients, 3, stamp))  # warm up
         meter = CpuMeter(stack)
-        capacity = asyncio.run(closed_loop(stack.http_port, payload, options.clients, options.seconds))
+        capacity = asyncio.run(closed_loop(port, payload, options.clients, options.seconds, stamp))
         capacity_cpu = meter.read()
         print(f"capacity {capacity:.1f} cases/s (closed loop, {options.clients} clients) cpu {capacity_cpu}")
         for factor in [float(x) for x in options.factors.split(",")]:
-            runs.append({"factor": factor, **level(stack, payload, capacity * factor, options.seconds)})
+            runs.append({"factor": factor, **level(stack, port, payload, capacity * factor, options.seconds, stamp)})
             print(json.dumps(runs[-1], ensure_ascii=False))
             time.sleep(3)
         if options.compare:
             stack.extra_env["HOTLINE_WRITE_MAX_QUEUE_SECONDS"] = "3600"
-            for name in ("web-1", "web-2"):
-                stack.kill(name)
-            stack.start_web(1, 2)
-            asyncio.run(closed_loop(stack.http_port, payload, options.clients, 3))
-            runs.append({"factor": 4.0, "queue_bound": "off", **level(stack, payload, capacity * 4, options.seconds)})
+            numbers = (1,) if options.direct else (1, 2)
+            for number in numbers:
+                stack.kill(f"web-{number}")
+            stack.start_web(*numbers)
+            asyncio.run(closed_loop(port, payload, options.clients, 3, stamp))
+            off = level(stack, port, payload, capacity * 4, options.seconds, stamp)
+            runs.append({"factor": 4.0, "queue_bound": "off", **off})
             print(json.dumps(runs[-1], ensure_ascii=False))
     finally:
         stack.stop()
@@ -190,7 +205,12 @@ def main() -> None:
         "machine": machine(),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "shape": "nginx (plain) + 2 web processes (gunicorn -w 1 --threads 200), gate 8 writes, queue bound 0.5 s",
+        "shape": (
+            "1 web process, no nginx, requests stamped by the client"
+            if options.direct
+            else "nginx (plain, limit_conn 64 API writes) + 2 web processes"
+        )
+        + " (gunicorn -w 1 --threads 200 from the shipped unit), gate 8 writes, queue bound 0.5 s",
         "capacity_cases_per_second": round(capacity, 1),
         "capacity_cpu_seconds": capacity_cpu,
         "runs": runs,
