@@ -30,8 +30,8 @@ STALE_BEATS = 3  # a process not heard of for this many beats is gone (kill -9 l
 ASKED_WINDOW = 30.0  # seconds: a console asked this recently and connecting again here came back here
 HOME_FOR = 600.0  # seconds an address known to hash here is left alone
 RECONNECT_WITHIN_MS = 2000  # the asked consoles reconnect at random within this, not all at one moment
-# nginx sends nothing to a process for its fail_timeout (2 s in hotline1999-upstream.conf) after one failed
-# request: a console asked to move before then would come straight back and be taken for one that hashes here.
+# After a process appears or goes, and while consoles arrive: counts are in motion (a console asked to move
+# too early would come straight back and be taken for one that hashes here).
 SETTLE_SECONDS = 3.0
 
 

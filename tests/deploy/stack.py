@@ -101,9 +101,8 @@ class Stack:
             PUBLIC_BASE_URL=self.url,
             HOTLINE_THREADS=str(self.threads),
             HOTLINE_SLA_SWEEP_SECONDS="1",
-            **self.extra_env,
         )
-        return {**os.environ, **values}
+        return {**os.environ, **values, **self.extra_env}
 
     def nginx_conf(self, variant: str = "tls") -> Path:
         etc, logs, prefix = (self.directory / name for name in ("etc", "logs", "prefix"))
