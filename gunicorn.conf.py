@@ -10,3 +10,13 @@ limit_request_line = 0
 # Every gunicorn started here (make run, the systemd units, the tests): no control socket, since two
 # processes on one machine would share the default ~/.gunicorn/gunicorn.ctl.
 control_socket_disable = True
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """A web process tells its peers it is up as soon as it starts, not at its first console: a survivor
+    holding every console then asks a share of them to come over (app/realtime/balance.py)."""
+    from app.realtime.connections import EXTENSION
+
+    realtime = getattr(worker.wsgi, "extensions", {}).get(EXTENSION)
+    if realtime is not None:
+        realtime.start_balancing()

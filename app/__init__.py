@@ -53,7 +53,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, hops=settings.proxy_hops, trusted=settings.trusted_proxies
         )
-    WriteGate(settings.write_concurrency, settings.write_wait_seconds).install(app)
+    WriteGate(
+        settings.write_concurrency, settings.write_wait_seconds, max_queued=settings.write_max_queue_seconds
+    ).install(app)
     app.register_blueprint(telephony_views.bp)
     if settings.twilio_configured and not settings.public_base_url:
         # Twilio signs the URL it called; behind a proxy this app cannot know it and every webhook fails.

@@ -62,26 +62,33 @@ class TrustedProxyFix:
 
 
 class WriteGate:
-    """At most `limit` API writes at once in this process; one more waits `wait` seconds, then 503.
+    """At most `limit` API writes at once in this process; one more waits `wait` seconds, then 503; one that
+    already waited `max_queued` seconds since the proxy accepted it (X-Request-Start) is refused at once.
 
     Beyond capacity, queueing on the pool (up to its 10 s timeout, holding locks meanwhile) turns an
     overload into a collapse: every request slow, none refused. Refusing early keeps the accepted ones
-    fast and the throughput near capacity; the client retries after Retry-After. The refusal is answered
+    fast and the throughput near capacity; the client retries after Retry-After. A gate inside the process
+    sees a request only once gunicorn gives it a thread: under overload the requests wait in gunicorn's own
+    queue first, unbounded, and were refused after 7-10 s. nginx stamps each API request with the moment it
+    accepted it; a write that already spent the queue's whole budget there is refused without waiting, so
+    the queue in front of the database work is bounded in time wherever it forms. The refusal is answered
     in WSGI, before Flask: no request context, no authentication, no database, a body rendered at start-up
     (zh-TW or en by Accept-Language), so that a flood of refusals costs the process as little as possible.
     """
 
-    def __init__(self, limit: int, wait: float) -> None:
+    def __init__(self, limit: int, wait: float, *, max_queued: float = 0.5) -> None:
         self.limit = limit
         self.wait = wait
+        self.max_queued = max_queued
         self._slots = threading.BoundedSemaphore(limit)
         self.refused = 0
         self.log_every = REFUSALS_LOGGED_EVERY
         self._logged_at: float | None = None
         self._bodies: dict[str, bytes] = {}
 
-    def enter(self) -> bool:
-        if self._slots.acquire(timeout=self.wait):
+    def enter(self, queued: float = 0.0) -> bool:
+        """Take a slot, waiting at most `wait` and no longer than what is left of the queue's budget."""
+        if queued < self.max_queued and self._slots.acquire(timeout=min(self.wait, self.max_queued - queued)):
             return True
         self.refused += 1
         return False
@@ -101,7 +108,7 @@ class WriteGate:
             method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
             if method not in WRITES or not path.startswith("/api/"):
                 return inner(environ, start_response)
-            if not self.enter():
+            if not self.enter(queued_seconds(environ)):
                 return self._refuse(environ, start_response)
             try:
                 # Flask has run the view and its teardown (the session returned to the pool) by the time it
@@ -129,6 +136,18 @@ class WriteGate:
             ],
         )
         return [body]
+
+
+def queued_seconds(environ: dict[str, Any]) -> float:
+    """How long ago the proxy accepted this request, from its `X-Request-Start: t=<epoch seconds>` (nginx's
+    $msec); 0 without the header or with one that makes no sense. A client that sends the header itself is
+    only ever refused sooner (nginx replaces it), so it needs no trust."""
+    raw = environ.get("HTTP_X_REQUEST_START", "").removeprefix("t=")
+    try:
+        waited = time.time() - float(raw)
+    except ValueError:
+        return 0.0
+    return waited if 0.0 < waited < 3600.0 else 0.0
 
 
 def connection_budget(settings: Settings, *, web: int, workers: int) -> int:

@@ -4,7 +4,8 @@ The scenario of tests/deploy (config/deploy's nginx with TLS on a non-443 port, 
 workers started from the shipped units, consoles through nginx, cases recorded throughout, kill -9 of the
 web process carrying most consoles and of the sweeping worker, the web process restarted), with more
 consoles, on a fresh PostgreSQL database: deliveries missing/duplicated, reconnect and takeover times,
-consoles per process before and after the restart, peak connections. Writes bench/results/deploy.json.
+consoles per process before the kill, after it and once spread again after the restart, peak connections.
+Writes bench/results/deploy.json.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ TZ = ZoneInfo("Asia/Taipei")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--consoles", type=int, default=52, help="half long-polling from their own addresses")
+    parser.add_argument("--consoles", type=int, default=52, help="each from its own address")
+    parser.add_argument("--polling", type=int, default=0, help="of which long-polling (the rest WebSocket)")
     parser.add_argument("--rate", type=float, default=10.0, help="cases recorded per second through nginx")
     options = parser.parse_args()
     load_before = os.getloadavg()
@@ -73,8 +75,8 @@ def main() -> None:
             supervisor_token=supervisor.token,
             agent_token=agent.token,
             late_case=late_case,
-            polling_consoles=options.consoles // 2,
-            websocket_consoles=options.consoles - options.consoles // 2,
+            polling_consoles=options.polling,
+            websocket_consoles=options.consoles - options.polling,
             rate=options.rate,
         )
     finally:
@@ -86,8 +88,8 @@ def main() -> None:
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "figures": figures,
-        "note": "websocket consoles all come from 127.0.0.1 (one address: one process); long-polling consoles "
-        "from 127.0.0.100+ (one /24), so 'consoles per process' counts the long-polling ones",
+        "note": "every console from its own address of one /24: long-polling 127.0.0.100+, websocket 127.0.0.150+; "
+        "'consoles per process' as each web process published it (app/realtime/balance.py)",
     }
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / "deploy.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), "utf-8")

@@ -53,6 +53,7 @@ class Settings:
     sla_sweep_seconds: float = 30.0
     outbox_claim_seconds: float = 120.0  # a row "sending" for longer was abandoned by a dead sender
     socketio_channel: str = "hotline1999"  # the Redis channel prefix of this installation's pushes
+    balance_seconds: float = 5.0  # web processes share their console counts this often (app/realtime/balance.py)
     replay_max_events: int = 2000  # a console further behind than this reloads instead of replaying
     replay_retention_seconds: float = 24 * 3600.0  # ... and so does one whose gap is older than this
     feed_poll_seconds: float = 0.5  # the live feed reads new events at least this often
@@ -79,6 +80,8 @@ class Settings:
     # Requests doing database writes at once per process; one more waits write_wait_seconds, then 503.
     write_concurrency: int = 8
     write_wait_seconds: float = 0.25
+    # An API write that already waited this long since the proxy accepted it (X-Request-Start) is refused at once.
+    write_max_queue_seconds: float = 0.5
     # The deployment's shape, for the connection budget checked at start-up (README, "Database connections").
     web_processes: int = 1
     workers: int = 1
@@ -161,6 +164,8 @@ class Settings:
             outbox_threads=count("outbox_threads", minimum=1),
             write_concurrency=count("write_concurrency", minimum=1),
             write_wait_seconds=seconds("write_wait_seconds"),
+            write_max_queue_seconds=seconds("write_max_queue_seconds"),
+            balance_seconds=seconds("balance_seconds"),
             web_processes=count("web_processes", minimum=1),
             workers=count("workers"),
             login_failures_per_account=count("login_failures_per_account", minimum=1),

@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import runpy
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,36 @@ def test_beyond_the_write_limit_an_api_write_is_refused_at_once_with_retry_after
     assert [agent.post("/cases", DISPATCH).status_code for _ in range(gate.limit + 2)] == [201] * (gate.limit + 2)
     # Every slot came back after each request, refused or not.
     assert [gate.enter() for _ in range(gate.limit)] == [True] * gate.limit
+
+
+def test_a_write_that_already_waited_its_queue_budget_behind_nginx_is_refused_at_once(
+    app: Flask, factory: Factory
+) -> None:
+    """Under overload requests queue for a thread before the gate sees them; nginx stamps when it accepted each
+    (X-Request-Start, $msec) and one that already waited longer than the budget is refused without waiting."""
+    gate: WriteGate = app.extensions["hotline_write_gate"]
+    agent = factory.agent
+    before = _cases()
+
+    def post(waited: float, language: str = "zh-TW") -> Any:
+        stamp = {"X-Request-Start": f"t={time.time() - waited:.3f}"}
+        return agent.client.post("/api/v1/cases", json=DISPATCH, headers={**agent.headers(language), **stamp})
+
+    refused = post(gate.max_queued + 1)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
+    assert refused.get_json()["error"]["code"] == "http.database_busy"
+    assert "秒後再試" in refused.get_json()["error"]["message"]
+    assert "try again" in post(gate.max_queued + 1, "en").get_json()["error"]["message"]
+    db.session.rollback()
+    assert _cases() == before  # nothing recorded
+    # A fresh stamp, a stamp from the future or garbage: the write goes through, and every slot came back.
+    assert post(0.01).status_code == 201
+    for garbage in (f"t={time.time() + 60:.3f}", "t=soon", "nan"):
+        headers = {**agent.headers("zh-TW"), "X-Request-Start": garbage}
+        assert agent.client.post("/api/v1/cases", json=DISPATCH, headers=headers).status_code == 201
+    assert [gate.enter() for _ in range(gate.limit)] == [True] * gate.limit
+    for _ in range(gate.limit):
+        gate.leave()
 
 
 def test_the_connection_budget_adds_every_pool_and_warns_above_max_connections(app: Flask) -> None:

@@ -19,6 +19,7 @@ from config.settings import Settings
 
 
 def init_realtime(app: Flask, settings: Settings) -> SocketIO:
+    from app.realtime.balance import Balancer
     from app.realtime.connections import Realtime, register, replay_limits
     from app.realtime.feed import EventFeed
     from app.realtime.ratelimit import ConnectLimiter
@@ -77,6 +78,9 @@ def init_realtime(app: Flask, settings: Settings) -> SocketIO:
         wakeup=wakeup,
         limiter=ConnectLimiter(burst=settings.socket_connect_burst, per_second=settings.socket_connects_per_second),
         limits=replay_limits(settings.replay_max_events, settings.replay_retention_seconds),
+        balancer=Balancer(settings.redis_url, settings.socketio_channel, settings.balance_seconds)
+        if settings.redis_url
+        else None,
     )
     realtime.cleanups.append(lambda: engine().dispose() if engine() is not _shared_engine(app) else None)
     register(socketio, app, realtime)

@@ -20,6 +20,7 @@ from app.db import current_session, db
 from app.errors import N_
 from app.i18n import message
 from app.realtime.audience import rooms_for, view_for
+from app.realtime.balance import RECONNECT_WITHIN_MS, Balancer
 from app.realtime.feed import EventFeed
 from app.realtime.ratelimit import ConnectLimiter
 from app.realtime.recount import CountersLoop
@@ -53,6 +54,7 @@ class Connection:
     rooms: frozenset[str]
     actor: Actor
     credential: str  # the API token, or CONSOLE_PREFIX + the console session's token
+    address: str = ""  # the client's, as nginx saw it: where nginx's hash sends it when it reconnects
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Realtime:
     connected: dict[str, Connection] = field(default_factory=dict)  # by sid
     cleanups: list[Callable[[], None]] = field(default_factory=list)  # run by stop()
     lock: threading.Lock = field(default_factory=threading.Lock)
+    balancer: Balancer | None = None  # with Redis: consoles spread again after a restart (balance.py)
 
     def start_feed(self) -> None:
         """The feed starts with the first connection: until then there is no one to push to."""
@@ -80,6 +83,23 @@ class Realtime:
             self.socketio.start_background_task(self.recount.run)
             self.socketio.start_background_task(self._revalidate_forever)
             self.wakeup.listen(self.feed.wake)
+        self.start_balancing()
+
+    def start_balancing(self) -> None:
+        """Share this process's console count with its peers from now on (at start-up: gunicorn.conf.py)."""
+        if self.balancer is not None:
+            self.balancer.start(self.addresses, self.ask_to_reconnect)
+
+    def addresses(self) -> dict[str, str]:
+        with self.lock:
+            return {sid: connection.address for sid, connection in self.connected.items()}
+
+    def ask_to_reconnect(self, sids: list[str]) -> None:
+        """The console reconnects at once with its last event id; nginx's hash may send it to a peer."""
+        for sid in sids:
+            self.socketio.server.emit(
+                "rebalance", {"within_ms": RECONNECT_WITHIN_MS}, to=sid, namespace="/", ignore_queue=True
+            )
 
     def _revalidate_forever(self) -> None:
         while not self.feed.stopping:
@@ -106,6 +126,8 @@ class Realtime:
     def stop(self) -> None:
         self.feed.stop()
         self.recount.stop()
+        if self.balancer is not None:
+            self.balancer.stopping = True
         for cleanup in self.cleanups:
             cleanup()
 
@@ -164,8 +186,11 @@ def register(socketio: SocketIO, app: Flask, realtime: Realtime) -> None:
         actor, credential = authenticated
         sid: str = request.sid  # type: ignore[attr-defined]
         rooms = rooms_for(actor, agency_code)
+        address = request.remote_addr or ""
         with live.lock:
-            live.connected[sid] = Connection(rooms=rooms, actor=actor, credential=credential)
+            live.connected[sid] = Connection(rooms=rooms, actor=actor, credential=credential, address=address)
+        if live.balancer is not None:
+            live.balancer.arrived(address)
         live.start_feed()
         last = auth.get("last_event_id") if isinstance(auth, dict) else None
         socketio.start_background_task(_admit_once_connected, app, live, sid, actor, rooms, agency_code, last)

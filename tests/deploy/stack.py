@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import redis
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "config" / "deploy"
@@ -77,6 +78,8 @@ class Stack:
     http_port: int = field(default_factory=free_port)
     web_ports: list[int] = field(default_factory=lambda: [free_port(), free_port()])
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # One channel for the whole run (every process's wake-ups and console counts), this run's only.
+    channel: str = field(default_factory=lambda: f"hotline-deploy-{uuid.uuid4().hex}")
 
     @property
     def certificate(self) -> str:
@@ -93,13 +96,13 @@ class Stack:
             REDIS_URL=self.redis_url,
             SECRET_KEY="deploy-test-secret",
             HOTLINE_INSTANCE_DIR=str(self.directory / "instance"),
-            HOTLINE_SOCKETIO_CHANNEL=f"hotline-deploy-{uuid.uuid4().hex}",
+            HOTLINE_SOCKETIO_CHANNEL=self.channel,
+            HOTLINE_BALANCE_SECONDS="1",
             PUBLIC_BASE_URL=self.url,
             HOTLINE_THREADS=str(self.threads),
             HOTLINE_SLA_SWEEP_SECONDS="1",
-            **self.extra_env,
         )
-        return {**os.environ, **values}
+        return {**os.environ, **values, **self.extra_env}
 
     def nginx_conf(self, variant: str = "tls") -> Path:
         etc, logs, prefix = (self.directory / name for name in ("etc", "logs", "prefix"))
@@ -142,11 +145,11 @@ class Stack:
         command = ["nginx", "-t", "-p", str(self.directory / "prefix"), "-c", str(conf)]
         return subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
 
-    def start_nginx(self) -> None:
-        conf = self.nginx_conf("tls")
+    def start_nginx(self, variant: str = "tls") -> None:
+        conf = self.nginx_conf(variant)
         command = ["nginx", "-p", str(self.directory / "prefix"), "-c", str(conf), "-g", "daemon off;"]
         self._spawn("nginx", command, os.environ.copy())
-        self._wait_for_port(self.https_port, "nginx")
+        self._wait_for_port(self.https_port if variant == "tls" else self.http_port, "nginx")
 
     def start_web(self, *numbers: int) -> None:
         for number in numbers:
@@ -164,6 +167,28 @@ class Stack:
             if marker in line and parts[-2].startswith("127.0.0.1:"):
                 answered[parts[0]] = parts[-2].rsplit(":", 1)[1]
         return answered
+
+    def identity(self, name: str) -> str:
+        """How the unit's gunicorn worker names itself among its peers (app/realtime/balance.py)."""
+        master = self.processes[name].pid
+        tasks = Path(f"/proc/{master}/task").glob("*")
+        workers = [int(pid) for task in tasks for pid in (task / "children").read_text().split()]
+        return f"{socket.gethostname()}:{workers[0]}"
+
+    def consoles_per_process(self) -> dict[str, int]:
+        """What each live web process last published of its console count (app/realtime/balance.py)."""
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            now = float(client.time()[0])
+            entries = client.hgetall(f"{self.channel}:consoles").items()
+        finally:
+            client.close()
+        counts = {}
+        for identity, value in entries:
+            held, at = value.decode().split()
+            if now - float(at) <= 3:  # STALE_BEATS x HOTLINE_BALANCE_SECONDS: a killed process's entry is not counted
+                counts[identity.decode()] = int(held)
+        return counts
 
     def start_worker(self, *numbers: int) -> None:
         unit = DEPLOY / "systemd" / "hotline1999-worker@.service"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from flask import Flask
 from playwright.sync_api import Page, expect
@@ -135,3 +136,32 @@ def test_a_deactivated_responder_is_told_to_log_in_again_when_the_socket_reconne
     expect(state).to_have_attribute("data-state", "refused")
     expect(state).to_contain_text("登入已失效")
     expect(state.get_by_role("link", name="重新登入")).to_have_attribute("href", "/login")
+
+
+def test_a_console_asked_to_move_reconnects_and_shows_every_event_once(
+    app: Flask, page: Page, factory: Factory, make_login
+) -> None:
+    """After a restart a web process asks some consoles to reconnect (app/realtime/balance.py); the page does so
+    with its last event id: what was committed meanwhile arrives, nothing twice."""
+    from app.realtime.connections import EXTENSION
+
+    open_console(page, make_login())
+    first = factory.case()
+    expect(page.locator(f'{LOG}[data-case-no="{first.case_no}"]')).to_have_count(2)
+    live = app.extensions[EXTENSION]
+    asked = set(live.addresses())
+    assert len(asked) == 1
+    live.ask_to_reconnect(sorted(asked))
+    meanwhile = factory.case(address="鳳山區光復路二段7號")  # before, during or after the move: once either way
+    deadline = time.monotonic() + 10
+    while not (set(live.addresses()) - asked):  # connected again, as a new Socket.IO session
+        assert time.monotonic() < deadline, "the console did not reconnect when asked"
+        time.sleep(0.05)
+    assert not set(live.addresses()) & asked
+    expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
+    marker = factory.case(address="鳳山區光復路二段99號")
+    expect(page.locator(f'{LOG}[data-case-no="{marker.case_no}"]')).to_have_count(2)
+    expect(page.locator(f'{LOG}[data-case-no="{meanwhile.case_no}"]')).to_have_count(2)
+    ids = [event_id for event_id, _, _ in _logged(page)]
+    assert len(ids) == len(set(ids)), "an event was shown twice"
+    assert page.url.endswith("/console/live")  # no reload happened

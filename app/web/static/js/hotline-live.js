@@ -158,6 +158,16 @@ export async function connectLive({
     if (Number.isSafeInteger(message?.last_event_id)) remember(message.last_event_id);
     onReload(message);
   });
+  socket.on("rebalance", (message) => {
+    // A web process with more than its share of consoles asks some to reconnect (after a peer came back):
+    // at a random moment within the window, resuming from the watermark, so the replay misses nothing.
+    const within = Number.isFinite(message?.within_ms) ? message.within_ms : 2000;
+    setTimeout(() => {
+      socket.disconnect();
+      socket.connect();
+      setStatus("reconnecting");
+    }, Math.random() * within);
+  });
   socket.on("counters", (counts) => onCounters(counts));
   socket.on("alert", (alert) => {
     const id = alert?.alert_id;
