@@ -254,8 +254,19 @@ def _markdown(results: dict[str, dict[str, Any]]) -> str:
                 f"| {postgres if postgres is not None else '—'} "
                 f"| {figures['response_bytes']:,} | {load} |"
             )  # fmt: skip
+    lines += [
+        "",
+        "Rows labelled `before (…)` are the same requests served by an export of an older commit",
+        "(`--app-dir`, `--label`), measured in the same sitting on the same database: the ratio of the CPU columns is",
+        "the figure to quote on a busy machine. The data is `flask demo generate` for the year up to the day of",
+        "seeding (the newest cases open with live deadlines, waiting cases with open pauses, merged cases), then",
+        "ANALYZE. No request counts the table: the API returns no total, pages are keyset (`next_cursor`).",
+        "Quiet re-run: `.venv/bin/python -m bench.case_lists --database both --cases 1000000`, then the same with",
+        "`--app-dir <export of main> --label 'before (main <commit>)'`.",
+    ]
     lines += ["", "Plans: `case_lists_plans_<backend>.md`. Per backend: " + "; ".join(
-        f"{kind}: {r['database']}, code {r['code'].get('commit')}, measured {r['measured_at']}, "
+        f"{kind}: {r['database']}, bench at {r['code'].get('commit')}, served from {r.get('app_dir')}, "
+        f"measured {r['measured_at']}, "
         f"{r['opened_cases']} cases opened ({r['events_per_opened_case']} events each on average), "
         f"agency {r['responder_agency']}" for kind, r in results.items()), ""]  # fmt: skip
     return "\n".join(lines)
