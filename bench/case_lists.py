@@ -9,6 +9,7 @@ deadlines), seeded once and reused by later runs (bench/case_lists_data.py). A r
 the figures are latency, not throughput. Server CPU per request is read from /proc (the gunicorn tree;
 on PostgreSQL also the postgres backends). Plans of the list statements are written beside the results.
 Targets (issue 16): list p50 ≤ 8 ms for staff and agency, one case ≤ 3 ms (and its events ≤ 3 ms).
+The SLA lists (`?sla=breached`, nearest deadline first) are measured beside them.
 """
 
 from __future__ import annotations
@@ -177,6 +178,8 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     requests: dict[str, tuple[str, list[str]]] = {
         "staff list": ("staff", ["/api/v1/cases?limit=50"]),
         "agency list": ("agency", ["/api/v1/cases?limit=50"]),
+        "staff breached list": ("staff", ["/api/v1/cases?sla=breached&limit=50"]),
+        "agency breached list": ("agency", ["/api/v1/cases?sla=breached&limit=50"]),
         "staff one case": ("staff", [f"/api/v1/cases/{no}" for no in numbers]),
         "staff case events": ("staff", [f"/api/v1/cases/{no}/events" for no in numbers]),
         "agency one case": ("agency", [f"/api/v1/cases/{no}" for no in numbers]),
@@ -204,6 +207,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     plan_paths = {
         "staff list": "/api/v1/cases?limit=50",
         "agency list": "/api/v1/cases?limit=50",
+        "agency breached list": "/api/v1/cases?sla=breached&limit=50",
         "staff one case": f"/api/v1/cases/{numbers[0]}",
         "staff case events": f"/api/v1/cases/{numbers[0]}/events",
     }
