@@ -9,6 +9,7 @@ deadlines), seeded once and reused by later runs (bench/case_lists_data.py). A r
 the figures are latency, not throughput. Server CPU per request is read from /proc (the gunicorn tree;
 on PostgreSQL also the postgres backends). Plans of the list statements are written beside the results.
 Targets (issue 16): list p50 ≤ 8 ms for staff and agency, one case ≤ 3 ms (and its events ≤ 3 ms).
+The SLA lists (`?sla=breached`, nearest deadline first) are measured beside them.
 """
 
 from __future__ import annotations
@@ -177,6 +178,8 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     requests: dict[str, tuple[str, list[str]]] = {
         "staff list": ("staff", ["/api/v1/cases?limit=50"]),
         "agency list": ("agency", ["/api/v1/cases?limit=50"]),
+        "staff breached list": ("staff", ["/api/v1/cases?sla=breached&limit=50"]),
+        "agency breached list": ("agency", ["/api/v1/cases?sla=breached&limit=50"]),
         "staff one case": ("staff", [f"/api/v1/cases/{no}" for no in numbers]),
         "staff case events": ("staff", [f"/api/v1/cases/{no}/events" for no in numbers]),
         "agency one case": ("agency", [f"/api/v1/cases/{no}" for no in numbers]),
@@ -204,6 +207,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     plan_paths = {
         "staff list": "/api/v1/cases?limit=50",
         "agency list": "/api/v1/cases?limit=50",
+        "agency breached list": "/api/v1/cases?sla=breached&limit=50",
         "staff one case": f"/api/v1/cases/{numbers[0]}",
         "staff case events": f"/api/v1/cases/{numbers[0]}/events",
     }
@@ -254,8 +258,19 @@ def _markdown(results: dict[str, dict[str, Any]]) -> str:
                 f"| {postgres if postgres is not None else '—'} "
                 f"| {figures['response_bytes']:,} | {load} |"
             )  # fmt: skip
+    lines += [
+        "",
+        "Rows labelled `before (…)` are the same requests served by an export of an older commit",
+        "(`--app-dir`, `--label`), measured in the same sitting on the same database: the ratio of the CPU columns is",
+        "the figure to quote on a busy machine. The data is `flask demo generate` for the year up to the day of",
+        "seeding (the newest cases open with live deadlines, waiting cases with open pauses, merged cases), then",
+        "ANALYZE. No request counts the table: the API returns no total, pages are keyset (`next_cursor`).",
+        "Quiet re-run: `.venv/bin/python -m bench.case_lists --database both --cases 1000000`, then the same with",
+        "`--app-dir <export of main> --label 'before (main <commit>)'`.",
+    ]
     lines += ["", "Plans: `case_lists_plans_<backend>.md`. Per backend: " + "; ".join(
-        f"{kind}: {r['database']}, code {r['code'].get('commit')}, measured {r['measured_at']}, "
+        f"{kind}: {r['database']}, bench at {r['code'].get('commit')}, served from {r.get('app_dir')}, "
+        f"measured {r['measured_at']}, "
         f"{r['opened_cases']} cases opened ({r['events_per_opened_case']} events each on average), "
         f"agency {r['responder_agency']}" for kind, r in results.items()), ""]  # fmt: skip
     return "\n".join(lines)

@@ -99,7 +99,7 @@ def get_case(case_no: str) -> Response:
 def list_case_events(case_no: str) -> Response:
     """The case's audit trail, oldest first."""
     session, actor = current_session(), current_actor()
-    events = queries.case_events(session=session, actor=actor, case_no=case_no)
+    events = queries.case_event_lines(session=session, actor=actor, case_no=case_no)
     hidden = queries.hidden_case_references(session=session, actor=actor, events=events)
     tz, view = current_settings().timezone, view_of(actor)
     # Rows with the event's own column names; JSON as EventSchema would give it (see list_cases).

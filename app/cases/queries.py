@@ -73,11 +73,21 @@ def get_case(*, session: Session, actor: Actor, case_no: str) -> Case:
     return case
 
 
-def case_events(*, session: Session, actor: Actor, case_no: str) -> Sequence[Row[Any]]:
-    """The case's events, oldest first, as rows of what the timeline shows (no ORM objects to build)."""
+def _visible_case_id(session: Session, actor: Actor, case_no: str) -> int:
     case_id = session.scalar(_scoped(select(Case.id).where(Case.case_no == case_no), actor))
     if case_id is None:
         raise NotFound("case.not_found", case_no=case_no)
+    return case_id
+
+
+def case_events(*, session: Session, actor: Actor, case_no: str) -> Sequence[CaseEvent]:
+    case_id = _visible_case_id(session, actor, case_no)
+    return session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
+
+
+def case_event_lines(*, session: Session, actor: Actor, case_no: str) -> Sequence[Row[Any]]:
+    """`case_events` as rows of what the timeline shows (no ORM objects to build), for the API."""
+    case_id = _visible_case_id(session, actor, case_no)
     columns = (CaseEvent.id, CaseEvent.event_type, CaseEvent.payload, CaseEvent.occurred_at, CaseEvent.recorded_at)
     return session.execute(select(*columns).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
 
