@@ -144,7 +144,7 @@ class Case(Base):
         Index("ix_cases_agency_id_id", "agency_id", "id"),
         Index("ix_cases_status_id", "status", "id"),
         Index("ix_cases_sla_stage_sla_due_at", "sla_stage", "sla_due_at"),
-        # An agency's at-risk and breached lists (migration 0017), nearest deadline first.
+        # An agency's at-risk and breached lists (migration 0018), nearest deadline first.
         Index("ix_cases_agency_id_sla_stage_sla_due_at", "agency_id", "sla_stage", "sla_due_at", "id"),
         # Duplicates while an agent types: the same category in the same district, received lately.
         Index("ix_cases_category_id_district_id_received_at", "category_id", "district_id", "received_at"),

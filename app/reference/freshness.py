@@ -2,7 +2,7 @@
 duty rosters, which user a bearer token stands for, and the numbers that replied STOP.
 
 They stay fresh by one number, `cache_generation`, which database triggers bump on any write to those rows
-(migration 0017), whoever makes it. This process re-reads the number at most every CHECK_EVERY seconds and
+(migration 0019), whoever makes it. This process re-reads the number at most every CHECK_EVERY seconds and
 drops everything when it moved; a write made through this process's own engine drops everything the moment
 it commits, so a change is seen at once here and within CHECK_EVERY elsewhere. A transaction that changed
 such rows itself reads them from the database, not from the cache, until it ends.
@@ -24,7 +24,7 @@ from app.db import Base
 T = TypeVar("T")
 EXTENSION = "hotline_process_cache"
 CHECK_EVERY = 1.0  # seconds between two reads of the generation number
-# Writes to these tables drop the cache when they commit (the triggers' list, migration 0017).
+# Writes to these tables drop the cache when they commit (the triggers' list, migration 0019).
 WATCHED = (
     "calendar_overrides",
     "official_calendar_years",

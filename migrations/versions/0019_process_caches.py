@@ -4,8 +4,8 @@ Web processes keep the calendar, duty rosters, bearer tokens and SMS opt-outs in
 re-read this number at most once a second: triggers bump it on any write to those rows, whichever process
 (or `psql`) made it, so no code path can forget to.
 
-Revision ID: 0017_process_caches
-Revises: 0016_monthly
+Revision ID: 0019_process_caches
+Revises: 0018_case_lists
 Create Date: 2026-11-30 23:50:00
 
 """
@@ -13,8 +13,8 @@ Create Date: 2026-11-30 23:50:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_process_caches"
-down_revision = "0016_monthly"
+revision = "0019_process_caches"
+down_revision = "0018_case_lists"
 branch_labels = None
 depends_on = None
 

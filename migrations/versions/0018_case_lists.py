@@ -1,15 +1,15 @@
 """case lists: an agency's at-risk and breached lists from an index (agency, stage, deadline)
 
-Revision ID: 0017_case_lists
-Revises: 0016_monthly
+Revision ID: 0018_case_lists
+Revises: 0017_report_speed
 Create Date: 2026-12-01 00:40:00
 
 """
 
 from alembic import op
 
-revision = "0017_case_lists"
-down_revision = "0016_monthly"
+revision = "0018_case_lists"
+down_revision = "0017_report_speed"
 branch_labels = None
 depends_on = None
 
