@@ -23,6 +23,7 @@ from config.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 BASE = "ce12acf"  # main before issue 16's intake work
+ORM_WRITES = "ed7e6c8"  # every lever below, the intake's rows still written by the ORM's flush
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench_intake"
 
 # lever -> [(file, as HEAD has it, as it was)]: undoing one lever leaves the others in place.
@@ -135,15 +136,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--intakes", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--only", help="the rows whose name contains this (a quick look; the file keeps just them)")
     options = parser.parse_args(argv)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True)
     rows: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="intake-levers-") as scratch:
         variants: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             f"before issue 16 ({BASE})": (BASE, []),
+            f"intake rows by the ORM's flush ({ORM_WRITES}), not Core statements": (ORM_WRITES, []),
             "HEAD (every lever)": ("HEAD", []),
         }
         variants |= {f"HEAD without: {lever}": ("HEAD", edits) for lever, edits in LEVERS.items()}
+        if options.only:
+            variants = {name: variant for name, variant in variants.items() if options.only in name}
         for index, (name, (commit, edits)) in enumerate(variants.items()):
             tree = Path(scratch) / f"tree-{index}"
             _export(commit, tree)
