@@ -104,7 +104,8 @@ def open_case(
     """Record a new case with its events; route it, or answer and close a consultation at once."""
     if actor.role not in INTAKE_ROLES:
         raise Forbidden("auth.forbidden", role=actor.role.value)
-    with write_transaction(session):
+    # Intakes come many at once: on SQLite they queue in the process, not in SQLite's busy-wait (app/db.py).
+    with write_transaction(session, queue_on_sqlite=True):
         return record_case(session=session, actor=actor, new_case=new_case, tz=tz, now=now or utcnow())
 
 
