@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,18 +29,45 @@ def record_event(
 ) -> CaseEvent:
     """Append one event to the case's trail, in the caller's transaction; the case's agency
     (as this transaction leaves it) is the agency that may see the event."""
-    event = CaseEvent(
-        case_id=case.id,
-        event_type=event_type,
-        actor_id=actor.user_id,
-        occurred_at=occurred_at,
-        payload={"actor": actor.username, "role": actor.role.value, **payload},
-        # The relationship, not agency_id: an assignment sets `case.agency` before any flush.
-        agency_id=case.agency.id if case.agency is not None else None,
-    )
+    # The relationship, not agency_id: an assignment sets `case.agency` before any flush.
+    agency_id = case.agency.id if case.agency is not None else None
+    event = CaseEvent(**event_row(case.id, agency_id, event_type, actor=actor, occurred_at=occurred_at, **payload))
     session.add(event)
     session.info[EVENTS_WRITTEN] = True
     return event
+
+
+def event_row(
+    case_id: int,
+    agency_id: int | None,
+    event_type: EventType,
+    *,
+    actor: Actor,
+    occurred_at: datetime,
+    left_agency_id: int | None = None,
+    **payload: Any,
+) -> dict[str, Any]:
+    """One event's columns, as record_event stores them (for append_events' single executemany)."""
+    return {
+        "case_id": case_id,
+        "event_type": event_type,
+        "actor_id": actor.user_id,
+        "occurred_at": occurred_at,
+        "payload": {"actor": actor.username, "role": actor.role.value, **payload},
+        "agency_id": agency_id,
+        "left_agency_id": left_agency_id,
+    }
+
+
+def append_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append event_row()s in one statement (recorded_at is the column's default, as for record_event)."""
+    if rows:
+        session.execute(_APPEND_EVENTS, rows)
+        session.info[EVENTS_WRITTEN] = True
+
+
+# With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT (insertmanyvalues), as the ORM's flush does.
+_APPEND_EVENTS = insert(CaseEvent.__table__).returning(CaseEvent.__table__.c.id)  # type: ignore[arg-type]
 
 
 def record_assignment(

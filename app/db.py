@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -87,12 +88,21 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+# SQLite lets one writer in at a time and makes the others poll (its busy handler sleeps up to 100 ms between
+# tries): a service that asks queues its process's threads on this lock instead, handed over at once on commit.
+# Taken before BEGIN IMMEDIATE and held to the commit; after SQLITE_QUEUE_SECONDS a thread goes on without it
+# (SQLite's own busy timeout still decides), so a writer stuck elsewhere cannot hang the rest for good.
+_SQLITE_WRITERS = threading.Lock()
+SQLITE_QUEUE_SECONDS = 30.0
+
+
 @contextmanager
-def write_transaction(session: Session) -> Iterator[Session]:
+def write_transaction(session: Session, *, queue_on_sqlite: bool = False) -> Iterator[Session]:
     """Run one service function's writes as one transaction: all of it commits or none.
 
     A read-only transaction left open by the caller is ended first, so that on SQLite the
     write transaction starts IMMEDIATE and on PostgreSQL it sees the latest committed rows.
+    `queue_on_sqlite`: on SQLite, wait for this process's other such writers on a lock rather than in SQLite.
     """
     if isinstance(session, scoped_session):
         session = session()
@@ -102,10 +112,19 @@ def write_transaction(session: Session) -> Iterator[Session]:
         session.commit()
     # Objects outlive commits here (expire_on_commit=False); a service must decide on fresh rows.
     session.expire_all()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    queued = (
+        queue_on_sqlite
+        and session.get_bind().dialect.name == "sqlite"
+        and _SQLITE_WRITERS.acquire(timeout=SQLITE_QUEUE_SECONDS)
+    )
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    finally:
+        if queued:
+            _SQLITE_WRITERS.release()

@@ -23,6 +23,8 @@ from config.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 BASE = "ce12acf"  # main before issue 16's intake work
+ORM_WRITES = "ed7e6c8"  # every lever below, the intake's rows still written by the ORM's flush
+CALLS_COUNTED = 50  # intakes whose Python function calls are counted (after the timed ones)
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench_intake"
 
 # lever -> [(file, as HEAD has it, as it was)]: undoing one lever leaves the others in place.
@@ -88,7 +90,18 @@ with counter.counting():
     for body in bodies[{warmup}:]:
         assert client.post("/api/v1/cases", json=body, headers=headers).status_code == 201
 cpu = time.process_time() - cpu
-print("PROBE " + json.dumps({{"cpu_ms_per_intake": round(cpu / {intakes} * 1000, 2), **counter.per_item({intakes})}}))
+calls = 0
+def count_call(frame, event, arg):  # Python function calls: CPU work that a loaded machine cannot blur
+    global calls
+    if event == "call":
+        calls += 1
+extra = intake_bodies({calls_counted}, seed=8)
+sys.setprofile(count_call)
+for body in extra:
+    client.post("/api/v1/cases", json=body, headers=headers)
+sys.setprofile(None)
+print("PROBE " + json.dumps({{"cpu_ms_per_intake": round(cpu / {intakes} * 1000, 2),
+    "python_calls_per_intake": round(calls / {calls_counted}), **counter.per_item({intakes})}}))
 """
 
 
@@ -117,6 +130,7 @@ def _probe(tree: Path, options: argparse.Namespace) -> dict[str, Any]:
         url=options.pg_url,
         warmup=options.warmup,
         intakes=options.intakes,
+        calls_counted=CALLS_COUNTED,
     )
     output = subprocess.run(
         [sys.executable, "-c", script],
@@ -135,15 +149,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--intakes", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--only", help="the rows whose name contains this (a quick look; the file keeps just them)")
     options = parser.parse_args(argv)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True)
     rows: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="intake-levers-") as scratch:
         variants: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             f"before issue 16 ({BASE})": (BASE, []),
+            f"intake rows by the ORM's flush ({ORM_WRITES}), not Core statements": (ORM_WRITES, []),
             "HEAD (every lever)": ("HEAD", []),
         }
         variants |= {f"HEAD without: {lever}": ("HEAD", edits) for lever, edits in LEVERS.items()}
+        if options.only:
+            variants = {name: variant for name, variant in variants.items() if options.only in name}
         for index, (name, (commit, edits)) in enumerate(variants.items()):
             tree = Path(scratch) / f"tree-{index}"
             _export(commit, tree)
@@ -165,14 +183,17 @@ def main(argv: list[str] | None = None) -> None:
         "",
         f"`{document['command']}` at {document['started']}, HEAD {document['head']}: {options.intakes} intakes "
         "in-process (test client, one thread) on PostgreSQL per row; CPU is the app's process time (test client "
-        "included, PostgreSQL excluded), round trips counted at the protocol.",
+        f"included, PostgreSQL excluded), Python function calls counted over {CALLS_COUNTED} more intakes "
+        "(steady under load, unlike CPU), round trips counted at the protocol.",
         "",
-        "| code | CPU ms / intake | round trips | statements | BEGIN | COMMIT | ROLLBACK | pre-pings | load |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| code | CPU ms / intake | Python calls / intake | round trips | statements | BEGIN | COMMIT | ROLLBACK "
+        "| pre-pings | load |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, row in rows.items():
         lines.append(
-            f"| {name} | {row['cpu_ms_per_intake']} | {row['round_trips']} | {row['statements']} | {row['begin']} | "
+            f"| {name} | {row['cpu_ms_per_intake']} | {row['python_calls_per_intake']} | "
+            f"{row['round_trips']} | {row['statements']} | {row['begin']} | "
             f"{row['commit']} | {row['rollback']} | {row['pre_pings']} | {' '.join(row['load_average'])} |"
         )
     (RESULTS / "intake_levers.md").write_text("\n".join(lines) + "\n")

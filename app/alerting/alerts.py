@@ -11,14 +11,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import phones
 from app.access import Actor
-from app.audit import record_event
-from app.models import Case, Notification, SmsOptOut
+from app.audit import event_row, record_event
+from app.models import Agency, Case, Notification, SmsOptOut
 from app.reference.freshness import cached
 from app.reference.ladders import StoredLadder, current_ladder, stored_ladder
 from app.reference.rosters import duty_now
@@ -74,6 +74,31 @@ def spoken_text(case: Case) -> str:
     return f"這裡是高雄市一九九九派工通知。案件編號 {digits}，{case.category.name_zh}，地點 {_place(case)}。"
 
 
+def notification_row(
+    case_id: int, *, kind: NotificationKind, recipient: str, body: str, now: datetime, recipient_name: str | None = None
+) -> dict[str, Any]:
+    """An SMS for the outbox, as columns (status, attempts and created_at are the columns' defaults)."""
+    return {
+        "case_id": case_id,
+        "kind": kind,
+        "channel": NotificationChannel.SMS,
+        "recipient": recipient,
+        "recipient_name": recipient_name,
+        "body": body,
+        "next_attempt_at": now,
+    }
+
+
+def queue_notifications(session: Session, rows: list[dict[str, Any]]) -> None:
+    """notification_row()s into the outbox in one statement; the sender sends them after commit."""
+    if rows:
+        session.execute(_QUEUE, rows)
+
+
+# With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT (insertmanyvalues), as the ORM's flush does.
+_QUEUE = insert(Notification.__table__).returning(Notification.__table__.c.id)  # type: ignore[arg-type]
+
+
 def _notify(
     session: Session,
     case: Case,
@@ -85,17 +110,26 @@ def _notify(
     recipient_name: str | None = None,
 ) -> None:
     """An SMS in the outbox: the sender sends it after commit."""
-    session.add(
-        Notification(
-            case_id=case.id,
-            kind=kind,
-            channel=NotificationChannel.SMS,
-            recipient=recipient,
-            recipient_name=recipient_name,
-            body=body,
-            next_attempt_at=now,
-        )
-    )
+    row = notification_row(case.id, kind=kind, recipient=recipient, body=body, now=now, recipient_name=recipient_name)
+    session.add(Notification(**row))
+
+
+Contact = tuple[str | None, str, str | None]  # name, phone, why not texted (None: texted)
+
+
+def _duty_contacts(session: Session, agency: Agency, now: datetime) -> list[Contact]:
+    """Whom a dispatch alerts: (name, phone, None) to text, or (name, phone, why not) to record as skipped."""
+    with session.no_autoflush:  # the rows written so far need not be flushed to answer this
+        on_duty = duty_now(session, agency, now)
+        stopped = stopped_numbers(session)
+    contacts: list[Contact] = []
+    for name, phone in on_duty.contacts:
+        if phone not in stopped and phones.is_mobile(phone):
+            contacts.append((name, phone, None))
+        else:
+            # Replied STOP, or a landline that cannot take an SMS (the ladder's voice call still reaches it).
+            contacts.append((name, phone, "replied STOP: no SMS" if phone in stopped else "landline: no SMS"))
+    return contacts
 
 
 def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: datetime, start_ladder: bool = True) -> None:
@@ -106,11 +140,8 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
     if agency is None:
         return
     text = dispatch_text(case)
-    with session.no_autoflush:  # the rows written so far need not be flushed to answer this
-        on_duty = duty_now(session, agency, now)
-        stopped = stopped_numbers(session)
-    for name, phone in on_duty.contacts:
-        if phone not in stopped and phones.is_mobile(phone):
+    for name, phone, skipped in _duty_contacts(session, agency, now):
+        if skipped is None:
             _notify(
                 session,
                 case,
@@ -120,14 +151,58 @@ def alert_on_dispatch(session: Session, case: Case, *, actor: Actor, now: dateti
                 now=now,
                 recipient_name=name,
             )
-            continue
-        # Replied STOP, or a landline that cannot take an SMS (the ladder's voice call still reaches it).
-        reason = "replied STOP: no SMS" if phone in stopped else "landline: no SMS"
-        record_event(
-            session, case, EventType.ALERT_SKIPPED, actor=actor, occurred_at=now, phone=phone, name=name, reason=reason
-        )
+        else:
+            record_event(
+                session,
+                case,
+                EventType.ALERT_SKIPPED,
+                actor=actor,
+                occurred_at=now,
+                phone=phone,
+                name=name,
+                reason=skipped,
+            )
     if start_ladder:
         start_ladder_of(session, case, now=now)
+
+
+def dispatch_rows(
+    session: Session, case: Case, *, actor: Actor, now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """alert_on_dispatch as rows for a case being recorded (its ladder started before its INSERT):
+    (the alert_skipped events, the outbox SMS), for append_events and queue_notifications."""
+    agency = case.agency
+    if agency is None:
+        return [], []
+    text = dispatch_text(case)
+    events: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
+    for name, phone, skipped in _duty_contacts(session, agency, now):
+        if skipped is None:
+            outbox.append(
+                notification_row(
+                    case.id,
+                    kind=NotificationKind.DISPATCH_SMS,
+                    recipient=phone,
+                    body=text,
+                    now=now,
+                    recipient_name=name,
+                )
+            )
+        else:
+            events.append(
+                event_row(
+                    case.id,
+                    agency.id,
+                    EventType.ALERT_SKIPPED,
+                    actor=actor,
+                    occurred_at=now,
+                    phone=phone,
+                    name=name,
+                    reason=skipped,
+                )
+            )
+    return events, outbox
 
 
 def start_ladder_of(session: Session, case: Case, *, now: datetime) -> None:
@@ -145,8 +220,8 @@ def set_ladder(
     values: dict[str, Any] = {"alert_step": step, "next_alert_at": next_alert_at}
     if ladder is not None and ladder.version is not None:
         values.update(alert_ladder=ladder.key, alert_ladder_version=ladder.version)
-    if inspect(case).pending:
-        for name, value in values.items():  # a case being recorded: in its INSERT
+    if not inspect(case).has_identity:
+        for name, value in values.items():  # a case being recorded (not stored yet): in its INSERT
             setattr(case, name, value)
         return
     session.flush()
@@ -193,11 +268,20 @@ def opted_out(session: Session, phone: str) -> bool:
 
 def text_citizen(session: Session, case: Case, *, kind: NotificationKind, body: str, now: datetime) -> bool:
     """An SMS to the reporter, if they asked for replies on a mobile and have not opted out."""
+    row = citizen_text_row(session, case, kind=kind, body=body, now=now)
+    if row is not None:
+        session.add(Notification(**row))
+    return row is not None
+
+
+def citizen_text_row(
+    session: Session, case: Case, *, kind: NotificationKind, body: str, now: datetime
+) -> dict[str, Any] | None:
+    """text_citizen's outbox row (notification_row), or None if the reporter is not to be texted."""
     phone = case.reporter_phone
     if not (case.wants_sms_reply and phone and phones.is_mobile(phone)) or opted_out(session, phone):
-        return False
-    _notify(session, case, kind=kind, recipient=phone, body=body, now=now)
-    return True
+        return None
+    return notification_row(case.id, kind=kind, recipient=phone, body=body, now=now)
 
 
 def citizen_receipt(case: Case) -> str:

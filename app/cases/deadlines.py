@@ -186,8 +186,8 @@ def write_sla_columns(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def _store(session: Session, case: Case, fields: dict[str, Any]) -> None:
-    if inspect(case).pending:
-        # A case being recorded: the values go into its INSERT.
+    if not inspect(case).has_identity:
+        # A case being recorded (pending, or built for a Core INSERT): the values go into its INSERT.
         for name, value in fields.items():
             setattr(case, name, value)
         return
@@ -246,7 +246,7 @@ def start_round(session: Session, case: Case, *, start: datetime, now: datetime)
         case_type=case.case_type.value,
     )
     round_no = (case.sla_round or 0) + 1
-    if not inspect(case).pending:
+    if inspect(case).has_identity:
         session.flush()  # the case's own changes first, in one UPDATE with its version
     if policy is None:
         _store(
@@ -274,7 +274,7 @@ def start_round(session: Session, case: Case, *, start: datetime, now: datetime)
     }
     for name, value in identity.items():
         # A case being recorded takes them in its INSERT; a stored one gets them by a plain UPDATE below.
-        if inspect(case).pending:
+        if not inspect(case).has_identity:
             setattr(case, name, value)
         else:
             set_committed_value(case, name, value)

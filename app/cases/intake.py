@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app import phones
 from app.access import Actor
 from app.alerting import alerts
-from app.audit import record_assignment, record_event
+from app.audit import append_events, event_row
 from app.cases import deadlines, numbers, search
 from app.cases.assignment import resolve_agency
 from app.cases.lifecycle import CLOSABLE_WITHOUT_REPORT
@@ -102,7 +104,8 @@ def open_case(
     """Record a new case with its events; route it, or answer and close a consultation at once."""
     if actor.role not in INTAKE_ROLES:
         raise Forbidden("auth.forbidden", role=actor.role.value)
-    with write_transaction(session):
+    # Intakes come many at once: on SQLite they queue in the process, not in SQLite's busy-wait (app/db.py).
+    with write_transaction(session, queue_on_sqlite=True):
         return record_case(session=session, actor=actor, new_case=new_case, tz=tz, now=now or utcnow())
 
 
@@ -124,14 +127,18 @@ def record_case(*, session: Session, actor: Actor, new_case: NewCase, tz: ZoneIn
 
     agency, decision = resolve_agency(session, category, district) if case_type in ROUTED_TYPES else (None, None)
     answered = bool(new_case.answer and new_case.answer.strip())
+    # Built, not added: its row (and every row below) is written by one Core statement each, not the ORM's flush.
     case = Case(
         case_no=numbers.next_case_no(session, now=now, tz=tz),
         case_type=case_type,
         channel=new_case.channel,
         status=CaseStatus.ASSIGNED if agency else CaseStatus.CLOSED if answered else CaseStatus.NEW,
         category=category,
+        category_id=category.id,
         district=district,
+        district_id=district.id if district else None,
         agency=agency,
+        agency_id=agency.id if agency else None,
         address=(new_case.address or "").strip() or None,
         latitude=new_case.latitude,
         longitude=new_case.longitude,
@@ -149,45 +156,85 @@ def record_case(*, session: Session, actor: Actor, new_case: NewCase, tz: ZoneIn
         closed_at=now if answered else None,
     )
     case.search_text = search.search_text(case.description, case.address)
-    session.add(case)
     if agency is not None:
         # Deadlines and the ladder go into the case's own INSERT (no UPDATE after it).
-        with session.no_autoflush:
-            deadlines.start_round(session, case, start=received_at, now=now)
-            alerts.start_ladder_of(session, case, now=now)
-    session.flush()
+        deadlines.start_round(session, case, start=received_at, now=now)
+        alerts.start_ladder_of(session, case, now=now)
+    _insert_case(session, case)  # INSERT ... RETURNING id; from here the case is in the session as stored
     search.index_case(session, case)
-    record_event(
-        session,
-        case,
-        EventType.CASE_CREATED,
-        actor=actor,
-        occurred_at=now,
-        case_no=case.case_no,
-        case_type=case_type.value,
-        channel=case.channel.value,
-        category=category.code,
-        district=district.code if district else None,
-        received_at=received_at.isoformat(),
-    )
-    if agency is not None and decision is not None:
-        record_assignment(
-            session,
-            case,
+
+    # The audit trail and the outbox, each written by one statement at the end.
+    events = [
+        event_row(
+            case.id,
+            case.agency_id,
+            EventType.CASE_CREATED,
             actor=actor,
             occurred_at=now,
-            agency_code=agency.code,
-            previous_agency=None,
-            reason=decision.reason.value,
+            case_no=case.case_no,
+            case_type=case_type.value,
+            channel=case.channel.value,
+            category=category.code,
+            district=district.code if district else None,
+            received_at=received_at.isoformat(),
         )
-        alerts.alert_on_dispatch(session, case, actor=actor, now=now, start_ladder=False)
+    ]
+    outbox: list[dict[str, Any]] = []
+    if agency is not None and decision is not None:
+        events.append(
+            event_row(
+                case.id,
+                agency.id,
+                EventType.CASE_ASSIGNED,
+                actor=actor,
+                occurred_at=now,
+                agency=agency.code,
+                previous_agency=None,
+                reason=decision.reason.value,
+            )
+        )
+        skipped, texts = alerts.dispatch_rows(session, case, actor=actor, now=now)
+        events += skipped
+        outbox += texts
     elif decision is not None:
-        record_event(
-            session, case, EventType.ROUTING_FAILED, actor=actor, occurred_at=now, reason=decision.reason.value
+        events.append(
+            event_row(
+                case.id, None, EventType.ROUTING_FAILED, actor=actor, occurred_at=now, reason=decision.reason.value
+            )
         )
     elif answered:
-        record_event(session, case, EventType.CASE_CLOSED, actor=actor, occurred_at=now, resolution=case.resolution)
-    alerts.text_citizen(
+        events.append(
+            event_row(case.id, None, EventType.CASE_CLOSED, actor=actor, occurred_at=now, resolution=case.resolution)
+        )
+    receipt = alerts.citizen_text_row(
         session, case, kind=NotificationKind.CITIZEN_RECEIPT, body=alerts.citizen_receipt(case), now=now
     )
+    if receipt is not None:
+        outbox.append(receipt)
+    append_events(session, events)
+    alerts.queue_notifications(session, outbox)
     return case
+
+
+_CASES = Case.__table__
+# Every column but the id, each given (a column's Python default when the intake leaves it unset), so that
+# the statement is always the same one and the object holds what the row holds without reading it back.
+_CASE_DEFAULTS: dict[str, Any] = {
+    column.key: column.default.arg if column.default is not None else None
+    for column in _CASES.c
+    if column.key != "id"
+}
+_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)  # type: ignore[arg-type]
+
+
+def _insert_case(session: Session, case: Case) -> None:
+    """Write the built case in one INSERT ... RETURNING id and put it in the session as if it had been loaded."""
+    values = {key: case.__dict__.get(key, default) for key, default in _CASE_DEFAULTS.items()}
+    values["version"] = 1  # the ORM's version counter starts at 1
+    case_id = session.execute(_INSERT_CASE, values).scalar_one()
+    for key, value in values.items():
+        if key not in case.__dict__ or key == "version":
+            setattr(case, key, value)
+    case.id = case_id
+    make_transient_to_detached(case)  # as if loaded: later changes are UPDATEs with its version
+    session.add(case)
