@@ -214,6 +214,21 @@ def test_the_audit_page_speaks_words_and_roc_times_not_codes(client: FlaskClient
     assert "command line (no signed-in user)" in english
 
 
+def test_the_audit_page_shows_roster_days_phones_and_times_as_the_roster_page_does(
+    client: FlaskClient, make_login
+) -> None:
+    _admin(client, make_login)
+    roster = "/console/admin/agencies/PWD-MAINT/roster"
+    night = {"name": "林夜班", "phone": "0912-555-002", "start": "18:00", "end": "08:00", "days": ["wed"]}
+    assert _post(client, f"{roster}/shifts", night, roster).status_code == 302
+    leave = {"o_name": "代理人", "o_phone": "0912-555-077", "o_from": "2030-03-05T20:00", "o_until": "2030-03-06T08:00"}
+    assert _post(client, f"{roster}/overrides", {**leave, "confirm_overlap": "1"}, roster).status_code == 302
+    page = _text(client.get("/console/admin/audit"))
+    assert "週三" in page and "wed" not in page
+    assert "0912 555 002" in page and "+886912555002" not in page
+    assert "119/03/05 20:00" in page and "2030-03-05T20:00" not in page
+
+
 def test_a_temporary_password_must_be_changed_before_anything_else(client: FlaskClient, make_login) -> None:
     _admin(client, make_login)
     created = _post(client, "/console/admin/users", {"username": "wu", "display_name": "吳", "role": "agent"})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
@@ -13,6 +15,7 @@ from app.db import current_session
 from app.present.times import local_iso, roc_datetime
 from app.settings_access import current_settings
 from app.web.admin import ADMIN_ROLES, bp
+from app.web.casepage.words import phone_text
 from app.web.guards import roles_required
 from app.web.labels import L_, label
 
@@ -45,23 +48,52 @@ ACTIONS = (
 )
 
 
-# Fields whose stored value is a code with a console word of its own ("role.agent" → 值班員).
-WORDED_FIELDS = {"role": "role.", "case_type": "case_type.", "clock": "clock."}
+# Fields whose stored value is a code with a console word of its own ("role.agent" → 話務人員).
+WORDED_FIELDS = {
+    "role": "role.",
+    "case_type": "case_type.",
+    "clock": "clock.",
+    "days": "roster.day.",
+    "password": "audit.password.",
+}
+PHONE_FIELDS = frozenset({"phone", "duty_phones", "supervisor_phones"})
+PASSWORD_WORDS = (
+    L_("audit.password.random"),
+    L_("audit.password.temporary"),
+    L_("audit.password.old"),
+    L_("audit.password.changed"),
+)
 
 
-def _shown(name: str, value: Any) -> str:
-    """A stored value as the administrator reads it: codes and yes/no in words, lists joined."""
+def _moment(value: str) -> datetime | None:
+    """A snapshot's ISO time with its offset ("2026-12-02T09:18+08:00"), or None for any other text."""
+    if len(value) < 16 or value[10:11] != "T":
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _shown(name: str, value: Any, tz: ZoneInfo) -> str:
+    """A stored value as the administrator reads it: codes, yes/no, phones and times as the console writes them."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return label("yes" if value else "no")
     if isinstance(value, list):
-        return "、".join(_shown(name, item) for item in value) or "—"
+        return "、".join(_shown(name, item, tz) for item in value) or "—"
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
-    if name in WORDED_FIELDS and isinstance(value, str):
+    if not isinstance(value, str):
+        return str(value)
+    if name in WORDED_FIELDS:
         return label(WORDED_FIELDS[name] + value)
-    return str(value)
+    if name in PHONE_FIELDS:
+        return phone_text(value)
+    moment = _moment(value)
+    return roc_datetime(moment, tz) if moment else value
 
 
 @bp.route("/console/admin/audit")
@@ -89,7 +121,7 @@ def audit() -> ResponseReturnValue:
             "object_key": row.object_key,
             "action": row.action,
             "fields": [
-                (name, _shown(name, (row.before or {}).get(name)), _shown(name, (row.after or {}).get(name)))
+                (name, _shown(name, (row.before or {}).get(name), tz), _shown(name, (row.after or {}).get(name), tz))
                 for name in changed_fields(row.before, row.after)
             ],
         }
