@@ -1,9 +1,10 @@
 """Per-process caches of rows that change rarely and are read on every intake: the government calendar,
 duty rosters, which user a bearer token stands for, and the numbers that replied STOP.
 
-They stay fresh by one number, `cache_generation`, which database triggers bump on any write to those rows
-(migration 0019), whoever makes it. This process re-reads the number at most every CHECK_EVERY seconds and
-drops everything when it moved; a write made through this process's own engine drops everything the moment
+They stay fresh by `cache_generation`, one counter per watched table (so that a long transaction on the
+calendar does not hold up a STOP reply), which database triggers bump on any write to those rows (migration
+0019), whoever makes it. This process re-reads their sum at most every CHECK_EVERY seconds and drops
+everything when it moved; a write made through this process's own engine drops everything the moment
 it commits, so a change is seen at once here and within CHECK_EVERY elsewhere. A transaction that changed
 such rows itself reads them from the database, not from the cache, until it ends.
 """
@@ -16,7 +17,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import BigInteger, Column, Engine, Integer, Table, event, select
+from sqlalchemy import BigInteger, Column, Engine, Integer, Table, event, func, select
 from sqlalchemy.orm import Session, scoped_session
 
 from app.db import Base
@@ -72,14 +73,19 @@ class ProcessCache:
                 return self._values[key]  # type: ignore[no-any-return]
             epoch = self._epoch
         value = load()
+        if value is None:
+            return value  # unknown keys (a made-up token) are not kept: they must not fill the memory
+        # The caller's transaction may read an older snapshot than the generation this process last saw (SQLite
+        # begins a read transaction at its first read): keep the value only if it was read at that generation,
+        # or a revoked token would be kept as valid until the next, unrelated change.
+        read_at = session.execute(select(func.sum(cache_generation.c.generation))).scalar()
         with self._lock:
-            # None is not kept: lookups of unknown keys (a made-up token) must not fill the memory.
-            if value is not None and epoch == self._epoch:
+            if epoch == self._epoch and read_at == self._generation:
                 self._values[key] = value
         return value
 
     def _check(self, session: Session) -> None:
-        generation = session.execute(select(cache_generation.c.generation)).scalar()
+        generation = session.execute(select(func.sum(cache_generation.c.generation))).scalar()
         with self._lock:
             if generation != self._generation:
                 self._drop_locked()
@@ -87,9 +93,11 @@ class ProcessCache:
             self._checked_at = self.clock()
 
     def drop(self) -> None:
-        """Forget everything (a watched row changed and committed)."""
+        """Forget everything (a watched row changed and is committing), and read the generation again next time:
+        a value re-read in the moment before the commit lands is then dropped at the next read, not a second later."""
         with self._lock:
             self._drop_locked()
+            self._checked_at = float("-inf")
 
     def _drop_locked(self) -> None:
         self._values.clear()

@@ -28,7 +28,9 @@ WATCHED = (
     ("users", "UPDATE OF active, role, agency_id, username"),
     ("sms_opt_outs", "UPDATE"),
 )
-BUMP = "UPDATE cache_generation SET generation = generation + 1 WHERE id = 1"
+# One counter per table: the bump holds its row's lock until the writer commits, and a typhoon day's override
+# (which recomputes every open case in its transaction) must not hold up a STOP reply or a token's revocation.
+BUMP = "UPDATE cache_generation SET generation = generation + 1 WHERE id = {row}"
 
 
 def upgrade() -> None:
@@ -38,22 +40,23 @@ def upgrade() -> None:
         sa.Column("generation", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cache_generation")),
     )
-    op.execute("INSERT INTO cache_generation (id, generation) VALUES (1, 1)")
+    for row, _watched in enumerate(WATCHED, start=1):
+        op.execute(f"INSERT INTO cache_generation (id, generation) VALUES ({row}, 1)")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             f"""CREATE FUNCTION bump_cache_generation() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN {BUMP}; RETURN NULL; END $$"""
+                BEGIN {BUMP.format(row="TG_ARGV[0]::integer")}; RETURN NULL; END $$"""
         )
-        for table, update in WATCHED:
+        for row, (table, update) in enumerate(WATCHED, start=1):
             op.execute(
                 f"""CREATE TRIGGER {table}_bump_cache AFTER INSERT OR DELETE OR TRUNCATE OR {update} ON {table}
-                    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_generation()"""
+                    FOR EACH STATEMENT EXECUTE FUNCTION bump_cache_generation({row})"""
             )
         return
-    for table, update in WATCHED:
+    for row, (table, update) in enumerate(WATCHED, start=1):
         for what in ("INSERT", "DELETE", update):
             name = f"{table}_bump_cache_{what.split()[0].lower()}"
-            op.execute(f"CREATE TRIGGER {name} AFTER {what} ON {table} BEGIN {BUMP}; END")
+            op.execute(f"CREATE TRIGGER {name} AFTER {what} ON {table} BEGIN {BUMP.format(row=row)}; END")
 
 
 def downgrade() -> None:

@@ -3,7 +3,7 @@ at once in the process that made it, and in any other once it reads the generati
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app import create_app
 from app.access import Actor
 from app.cases.calendar import set_override
 from app.db import db
-from app.models import Notification, SmsOptOut
+from app.models import ApiToken, Notification, SmsOptOut
 from app.realtime.connections import EXTENSION as REALTIME
 from app.reference import rosters
 from app.reference.freshness import CHECK_EVERY, process_cache
@@ -138,3 +139,30 @@ def test_a_stop_received_by_another_process_stops_the_receipt_once_the_generatio
         select(Notification).where(Notification.case_id == case.id, Notification.kind == "citizen_receipt")
     ).all()
     assert receipts == []
+
+
+def test_a_token_read_in_a_transaction_older_than_its_revocation_is_not_kept(
+    factory: Factory, cache_clock: ManualClock, database_url: str, tmp_path: Path
+) -> None:
+    user = factory.user("agent")
+    cache = process_cache()
+    key = ("test-token-state", user.actor.user_id)
+
+    def revoked(session: Session) -> Callable[[], str]:
+        def load() -> str:
+            stamp = session.scalar(select(ApiToken.revoked_at).where(ApiToken.user_id == user.actor.user_id))
+            return "revoked" if stamp is not None else "live"
+
+        return load
+
+    db.session.commit()
+    with Session(db.engine) as old_read:
+        old_read.execute(select(ApiToken.id)).all()  # a request's read began here (on SQLite: its snapshot)
+        with another_process(database_url, tmp_path):
+            revoke_tokens(session=db.session, username=user.actor.username)
+        cache_clock.advance(CHECK_EVERY)
+        db.session.rollback()
+        cache.get(db.session, "any", lambda: "x")  # another request reads the new generation meanwhile
+        cache.get(old_read, key, revoked(old_read))  # the old request misses and loads what its snapshot holds
+    db.session.rollback()
+    assert cache.get(db.session, key, revoked(db.session)) == "revoked"
