@@ -129,7 +129,7 @@ def test_the_first_admin_sets_a_night_shift_and_a_dispatch_at_23_texts_it(
     expect(rows.nth(0)).to_contain_text("每週值班 PWD-MAINT#")
     expect(rows.nth(0)).to_contain_text("林夜班")
     expect(rows.nth(1)).to_contain_text("使用者 lin.responder")
-    expect(rows.nth(2)).to_contain_text("command line")
+    expect(rows.nth(2)).to_contain_text("指令列（無登入者）")  # the command line, in the page's language
     assert serious_violations(page) == []
 
 

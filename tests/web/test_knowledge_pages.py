@@ -54,6 +54,7 @@ def test_an_agent_answers_a_consultation_from_an_article_by_keyboard_only(page, 
     page.keyboard.type("清運")  # the search field has the focus
     page.keyboard.press("Enter")
     expect(page.locator("#results-count")).to_contain_text("共 1 篇")
+    page.wait_for_load_state()  # the results page's keys work once its scripts have run
     page.keyboard.press("/")
     page.keyboard.press("ArrowDown")
     expect(page.locator("a[data-result]").first).to_be_focused()
