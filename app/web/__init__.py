@@ -55,10 +55,15 @@ def init_web(app: Flask) -> None:
     # The live page stays open all day: its token must outlive Flask-WTF's one-hour default.
     # It is tied to the session, which a logout or a new login replaces.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's defaults hold these keys already (None, True): set them, setdefault would change nothing.
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     settings = current_settings_of(app)
     # A console login lasts one shift at most; the server-side session (app/users/sessions.py) expires with it.
     app.permanent_session_lifetime = timedelta(seconds=settings.session_lifetime_seconds)  # Flask sets 31 days
+    # The cookie is written only when the session changes, not on every request: the case page's script re-reads
+    # its sections in the background, and a cookie refreshed by that read (sent before a form's answer) would
+    # overwrite the form's flashed "sent" notice. The server-side session's expiry does not slide anyway.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.extensions[LOCKOUT] = LoginLockout(
         settings.redis_url or "memory://",
         per_account=settings.login_failures_per_account,

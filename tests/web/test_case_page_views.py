@@ -13,7 +13,7 @@ from app.db import db
 from app.models import CaseEvent, CaseRequest
 from app.vocabulary import Role
 from tests.factories import Factory, case_state
-from tests.web.conftest import log_in_client
+from tests.web.conftest import CSRF_FIELD, csrf_token, log_in_client
 
 
 def _page(client: FlaskClient, path: str) -> tuple[int, str]:
@@ -132,3 +132,24 @@ def test_a_request_decided_twice_is_a_409_with_the_reason_and_the_case_stays_mov
     assert refused.status_code == 409
     db.session.rollback()
     assert db.session.scalar(select(CaseRequest.state).where(CaseRequest.id == asked.id)) == "approved"
+
+
+def test_the_pages_background_read_leaves_the_session_cookie_alone(
+    client: FlaskClient, factory: Factory, make_login
+) -> None:
+    """A notice flashed by a form survives the page script's re-read of its sections sent at the same moment."""
+    case = factory.case()
+    log_in_client(client, make_login(Role.AGENT))
+    page = client.get(f"/console/cases/{case.case_no}")
+    assert page.status_code == 200
+    sections = client.get(f"/console/cases/{case.case_no}/sections")
+    assert sections.status_code == 200
+    assert "Set-Cookie" not in sections.headers
+
+
+def test_the_login_cookie_is_same_site_lax(client: FlaskClient, make_login) -> None:
+    login = make_login(Role.AGENT)
+    token = csrf_token(client, "/login", CSRF_FIELD)
+    answer = client.post("/login", data={"csrf_token": token, "username": login.username, "password": login.password})
+    assert answer.status_code == 302
+    assert "SameSite=Lax" in answer.headers["Set-Cookie"]
