@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,54 +30,14 @@ from app.db import db
 from app.models import Case, CaseEvent, User
 from bench.case_lists_data import DEFAULT_PG_URL, DEFAULT_WORKDIR, bench_tokens, case_count, seeded_database
 from bench.database import BenchDatabase, app_context, server_version
-from bench.measure import code_version, latency_ms, machine, process_cpu_seconds, tree_cpu_seconds
+from bench.intake import Server
+from bench.measure import code_version, latency_ms, machine, process_cpu_seconds
 from bench.search import StatementCapture, _explain
 from config.settings import PROJECT_ROOT
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 TARGETS_MS = {"list": 8.0, "case": 3.0}
-
-
-class Server:
-    """gunicorn serving wsgi:app on the bench database at a fixed port, started and stopped by us."""
-
-    def __init__(self, database: BenchDatabase, port: int, workers: int, threads: int, app_dir: Path) -> None:
-        self.port, self.database = port, database
-        self.log_path = database.workdir / f"gunicorn-{port}.log"
-        self.log = self.log_path.open("ab")
-        command = [str(GUNICORN), "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
-                   "--chdir", str(app_dir), "--log-level", "warning", "--error-logfile", str(self.log_path),
-                   "wsgi:app"]  # fmt: skip
-        env = {**os.environ, **database.server_env()}
-        self.process = subprocess.Popen(command, cwd=app_dir, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", "/api/v1/openapi.json")
-                if connection.getresponse().status == 200:
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"gunicorn not ready after {timeout:.0f} s; see {self.log_path}")
-
-    def cpu_seconds(self) -> float:
-        return tree_cpu_seconds(self.process.pid)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
 
 
 class BackendCpu:
@@ -185,7 +144,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         "agency one case": ("agency", [f"/api/v1/cases/{no}" for no in numbers]),
         "agency case events": ("agency", [f"/api/v1/cases/{no}/events" for no in numbers]),
     }
-    server = Server(database, args.port, args.workers, args.threads, Path(args.app_dir))
+    server = Server(database, workers=args.workers, threads=args.threads, port=args.port, app_dir=Path(args.app_dir))
     load_before = os.getloadavg()
     measured: dict[str, Any] = {}
     try:

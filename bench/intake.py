@@ -61,8 +61,18 @@ def _free_port() -> int:
 class Server:
     """gunicorn serving wsgi:app on the benchmark database, started and stopped by us."""
 
-    def __init__(self, database: BenchDatabase, *, workers: int, threads: int) -> None:
-        self.port = _free_port()
+    def __init__(
+        self,
+        database: BenchDatabase,
+        *,
+        workers: int,
+        threads: int,
+        port: int | None = None,
+        app_dir: Path = PROJECT_ROOT,
+    ) -> None:
+        """`port` fixed or free; `app_dir` another checkout to serve (an older commit, for a before/after)."""
+        self.database = database
+        self.port = port or _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = database.workdir / f"gunicorn-{self.port}.log"
         command = [
@@ -74,7 +84,7 @@ class Server:
             "--bind",
             f"127.0.0.1:{self.port}",
             "--chdir",
-            str(PROJECT_ROOT),
+            str(app_dir),
             "--log-level",
             "warning",
             "--error-logfile",
@@ -84,7 +94,7 @@ class Server:
         self.log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             command,
-            cwd=PROJECT_ROOT,
+            cwd=app_dir,
             env={**os.environ, **database.server_env()},
             stdout=self.log,
             stderr=subprocess.STDOUT,

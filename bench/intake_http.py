@@ -27,8 +27,8 @@ from app.reference import freshness
 from app.reference.cache import reference_cache
 from bench.database import BenchDatabase, create_agent, load_reference, make_database, server_version
 from bench.datagen import intake_bodies
-from bench.intake import _core_values, _threaded_writes
-from bench.measure import NamedCpu, code_version, cores_used, machine, ms_per_item, summary_ms, tree_cpu_seconds
+from bench.intake import Server, _core_values, _threaded_writes
+from bench.measure import NamedCpu, code_version, cores_used, machine, ms_per_item, summary_ms
 from bench.roundtrips import RoundTrips
 from config.settings import PROJECT_ROOT
 
@@ -108,42 +108,7 @@ def _distinct(statements: list[str]) -> dict[str, int]:
 # --- The server and wrk ----------------------------------------------------------------------
 
 
-class Gunicorn:
-    def __init__(self, database: BenchDatabase, port: int, workers: int, threads: int) -> None:
-        self.base_url = f"http://127.0.0.1:{port}"
-        self.log_path = database.workdir / f"gunicorn-{port}.log"
-        self.log = self.log_path.open("ab")
-        command = [str(GUNICORN), "--workers", str(workers), "--threads", str(threads)]
-        command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
-        self.process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env={**os.environ, **database.server_env()}, stdout=self.log, stderr=self.log
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {self.log_path}")
-            try:
-                if httpx.get(f"{self.base_url}/api/v1/openapi.json", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn not ready; see {self.log_path}")
-
-    def cpu_seconds(self) -> float:
-        return tree_cpu_seconds(self.process.pid)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
-def run_wrk(server: Gunicorn, body_file: Path, token: str, connections: int, seconds: int) -> dict[str, Any]:
+def run_wrk(server: Server, body_file: Path, token: str, connections: int, seconds: int) -> dict[str, Any]:
     env = {**os.environ, "INTAKE_BODIES": str(body_file), "INTAKE_TOKEN": token}
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(WRK_SCRIPT)]
     cpu, postgres = server.cpu_seconds(), NamedCpu("postgres")
@@ -195,7 +160,7 @@ def run_pgbench(database: BenchDatabase, connections: int, seconds: int) -> dict
     return {"clients": connections, "seconds": seconds, "cases_per_s": round(tps, 1), "latency_mean_ms": average}
 
 
-def run_sequential(server: Gunicorn, token: str, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+def run_sequential(server: Server, token: str, bodies: list[dict[str, Any]]) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}", "Accept-Language": "zh-TW"}
     seconds: list[float] = []
     cpu = server.cpu_seconds()
@@ -245,7 +210,8 @@ def run_backend(kind: str, options: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {"server_version": server_version(database), "load_average_before": _load_average()}
     result["round_trips"] = count_round_trips(database, token, bodies, options.counted)
     print(f"[{kind}] per intake: {result['round_trips']['per_intake']}", flush=True)
-    server = Gunicorn(database, options.port, options.workers, options.threads)
+    server = Server(database, workers=options.workers, threads=options.threads, port=options.port)
+    server.wait_ready()
     try:
         result["serving"] = f"gunicorn {options.workers} worker(s) x {options.threads} threads"
         run_wrk(server, body_file, token, options.connections, 3)  # warm every worker and thread

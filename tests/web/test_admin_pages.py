@@ -49,6 +49,16 @@ def _text(response) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
+def _night_shift_and_a_stand_in(client: FlaskClient) -> str:
+    """PWD-MAINT's roster with a Wednesday night shift and a stand-in on 2030-03-05 20:00–08:00; its page's path."""
+    roster = "/console/admin/agencies/PWD-MAINT/roster"
+    night = {"name": "林夜班", "phone": "0912-555-002", "start": "18:00", "end": "08:00", "days": ["wed"]}
+    assert _post(client, f"{roster}/shifts", night, roster).status_code == 302
+    leave = {"o_name": "代理人", "o_phone": "0912-555-077", "o_from": "2030-03-05T20:00", "o_until": "2030-03-06T08:00"}
+    assert _post(client, f"{roster}/overrides", {**leave, "confirm_overlap": "1"}, roster).status_code == 302
+    return roster
+
+
 @pytest.mark.parametrize("language", ["zh-TW", "en"])
 def test_every_admin_page_opens_in_both_languages(client: FlaskClient, make_login, language) -> None:
     _admin(client, make_login)
@@ -165,11 +175,7 @@ def test_each_roster_entry_has_a_remove_button_naming_it_and_removing_one_keeps_
     client: FlaskClient, make_login
 ) -> None:
     _admin(client, make_login)
-    roster = "/console/admin/agencies/PWD-MAINT/roster"
-    night = {"name": "林夜班", "phone": "0912-555-002", "start": "18:00", "end": "08:00", "days": ["wed"]}
-    assert _post(client, f"{roster}/shifts", night, roster).status_code == 302
-    leave = {"o_name": "代理人", "o_phone": "0912-555-077", "o_from": "2030-03-05T20:00", "o_until": "2030-03-06T08:00"}
-    assert _post(client, f"{roster}/overrides", {**leave, "confirm_overlap": "1"}, roster).status_code == 302
+    roster = _night_shift_and_a_stand_in(client)
     page = client.get(roster).get_data(as_text=True)
     buttons = dict(re.findall(r'action="([^"]+/delete)"[^>]*>\s*<input[^>]*>\s*<button[^>]*aria-label="([^"]+)"', page))
     assert sorted(html.unescape(name) for name in buttons.values()) == [
@@ -218,11 +224,7 @@ def test_the_audit_page_shows_roster_days_phones_and_times_as_the_roster_page_do
     client: FlaskClient, make_login
 ) -> None:
     _admin(client, make_login)
-    roster = "/console/admin/agencies/PWD-MAINT/roster"
-    night = {"name": "林夜班", "phone": "0912-555-002", "start": "18:00", "end": "08:00", "days": ["wed"]}
-    assert _post(client, f"{roster}/shifts", night, roster).status_code == 302
-    leave = {"o_name": "代理人", "o_phone": "0912-555-077", "o_from": "2030-03-05T20:00", "o_until": "2030-03-06T08:00"}
-    assert _post(client, f"{roster}/overrides", {**leave, "confirm_overlap": "1"}, roster).status_code == 302
+    _night_shift_and_a_stand_in(client)
     page = _text(client.get("/console/admin/audit"))
     assert "週三" in page and "wed" not in page
     assert "0912 555 002" in page and "+886912555002" not in page
