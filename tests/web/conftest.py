@@ -112,8 +112,9 @@ def log_in(page, login: Login, path: str = "/login") -> None:
     page.get_by_role("button", name="登入", exact=True).click()
 
 
-def open_console(page, login: Login, path: str = "/login") -> None:
-    """Log in and wait until the live page's socket is connected."""
+def open_console(page, login: Login, path: str = "/console/live") -> None:
+    """Log in and wait until the live page's socket is connected. Straight to the live page by default: landing on
+    an agency's board first leaves its socket open on the server until the ping times out, a second console."""
     from playwright.sync_api import expect
 
     log_in(page, login, path)
