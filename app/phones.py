@@ -85,6 +85,7 @@ def try_taiwanese(raw: str) -> str | None:
     return normalised if normalised is not None and normalised.startswith("+886") else None
 
 
+@functools.lru_cache(maxsize=4096)  # an intake asks twice (the receipt, the SMS reply), a dispatch for each duty phone
 def is_mobile(e164: str) -> bool:
     number = phonenumbers.parse(e164, None)
     return phonenumbers.number_type(number) in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)

@@ -50,9 +50,8 @@ LEVERS: dict[str, list[tuple[str, str, str]]] = {
     "duty roster cached per process": [
         (
             "app/reference/rosters.py",
-            'since, roster = cached(\n        session, ("roster", agency.id), lambda: _roster_since(session, '
-            "agency.id, now - timedelta(days=1))\n    )",
-            "since, roster = _roster_since(session, agency.id, now - timedelta(days=1))",
+            'since, rosters = cached(session, "rosters", lambda: _rosters_since(session, now - timedelta(days=1)))',
+            "since, rosters = _rosters_since(session, now - timedelta(days=1))",
         ),
     ],
     "SMS opt-outs cached per process": [

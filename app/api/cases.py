@@ -50,12 +50,14 @@ def _view(case: Case, context: SlaContext | None = None) -> dict[str, Any]:
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseSchema)
 @documents_errors(blp, 400, 403, 413, 415, 422)
-def create_case(new_case: NewCase) -> dict[str, Any]:
+def create_case(new_case: NewCase) -> Response:
     """Record a new case; routed cases go straight to their agency, answered consultations close."""
     case = open_case(
         session=current_session(), actor=current_actor(), new_case=new_case, tz=current_settings().timezone
     )
-    return _view(case)
+    created = jsonify(_view(case))  # from the values in hand, as CaseSchema would show them (see list_cases)
+    created.status_code = 201
+    return created
 
 
 def _line_views(lines: Sequence[Row[Any]]) -> list[dict[str, Any]]:

@@ -34,6 +34,11 @@ class StrictJsonParser(FlaskParser):
 class ApiBlueprint(Blueprint):  # type: ignore[misc]
     ARGUMENTS_PARSER = StrictJsonParser()
 
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        """As flask-smorest's, but a schema class is instantiated once here: webargs would build one (deep-copying
+        every field) for each request. Our schemas keep no state between loads."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
 
 class CleanSchema(ma.Schema):
     """Refuses, field by field, strings PostgreSQL or UTF-8 cannot hold."""

@@ -217,13 +217,13 @@ def record_case(*, session: Session, actor: Actor, new_case: NewCase, tz: ZoneIn
 
 
 _CASES = Case.__table__
-# Every column but the id, each given (a column's Python default when the intake leaves it unset), so that
-# the statement is always the same one and the object holds what the row holds without reading it back.
+# Every column but the id, each known (a column's Python default when the intake leaves it unset), so that the
+# object holds what the row holds without reading it back.
 _CASE_DEFAULTS: dict[str, Any] = {
-    column.key: column.default.arg if column.default is not None else None
-    for column in _CASES.c
-    if column.key != "id"
+    column.key: column.default.arg if column.default is not None else None for column in _CASES.c if column.key != "id"
 }
+# Columns whose NULL must be written, not left to a default.
+_DEFAULTED = frozenset(column.key for column in _CASES.c if column.default is not None or column.server_default)
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)  # type: ignore[arg-type]
 
 
@@ -231,7 +231,10 @@ def _insert_case(session: Session, case: Case) -> None:
     """Write the built case in one INSERT ... RETURNING id and put it in the session as if it had been loaded."""
     values = {key: case.__dict__.get(key, default) for key, default in _CASE_DEFAULTS.items()}
     values["version"] = 1  # the ORM's version counter starts at 1
-    case_id = session.execute(_INSERT_CASE, values).scalar_one()
+    # NULL columns are left out: psycopg re-parses every statement of more than 50 parameters (a case has 51),
+    # and the few shapes that remain (a dispatch, a consultation, ...) are each compiled and parsed once.
+    written = {key: value for key, value in values.items() if value is not None or key in _DEFAULTED}
+    case_id = session.execute(_INSERT_CASE, written).scalar_one()
     for key, value in values.items():
         if key not in case.__dict__ or key == "version":
             setattr(case, key, value)

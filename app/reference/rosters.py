@@ -82,13 +82,11 @@ def load_roster(session: Session, agency_id: int, now: datetime) -> Roster:
 def duty_now(session: Session, agency: Agency, now: datetime) -> OnDuty:
     """The contacts on duty at `now` for this agency, falling back to its duty phones (names: the agency's).
     Roster and calendar come from this process's cache (app/reference/freshness.py): every dispatch reads them."""
-    # Cached with the overrides that had not ended a day before it was loaded: enough for any later `now`
-    # (one that ended since covers no `now`, on_duty checks). An earlier `now` (a replay, a test) reads afresh.
-    since, roster = cached(
-        session, ("roster", agency.id), lambda: _roster_since(session, agency.id, now - timedelta(days=1))
-    )
-    if now < since:
-        roster = load_roster(session, agency.id, now)
+    # Every agency's roster, cached with the overrides that had not ended a day before it was loaded: enough
+    # for any later `now` (one that ended since covers no `now`, on_duty checks). An earlier `now` (a replay, a
+    # test) reads afresh. All at once: a few hundred rows for a city, and no intake waits on its agency's first.
+    since, rosters = cached(session, "rosters", lambda: _rosters_since(session, now - timedelta(days=1)))
+    roster = rosters.get(agency.id, _NO_ROSTER) if now >= since else load_roster(session, agency.id, now)
     if roster.weekly or roster.overrides:
         calendar = cached_calendar(session)
         local = now.astimezone(_tz()).replace(tzinfo=None)
@@ -98,8 +96,23 @@ def duty_now(session: Session, agency: Agency, now: datetime) -> OnDuty:
     return OnDuty([(agency.name_zh, phone) for phone in agency.duty_phones], from_roster=False)
 
 
-def _roster_since(session: Session, agency_id: int, since: datetime) -> tuple[datetime, Roster]:
-    return since, load_roster(session, agency_id, since)
+_NO_ROSTER = Roster([], [])
+
+
+def _rosters_since(session: Session, since: datetime) -> tuple[datetime, dict[int, Roster]]:
+    """Every agency's roster with the overrides not ended at `since`, as load_roster reads one."""
+    tz = _tz()
+    rosters: dict[int, Roster] = {}
+    for shift in session.scalars(select(RosterShift).order_by(RosterShift.id)):
+        rosters.setdefault(shift.agency_id, Roster([], [])).weekly.append(weekly_entry(shift))
+    overrides = session.scalars(
+        select(RosterOverride)
+        .where(RosterOverride.ends_at > since)
+        .order_by(RosterOverride.starts_at, RosterOverride.id)
+    )
+    for override in overrides:
+        rosters.setdefault(override.agency_id, Roster([], [])).overrides.append(override_entry(override, tz))
+    return since, rosters
 
 
 def now_and_next(

@@ -102,6 +102,19 @@ def test_the_list_and_the_case_show_what_the_case_schema_showed(app: Flask, fact
         assert any(item["sla"] and item["sla"]["paused_since"] for item in listed) or viewer.actor.is_agency
 
 
+def test_an_intakes_answer_is_what_the_case_schema_showed(app: Flask, factory: Factory) -> None:
+    """The 201 body is built from the values in hand, not re-read: the same JSON as the schema gave of the row."""
+    created = [
+        factory.api_case(reporter_phone="0912-345-678", reporter_name="王小明", latitude=22.6, longitude=120.3),
+        factory.api_case(reporter_phone="07-7351234", anonymous=True, wants_sms_reply=False),
+        factory.api_case(category="general_inquiry", district=None, answer="已說明", description="問"),
+        factory.api_case(category="noise", district="fongshan", description="噪音", address=None),
+    ]
+    for body in created:
+        _assert_same(body, _as_the_schema_shows_it(app, factory.agent, body["case_no"]))
+    assert {body["status"] for body in created} == {"assigned", "closed"}
+
+
 def test_an_agency_list_is_its_own_cases_masked_and_hides_another_agencys_parent(factory: Factory) -> None:
     _varied_cases(factory)
     responder = factory.named_user("pwd", "agency", agency="PWD-MAINT")
