@@ -48,6 +48,7 @@ def test_an_agent_answers_a_consultation_from_an_article_by_keyboard_only(page, 
     call = start_call(session=db.session, actor=desk["writer"], caller="0912-345-678")
     log_in(page, desk["agent"])
     expect(page).to_have_url(re.compile(r"/console/intake"))  # an agent's home
+    page.wait_for_load_state()  # its keys work once its scripts have run (the URL changes before)
     page.keyboard.press("Alt+Shift+K")
     expect(page.get_by_role("heading", level=1)).to_have_text("知識庫")
     expect(page.locator("#call-in-progress")).to_contain_text("0912 345 678")
