@@ -22,21 +22,24 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from app.reference import freshness
 from app.reference.cache import reference_cache
 from bench.database import BenchDatabase, create_agent, load_reference, make_database, server_version
 from bench.datagen import intake_bodies
 from bench.intake import Server, _core_values, _threaded_writes
-from bench.measure import NamedCpu, code_version, cores_used, machine, ms_per_item, summary_ms
+from bench.measure import NamedCpu, code_version, cores_used, machine, ms_per_item, summary_ms, tree_cpu_seconds
 from bench.roundtrips import RoundTrips
 from config.settings import PROJECT_ROOT
+from tests.deploy.stack import Stack
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 WRK_SCRIPT = PROJECT_ROOT / "bench" / "intake_wrk.lua"
 PGBENCH_SCRIPT = PROJECT_ROOT / "bench" / "intake_pgbench.sql"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench_intake"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sequential", type=int, default=400, help="intakes posted one at a time")
     parser.add_argument("--counted", type=int, default=50, help="intakes whose round trips are counted")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "bench-intake-http")
+    parser.add_argument(
+        "--no-deployed",
+        dest="deployed",
+        action="store_false",
+        help="skip the second PostgreSQL run through the shipped deployment (nginx + two web units)",
+    )
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
     return parser
 
 
@@ -108,7 +118,29 @@ def _distinct(statements: list[str]) -> dict[str, int]:
 # --- The server and wrk ----------------------------------------------------------------------
 
 
-def run_wrk(server: Server, body_file: Path, token: str, connections: int, seconds: int) -> dict[str, Any]:
+class Deployed:
+    """The production shape README documents: config/deploy's nginx (plain HTTP variant) spreading API requests
+    by request id over two web processes started from the shipped unit (gunicorn, one worker each)."""
+
+    def __init__(self, database: BenchDatabase, workdir: Path, redis_url: str, threads: int) -> None:
+        url = make_url(database.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.stack = Stack(directory=workdir, database_url=url, redis_url=redis_url, threads=threads + 4)
+        self.stack.max_conns = threads
+        self.base_url = f"http://127.0.0.1:{self.stack.http_port}"
+        self.stack.start_web(1, 2)
+        self.stack.start_nginx("plain")
+
+    def cpu_seconds(self) -> float:
+        """The web processes' and nginx's together: what the deployment spends serving."""
+        web = sum(tree_cpu_seconds(process.pid) for name, process in self.stack.processes.items() if name != "nginx")
+        return web + tree_cpu_seconds(self.stack.processes["nginx"].pid)
+
+    def stop(self) -> None:
+        self.stack.stop()
+
+
+def run_wrk(server: Server | Deployed, body_file: Path, token: str, connections: int, seconds: int) -> dict[str, Any]:
     env = {**os.environ, "INTAKE_BODIES": str(body_file), "INTAKE_TOKEN": token}
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(WRK_SCRIPT)]
     cpu, postgres = server.cpu_seconds(), NamedCpu("postgres")
@@ -134,8 +166,6 @@ def run_wrk(server: Server, body_file: Path, token: str, connections: int, secon
 
 def run_pgbench(database: BenchDatabase, connections: int, seconds: int) -> dict[str, Any]:
     """The same writes in the same 7 round trips, from pgbench's C clients, on the same database."""
-    from sqlalchemy.engine import make_url
-
     reference = load_reference(database.engine())
     category = reference.category("illegal_parking")
     district = reference.districts[0]
@@ -194,6 +224,31 @@ def run_core_sequential(database: BenchDatabase, agent_id: int, bodies: list[dic
     return {"intakes": len(latencies), "cases_per_s": round(len(latencies) / wall, 1), "latency": summary_ms(latencies)}
 
 
+def run_deployed(
+    database: BenchDatabase, workdir: Path, body_file: Path, token: str, options: argparse.Namespace
+) -> dict[str, Any]:
+    """wrk through nginx to two web processes of `threads` threads each, and pgbench again beside it."""
+    deployed = Deployed(database, workdir, options.redis_url, options.threads)
+    try:
+        run_wrk(deployed, body_file, token, options.connections, 3)  # warm both processes
+        http = run_wrk(deployed, body_file, token, options.connections, options.seconds)
+    finally:
+        deployed.stop()
+    pgbench = run_pgbench(database, options.connections, options.seconds)
+    print(
+        f"[deployed] HTTP {http['cases_per_s']} cases/s, p99 {http['latency']['p99']} ms, "
+        f"{http['server_cpu_ms_per_case']} ms web+nginx CPU per case, non-2xx {http['non_2xx']}; "
+        f"pgbench {pgbench['cases_per_s']}",
+        flush=True,
+    )
+    return {
+        "serving": f"nginx (plain) + 2 web units x {options.threads} threads (gunicorn -w 1, config/deploy)",
+        "http": http,
+        "pgbench": pgbench,
+        "ratio_to_pgbench": round(http["cases_per_s"] / pgbench["cases_per_s"], 2),
+    }
+
+
 # --- One backend -----------------------------------------------------------------------------
 
 
@@ -232,6 +287,8 @@ def run_backend(kind: str, options: argparse.Namespace) -> dict[str, Any]:
         result["sequential_http"] = run_sequential(server, token, bodies[: options.sequential + 20])
     finally:
         server.stop()
+    if kind == "postgresql" and options.deployed:
+        result["deployed"] = run_deployed(database, workdir / "deployed", body_file, token, options)
     result["sequential_core"] = run_core_sequential(database, agent_id, bodies[: options.sequential + 20])
     print(
         f"[{kind}] sequential HTTP p50 {result['sequential_http']['latency']['p50_ms']} ms, "

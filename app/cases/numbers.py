@@ -78,7 +78,7 @@ def _counter_engine(engine: Engine) -> Engine:
 def _pool_settings() -> tuple[int, int, dict[str, object]]:
     settings = current_app.config.get("HOTLINE_SETTINGS") if has_app_context() else None
     if settings is None:
-        return 2, 2, {}
+        return 4, 0, {}
     return settings.numbers_pool_size, settings.numbers_pool_overflow, settings.driver_options
 
 
