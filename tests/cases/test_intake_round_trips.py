@@ -9,11 +9,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Pool, event
+from sqlalchemy.orm import Session
 
-from app.db import db
+from app.cases import numbers
+from app.db import db, utcnow
 from app.reference.freshness import process_cache
-from tests.conftest import ManualClock
+from tests.concurrency import run_together
+from tests.conftest import POSTGRES, TZ, ManualClock
 from tests.factories import DISPATCH, Factory
 
 
@@ -68,3 +71,27 @@ def test_an_intake_writes_its_rows_in_one_transaction_and_reads_nothing(
     if postgresql:  # the events and the outbox rows one executemany each: 5 statements + BEGIN + COMMIT = 7
         assert len(said.statements) == 5
     assert said.transactions == ["commit"]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="case numbers have a pool of their own on PostgreSQL only")
+def test_intakes_taking_numbers_all_at_once_open_no_new_database_connection(app: Flask) -> None:
+    """Every connection the numbers' pool opens it keeps: a connection opened and closed per number is a
+    PostgreSQL backend started per intake (with 2 + 2 overflow, one intake in eight under 16 connections)."""
+    now = utcnow()
+
+    def take(session: Session) -> str:
+        return numbers.next_case_no(session, now=now, tz=TZ)
+
+    run_together(app, *[take] * 8)  # every pool has opened what it keeps
+    opened: list[object] = []
+
+    def note(*_: Any) -> None:
+        opened.append(_)
+
+    event.listen(Pool, "connect", note)
+    try:
+        taken = run_together(app, *[take] * 8) + run_together(app, *[take] * 8)
+    finally:
+        event.remove(Pool, "connect", note)
+    assert len(set(taken)) == 16
+    assert opened == []
