@@ -62,7 +62,7 @@ def event_row(
 def append_events(session: Session, rows: list[dict[str, Any]]) -> None:
     """Append event_row()s in one statement (recorded_at is the column's default, as for record_event)."""
     if rows:
-        session.execute(_APPEND_EVENTS, rows)
+        session.connection().execute(_APPEND_EVENTS, rows)  # a Core statement: no ORM execution around it
         session.info[EVENTS_WRITTEN] = True
 
 

@@ -92,7 +92,7 @@ def notification_row(
 def queue_notifications(session: Session, rows: list[dict[str, Any]]) -> None:
     """notification_row()s into the outbox in one statement; the sender sends them after commit."""
     if rows:
-        session.execute(_QUEUE, rows)
+        session.connection().execute(_QUEUE, rows)  # a Core statement: no ORM execution around it
 
 
 # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT (insertmanyvalues), as the ORM's flush does.

@@ -234,7 +234,7 @@ def _insert_case(session: Session, case: Case) -> None:
     # NULL columns are left out: psycopg re-parses every statement of more than 50 parameters (a case has 51),
     # and the few shapes that remain (a dispatch, a consultation, ...) are each compiled and parsed once.
     written = {key: value for key, value in values.items() if value is not None or key in _DEFAULTED}
-    case_id = session.execute(_INSERT_CASE, written).scalar_one()
+    case_id = session.connection().execute(_INSERT_CASE, written).scalar_one()
     for key, value in values.items():
         if key not in case.__dict__ or key == "version":
             setattr(case, key, value)

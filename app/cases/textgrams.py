@@ -3,6 +3,7 @@ character queries (which trigram indexes cannot answer), and a term as a LIKE pa
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # 臺 and 台 are the same character to a reader (臺北, 台北; 臺灣大道, 台灣大道): one form in the index.
@@ -14,18 +15,12 @@ def normalise_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().translate(_VARIANTS)
 
 
+# Runs of letters and digits: \w is exactly str.isalnum() plus the underscore.
+_RUN = re.compile(r"[^\W_]+")
+
+
 def _runs(text: str) -> list[str]:
-    runs: list[str] = []
-    current: list[str] = []
-    for char in normalise_text(text):
-        if char.isalnum():
-            current.append(char)
-        elif current:
-            runs.append("".join(current))
-            current = []
-    if current:
-        runs.append("".join(current))
-    return runs
+    return _RUN.findall(normalise_text(text))
 
 
 def short_grams(text: str) -> list[str]:
