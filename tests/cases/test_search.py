@@ -73,6 +73,8 @@ def test_agency_search_stays_within_its_agency(factory: Factory, corpus: dict[st
 def test_short_grams_cover_every_one_and_two_character_substring() -> None:
     assert set(short_grams("路樹倒")) == {"路", "樹", "倒", "路樹", "樹倒"}
     assert set(short_grams("ＡＢ 1")) == {"a", "b", "ab", "1"}
+    # Only letters and digits make a run: underscores and punctuation split it, as spaces do.
+    assert set(short_grams("a_b，c-d")) == {"a", "b", "c", "d"}
     assert is_gram_query("路樹") and not is_gram_query("路樹倒") and not is_gram_query("%")
 
 
