@@ -334,6 +334,22 @@ def markdown(document: dict[str, Any]) -> str:
             f"| sequential server CPU ms per case | {result['sequential_http']['server_cpu_ms_per_case']} |",
         ]
         lines += [f"| {name.replace('_', ' ')} per intake | {value} |" for name, value in trips.items()]
+        if "deployed" in result:
+            deployed = result["deployed"]
+            through = deployed["http"]
+            lines += [
+                "",
+                f"Through the shipped deployment: {deployed['serving']}.",
+                "",
+                "| what | figure |",
+                "|---|---:|",
+                f"| HTTP cases/s ({through['connections']} connections, wrk) | {through['cases_per_s']} |",
+                f"| HTTP p50 / p99 ms | {through['latency']['p50']} / {through['latency']['p99']} |",
+                f"| non-2xx | {through['non_2xx']} |",
+                f"| web processes + nginx CPU ms per case | {through['server_cpu_ms_per_case']} |",
+                f"| pgbench replay cases/s (run after it) | {deployed['pgbench']['cases_per_s']} |",
+                f"| ours / pgbench | {deployed['ratio_to_pgbench']} |",
+            ]
         lines += ["", f"Statements of the counted intakes ({result['round_trips']['caches']}):", ""]
         lines += [f"- {count}x `{text}`" for text, count in result["round_trips"]["statements_of_50_intakes"].items()]
         lines.append("")

@@ -14,7 +14,8 @@ VALUES ('1880101-' || lpad(:last_seq::text, 6, '0'), 'dispatch', 'phone', 'assig
     :agent, now(), now(), now(), now(), '市民表示,機車違規停放騎樓,已經一個禮拜,請儘快改善。 岡山區光復路19號', 1,
     'dispatch', 1, 1, now(), now() + interval '1 hour', now() + interval '3 days', 'on_track', now() + interval '1 hour')
 RETURNING id \gset case_
-INSERT INTO case_search_grams (case_id, grams) VALUES (:case_id, ARRAY['市', '市民', '民', '民表', '表', '表示', '機', '機車']);
+-- Every gram of the case's search text (app/cases/search.py), one string split as the app splits it.
+INSERT INTO case_search_grams (case_id, grams) VALUES (:case_id, string_to_array('市 市民 民 民表 表 表示 示 機 機車 車 車違 違 違規 規 規停 停 停放 放 放騎 騎 騎樓 樓 已 已經 經 經一 一 一個 個 個禮 禮 禮拜 拜 請 請儘 儘 儘快 快 快改 改 改善 善 岡 岡山 山 山區 區 區光 光 光復 復 復路 路 路1 1 19 9 9號 號', ' '));
 INSERT INTO case_events (case_id, event_type, actor_id, occurred_at, recorded_at, payload, agency_id) VALUES
     (:case_id, 'case_created', :agent, now(), now(), '{"actor": "bench-agent", "role": "agent", "case_no": "1880101-0001", "category": "illegal_parking"}', :agency),
     (:case_id, 'case_assigned', :agent, now(), now(), '{"actor": "bench-agent", "role": "agent", "agency": "police", "reason": "rule"}', :agency);
