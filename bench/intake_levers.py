@@ -23,6 +23,7 @@ from config.settings import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 BASE = "ce12acf"  # main before issue 16's intake work
+SESSION_START = "aa0d2b1"  # issue 16 as the 30 November sessions left it
 ORM_WRITES = "ed7e6c8"  # every lever below, the intake's rows still written by the ORM's flush
 CALLS_COUNTED = 50  # intakes whose Python function calls are counted (after the timed ones)
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/hotline_bench_intake"
@@ -56,6 +57,41 @@ LEVERS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "SMS opt-outs cached per process": [
         ("app/alerting/alerts.py", 'return cached(session, "sms_opt_outs", load)', "return load()"),
+    ],
+    "argument schemas built once (not per request)": [
+        (
+            "app/api/inputs.py",
+            "return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)",
+            "return super().arguments(schema, *args, **kwargs)",
+        ),
+    ],
+    "the case INSERT without its NULL columns (psycopg's statement cache)": [
+        (
+            "app/cases/intake.py",
+            "case_id = session.connection().execute(_INSERT_CASE, written).scalar_one()",
+            "case_id = session.connection().execute(_INSERT_CASE, values).scalar_one()",
+        ),
+    ],
+    "the 201 body as JSON from the values in hand (not marshmallow)": [
+        (
+            "app/api/cases.py",
+            "    created = jsonify(_view(case))  # from the values in hand, as CaseSchema would show them (see "
+            "list_cases)\n    created.status_code = 201\n    return created\n",
+            "    return _view(case)  # type: ignore[return-value]\n",
+        ),
+    ],
+    "grams as one string split by PostgreSQL (not a dumped list)": [
+        ("app/cases/search.py", "VALUES (:id, string_to_array(:grams, ' '))", "VALUES (:id, :grams)"),
+        (
+            "app/cases/search.py",
+            'grams = " ".join(textgrams.short_grams(case.search_text))',
+            "grams = textgrams.short_grams(case.search_text)",
+        ),
+    ],
+    "Core statements on the session's connection (no ORM execute)": [
+        ("app/audit.py", "session.connection().execute(_APPEND_EVENTS, rows)", "session.execute(_APPEND_EVENTS, rows)"),
+        ("app/alerting/alerts.py", "session.connection().execute(_QUEUE, rows)", "session.execute(_QUEUE, rows)"),
+        ("app/cases/intake.py", "session.connection().execute(_INSERT_CASE,", "session.execute(_INSERT_CASE,"),
     ],
     "case-number upsert built once": [
         (
@@ -156,6 +192,7 @@ def main(argv: list[str] | None = None) -> None:
         variants: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             f"before issue 16 ({BASE})": (BASE, []),
             f"intake rows by the ORM's flush ({ORM_WRITES}), not Core statements": (ORM_WRITES, []),
+            f"start of 1 December 2026's session ({SESSION_START})": (SESSION_START, []),
             "HEAD (every lever)": ("HEAD", []),
         }
         variants |= {f"HEAD without: {lever}": ("HEAD", edits) for lever, edits in LEVERS.items()}
