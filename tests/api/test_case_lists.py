@@ -109,10 +109,13 @@ def test_an_intakes_answer_is_what_the_case_schema_showed(app: Flask, factory: F
         factory.api_case(reporter_phone="07-7351234", anonymous=True, wants_sms_reply=False),
         factory.api_case(category="general_inquiry", district=None, answer="已說明", description="問"),
         factory.api_case(category="noise", district="fongshan", description="噪音", address=None),
+        factory.api_case(category="general_inquiry", district=None, description="想問補助"),  # nobody's yet
+        # Received in another offset, to the microsecond: shown in the city's time as the stored row is.
+        factory.api_case(received_at=(utcnow() - timedelta(minutes=90, microseconds=123)).isoformat()),
     ]
     for body in created:
         _assert_same(body, _as_the_schema_shows_it(app, factory.agent, body["case_no"]))
-    assert {body["status"] for body in created} == {"assigned", "closed"}
+    assert {body["status"] for body in created} == {"assigned", "closed", "new"}
 
 
 def test_an_agency_list_is_its_own_cases_masked_and_hides_another_agencys_parent(factory: Factory) -> None:
