@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import FromClause, insert, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app import phones
 from app.access import Actor
 from app.alerting import alerts
-from app.audit import append_events, event_row
+from app.audit import EVENTS_WRITTEN, append_events, event_row
 from app.cases import deadlines, numbers, search
 from app.cases.assignment import resolve_agency
 from app.cases.lifecycle import CLOSABLE_WITHOUT_REPORT
 from app.db import utcnow, write_transaction
 from app.errors import N_, Forbidden, InvalidInput
-from app.models import Case, Category
+from app.models import Case, CaseEvent, Category, Notification
 from app.reference import lookups
-from app.vocabulary import CaseStatus, CaseType, Channel, EventType, NotificationKind, Role
+from app.vocabulary import CaseStatus, CaseType, Channel, EventType, NotificationKind, NotificationStatus, Role
 
 RECEIVED_MAX_AGE = timedelta(days=30)
 # Consoles and servers disagree by a little; a letter stamped "now" must not be refused.
@@ -161,9 +163,8 @@ def record_case(*, session: Session, actor: Actor, new_case: NewCase, tz: ZoneIn
         deadlines.start_round(session, case, start=received_at, now=now)
         alerts.start_ladder_of(session, case, now=now)
     _insert_case(session, case)  # INSERT ... RETURNING id; from here the case is in the session as stored
-    search.index_case(session, case)
 
-    # The audit trail and the outbox, each written by one statement at the end.
+    # Its search grams, the audit trail and the outbox, written together at the end.
     events = [
         event_row(
             case.id,
@@ -211,8 +212,7 @@ def record_case(*, session: Session, actor: Actor, new_case: NewCase, tz: ZoneIn
     )
     if receipt is not None:
         outbox.append(receipt)
-    append_events(session, events)
-    alerts.queue_notifications(session, outbox)
+    _write_rows(session, case, events, outbox)
     return case
 
 
@@ -241,3 +241,71 @@ def _insert_case(session: Session, case: Case) -> None:
     case.id = case_id
     make_transient_to_detached(case)  # as if loaded: later changes are UPDATEs with its version
     session.add(case)
+
+
+def _write_rows(session: Session, case: Case, events: list[dict[str, Any]], outbox: list[dict[str, Any]]) -> None:
+    """The case's grams, events and outbox rows: on PostgreSQL one statement (two round trips fewer, and one
+    statement text whatever the number of rows), elsewhere one statement each."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        search.index_case(session, case)
+        append_events(session, events)
+        alerts.queue_notifications(session, outbox)
+        return
+    written_at = utcnow()
+    connection.execute(
+        _WRITE_ROWS,
+        {
+            "case_id": case.id,
+            "grams": search.grams_of(case),
+            "events": _json_rows(events, {"recorded_at": written_at}),
+            "outbox": _json_rows(outbox, {**_OUTBOX_DEFAULTS, "created_at": written_at}),
+        },
+    )
+    session.info[EVENTS_WRITTEN] = True
+
+
+# The rows travel as two JSON arrays which json_to_recordset spreads into columns of the tables' own types; the
+# columns are those event_row() and notification_row() give, and the defaults the tables would have applied.
+_EVENT_COLUMNS = ("event_type", "actor_id", "occurred_at", "recorded_at", "payload", "agency_id", "left_agency_id")
+_OUTBOX_COLUMNS = (
+    "kind", "channel", "recipient", "recipient_name", "body", "next_attempt_at", "status", "attempts", "created_at",
+)  # fmt: skip
+_OUTBOX_DEFAULTS = {"status": NotificationStatus.PENDING, "attempts": 0}
+
+
+def _json_rows(rows: list[dict[str, Any]], defaults: dict[str, Any]) -> str:
+    # A payload is encoded as the JSON column would encode it (json.dumps), and kept as that text.
+    return json.dumps([{**defaults, **row} for row in rows], default=_json_value)
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()  # aware: PostgreSQL reads the offset
+    raise TypeError(f"not JSON: {value!r}")
+
+
+def _recordset(table: FromClause, columns: tuple[str, ...]) -> str:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}" for name in columns)
+
+
+def _select_list(columns: tuple[str, ...]) -> str:
+    return ", ".join(columns)
+
+
+_EVENTS, _OUTBOX = CaseEvent.__table__, Notification.__table__
+_WRITE_ROWS = text(
+    f"""
+    WITH grams AS (
+        INSERT INTO case_search_grams (case_id, grams) VALUES (CAST(:case_id AS BIGINT), string_to_array(:grams, ' '))
+    ), events AS (
+        INSERT INTO case_events (case_id, {_select_list(_EVENT_COLUMNS)})
+        SELECT CAST(:case_id AS BIGINT), {_select_list(_EVENT_COLUMNS)}
+        FROM json_to_recordset(CAST(:events AS JSON)) AS r({_recordset(_EVENTS, _EVENT_COLUMNS)})
+    )
+    INSERT INTO notifications (case_id, {_select_list(_OUTBOX_COLUMNS)})
+    SELECT CAST(:case_id AS BIGINT), {_select_list(_OUTBOX_COLUMNS)}
+    FROM json_to_recordset(CAST(:outbox AS JSON)) AS r({_recordset(_OUTBOX, _OUTBOX_COLUMNS)})
+    """
+)

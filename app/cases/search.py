@@ -42,11 +42,15 @@ _INDEX_CASE = {
 }
 
 
+def grams_of(case: Case) -> str:
+    """The case's short grams, as the gram index takes them: one string, separated by spaces."""
+    return " ".join(textgrams.short_grams(case.search_text))
+
+
 def index_case(session: Session, case: Case) -> None:
     """Record the case's short grams; call once the case has its id (and its search_text)."""
     connection = session.connection()
-    grams = " ".join(textgrams.short_grams(case.search_text))
-    connection.execute(_INDEX_CASE[connection.dialect.name], {"id": case.id, "grams": grams})
+    connection.execute(_INDEX_CASE[connection.dialect.name], {"id": case.id, "grams": grams_of(case)})
 
 
 def _index_lookup(dialect: str, term: str) -> TextClause | None:
