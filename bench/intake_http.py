@@ -165,7 +165,8 @@ def run_wrk(server: Server | Deployed, body_file: Path, token: str, connections:
 
 
 def run_pgbench(database: BenchDatabase, connections: int, seconds: int) -> dict[str, Any]:
-    """The same writes in the same 7 round trips, from pgbench's C clients, on the same database."""
+    """The same writes in the same round trips (bench/intake_pgbench.sql), from pgbench's C clients, on the same
+    database."""
     reference = load_reference(database.engine())
     category = reference.category("illegal_parking")
     district = reference.districts[0]

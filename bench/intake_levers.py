@@ -58,6 +58,14 @@ LEVERS: dict[str, list[tuple[str, str, str]]] = {
     "SMS opt-outs cached per process": [
         ("app/alerting/alerts.py", 'return cached(session, "sms_opt_outs", load)', "return load()"),
     ],
+    "grams, events and outbox rows in one statement (PostgreSQL)": [
+        (
+            "app/cases/intake.py",
+            "    _write_rows(session, case, events, outbox)\n",
+            "    search.index_case(session, case)\n    append_events(session, events)\n"
+            "    alerts.queue_notifications(session, outbox)\n",
+        ),
+    ],
     "argument schemas built once (not per request)": [
         (
             "app/api/inputs.py",

@@ -14,7 +14,8 @@ VALUES ('1880101-' || lpad(:last_seq::text, 6, '0'), 'dispatch', 'phone', 'assig
     :agent, now(), now(), now(), now(), '市民表示,機車違規停放騎樓,已經一個禮拜,請儘快改善。 岡山區光復路19號', 1,
     'dispatch', 1, 1, now(), now() + interval '1 hour', now() + interval '3 days', 'on_track', now() + interval '1 hour')
 RETURNING id \gset case_
--- 4: its grams, its events and its outbox rows in one statement, as app/cases/intake.py sends them on PostgreSQL:
+-- 4: its grams, its events and its outbox rows (two duty phones and the receipt, as for a police case) in one
+-- statement, as app/cases/intake.py sends them on PostgreSQL:
 -- every gram of the case's search text in one string, the rows as JSON arrays spread by json_to_recordset.
 WITH grams AS (
     INSERT INTO case_search_grams (case_id, grams) VALUES (CAST(:case_id AS BIGINT), string_to_array('市 市民 民 民表 表 表示 示 機 機車 車 車違 違 違規 規 規停 停 停放 放 放騎 騎 騎樓 樓 已 已經 經 經一 一 一個 個 個禮 禮 禮拜 拜 請 請儘 儘 儘快 快 快改 改 改善 善 岡 岡山 山 山區 區 區光 光 光復 復 復路 路 路1 1 19 9 9號 號', ' '))
@@ -26,6 +27,6 @@ WITH grams AS (
 )
 INSERT INTO notifications (case_id, kind, channel, recipient, recipient_name, body, next_attempt_at, status, attempts, created_at)
 SELECT CAST(:case_id AS BIGINT), kind, channel, recipient, recipient_name, body, next_attempt_at, status, attempts, created_at
-FROM json_to_recordset(CAST('[{"kind": "dispatch_sms", "channel": "sms", "recipient": "+886912345678", "recipient_name": "\u8b66\u5bdf\u5c40", "body": "\u30101999\u6d3e\u5de5\u3011 1880101-0001", "next_attempt_at": "' || now() || '", "status": "pending", "attempts": 0, "created_at": "' || now() || '"}, {"kind": "citizen_receipt", "channel": "sms", "recipient": "+886970567252", "recipient_name": null, "body": "\u3010\u9ad8\u96c4\u5e021999\u3011 1880101-0001", "next_attempt_at": "' || now() || '", "status": "pending", "attempts": 0, "created_at": "' || now() || '"}]' AS JSON))
+FROM json_to_recordset(CAST('[{"kind": "dispatch_sms", "channel": "sms", "recipient": "+886912345678", "recipient_name": "\u8b66\u5bdf\u5c40", "body": "\u30101999\u6d3e\u5de5\u3011 1880101-0001", "next_attempt_at": "' || now() || '", "status": "pending", "attempts": 0, "created_at": "' || now() || '"}, {"kind": "dispatch_sms", "channel": "sms", "recipient": "+886912345679", "recipient_name": "\u8b66\u5bdf\u5c40", "body": "\u30101999\u6d3e\u5de5\u3011 1880101-0001", "next_attempt_at": "' || now() || '", "status": "pending", "attempts": 0, "created_at": "' || now() || '"}, {"kind": "citizen_receipt", "channel": "sms", "recipient": "+886970567252", "recipient_name": null, "body": "\u3010\u9ad8\u96c4\u5e021999\u3011 1880101-0001", "next_attempt_at": "' || now() || '", "status": "pending", "attempts": 0, "created_at": "' || now() || '"}]' AS JSON))
     AS r(kind VARCHAR(30), channel VARCHAR(20), recipient VARCHAR(80), recipient_name VARCHAR(80), body TEXT, next_attempt_at TIMESTAMP WITH TIME ZONE, status VARCHAR(20), attempts INTEGER, created_at TIMESTAMP WITH TIME ZONE);
 COMMIT;

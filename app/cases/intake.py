@@ -274,15 +274,17 @@ _OUTBOX_COLUMNS = (
 _OUTBOX_DEFAULTS = {"status": NotificationStatus.PENDING, "attempts": 0}
 
 
+_TIMESTAMPS = frozenset({"occurred_at", "recorded_at", "next_attempt_at", "created_at"})
+
+
 def _json_rows(rows: list[dict[str, Any]], defaults: dict[str, Any]) -> str:
-    # A payload is encoded as the JSON column would encode it (json.dumps), and kept as that text.
-    return json.dumps([{**defaults, **row} for row in rows], default=_json_value)
-
-
-def _json_value(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()  # aware: PostgreSQL reads the offset
-    raise TypeError(f"not JSON: {value!r}")
+    """The rows as one JSON array: timestamps as ISO 8601 with their offset (they are aware), and a payload
+    encoded as the JSON column would encode it (json.dumps, which refuses what it refuses on SQLite too)."""
+    shown = []
+    for row in rows:
+        row = {**defaults, **row}
+        shown.append({key: value.isoformat() if key in _TIMESTAMPS else value for key, value in row.items()})
+    return json.dumps(shown)
 
 
 def _recordset(table: FromClause, columns: tuple[str, ...]) -> str:
