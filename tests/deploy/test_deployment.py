@@ -118,6 +118,10 @@ def test_when_a_process_has_no_thread_left_nginx_sends_the_next_client_to_the_ot
         # Through nginx the same client is answered at once, by the other process.
         answered = httpx.get(f"{small.url}/api/v1/openapi.json?after-full", verify=False, timeout=5)  # noqa: S501
         assert answered.status_code == 200
+        # nginx logs a request after answering it: wait for the line, not for a while.
+        deadline = time.monotonic() + 10
+        while "127.0.0.1" not in small.upstreams("after-full") and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert small.upstreams("after-full")["127.0.0.1"] != str(full)
     finally:
         for console in consoles:
