@@ -89,11 +89,15 @@ LEVERS: dict[str, list[tuple[str, str, str]]] = {
         ),
     ],
     "grams as one string split by PostgreSQL (not a dumped list)": [
-        ("app/cases/search.py", "VALUES (:id, string_to_array(:grams, ' '))", "VALUES (:id, :grams)"),
         (
-            "app/cases/search.py",
-            'grams = " ".join(textgrams.short_grams(case.search_text))',
-            "grams = textgrams.short_grams(case.search_text)",
+            "app/cases/intake.py",
+            "VALUES (CAST(:case_id AS BIGINT), string_to_array(:grams, ' '))",
+            "VALUES (CAST(:case_id AS BIGINT), :grams)",
+        ),
+        (
+            "app/cases/intake.py",
+            '"grams": search.grams_of(case),',
+            '"grams": search.textgrams.short_grams(case.search_text),',
         ),
     ],
     "Core statements on the session's connection (no ORM execute)": [
