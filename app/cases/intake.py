@@ -23,7 +23,7 @@ from app.db import utcnow, write_transaction
 from app.errors import N_, Forbidden, InvalidInput
 from app.models import Case, CaseEvent, Category, Notification
 from app.reference import lookups
-from app.vocabulary import CaseStatus, CaseType, Channel, EventType, NotificationKind, NotificationStatus, Role
+from app.vocabulary import CaseStatus, CaseType, Channel, EventType, NotificationKind, Role
 
 RECEIVED_MAX_AGE = timedelta(days=30)
 # Consoles and servers disagree by a little; a letter stamped "now" must not be refused.
@@ -271,7 +271,6 @@ _EVENT_COLUMNS = ("event_type", "actor_id", "occurred_at", "recorded_at", "paylo
 _OUTBOX_COLUMNS = (
     "kind", "channel", "recipient", "recipient_name", "body", "next_attempt_at", "status", "attempts", "created_at",
 )  # fmt: skip
-_OUTBOX_DEFAULTS = {"status": NotificationStatus.PENDING, "attempts": 0}
 
 
 _TIMESTAMPS = frozenset({"occurred_at", "recorded_at", "next_attempt_at", "created_at"})
@@ -297,6 +296,12 @@ def _select_list(columns: tuple[str, ...]) -> str:
 
 
 _EVENTS, _OUTBOX = CaseEvent.__table__, Notification.__table__
+# The outbox columns' own scalar defaults (status pending, no attempts), as the table would apply them.
+_OUTBOX_DEFAULTS = {
+    column.key: column.default.arg
+    for column in _OUTBOX.c
+    if column.key in _OUTBOX_COLUMNS and column.default is not None and column.default.is_scalar
+}
 _WRITE_ROWS = text(
     f"""
     WITH grams AS (

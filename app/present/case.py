@@ -30,16 +30,47 @@ _TIMES = (
 
 def case_view(case: Case, actor: Actor, tz: ZoneInfo) -> dict[str, Any]:
     """The whole case, as the API returns it to this actor."""
-    view = audience.view_of(actor)
+    return _shown(
+        case,
+        audience.view_of(actor),
+        tz,
+        category=case.category.code,
+        district=case.district.code if case.district else None,
+        agency=case.agency.code if case.agency else None,
+        parent_case_no=_parent_case_no(case, actor),
+    )
+
+
+def case_line_view(line: Any, actor: Actor, view: View, tz: ZoneInfo) -> dict[str, Any]:
+    """`case_view` of a queries.CASE_LINE row: the same fields and values, without loading the ORM object."""
+    parent_visible = line.parent_case_no is not None and (
+        not actor.is_agency or line.parent_agency_id == actor.agency_id
+    )
+    return _shown(
+        line,
+        view,
+        tz,
+        category=line.category_code,
+        district=line.district_code,
+        agency=line.agency_code,
+        parent_case_no=line.parent_case_no if parent_visible else None,
+    )
+
+
+def _shown(
+    case: Any, view: View, tz: ZoneInfo, *, category: str, district: str | None, agency: str | None,
+    parent_case_no: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    """The fields of a case (an ORM object, or a row under the case's column names), its related codes given."""
     reporter_name, reporter_phone = audience.reporter(case, view)
     shown: dict[str, Any] = {
         "case_no": case.case_no,
         "case_type": case.case_type.value,
         "channel": case.channel.value,
         "status": case.status.value,
-        "category": case.category.code,
-        "district": case.district.code if case.district else None,
-        "agency": case.agency.code if case.agency else None,
+        "category": category,
+        "district": district,
+        "agency": agency,
         "address": case.address,
         "latitude": case.latitude,
         "longitude": case.longitude,
@@ -51,44 +82,11 @@ def case_view(case: Case, actor: Actor, tz: ZoneInfo) -> dict[str, Any]:
         "resolution": audience.text(case.resolution, view),
         "report_text": audience.text(case.report_text, view),
         "report_outcome": case.report_outcome,
-        "parent_case_no": _parent_case_no(case, actor),
+        "parent_case_no": parent_case_no,
         "report_count": case.report_count,
         "version": case.version,
     }
     shown.update({name: local_iso(getattr(case, name), tz) for name in _TIMES})
-    return shown
-
-
-def case_line_view(line: Any, actor: Actor, view: View, tz: ZoneInfo) -> dict[str, Any]:
-    """`case_view` of a queries.CASE_LINE row: the same fields and values, without loading the ORM object."""
-    reporter_name, reporter_phone = audience.reporter(line, view)
-    parent_visible = line.parent_case_no is not None and (
-        not actor.is_agency or line.parent_agency_id == actor.agency_id
-    )
-    shown: dict[str, Any] = {
-        "case_no": line.case_no,
-        "case_type": line.case_type.value,
-        "channel": line.channel.value,
-        "status": line.status.value,
-        "category": line.category_code,
-        "district": line.district_code,
-        "agency": line.agency_code,
-        "address": line.address,
-        "latitude": line.latitude,
-        "longitude": line.longitude,
-        "description": audience.text(line.description, view),
-        "reporter_name": reporter_name,
-        "reporter_phone": reporter_phone,
-        "anonymous": line.anonymous,
-        "wants_sms_reply": line.wants_sms_reply,
-        "resolution": audience.text(line.resolution, view),
-        "report_text": audience.text(line.report_text, view),
-        "report_outcome": line.report_outcome,
-        "parent_case_no": line.parent_case_no if parent_visible else None,
-        "report_count": line.report_count,
-        "version": line.version,
-    }
-    shown.update({name: local_iso(getattr(line, name), tz) for name in _TIMES})
     return shown
 
 
